@@ -1,0 +1,409 @@
+//! The NIC's host-visible formats, defined once.
+//!
+//! Everything the RTL and the driver must agree on lives here: the BAR0
+//! register map, the RX descriptor and the RX completion record, and the few
+//! PCIe TLP encodings both sides use. The Verilog side never hand-copies these
+//! numbers: `cargo run -p nic-spec --bin gen-verilog` renders
+//! `rtl/nic_spec.vh` from this file, and the `generated_header_is_current`
+//! test fails when the committed header drifts from it.
+//!
+//! Conventions:
+//! * all registers are 32 bits wide and must be accessed as single aligned
+//!   dwords (a PCIe MemRd/MemWr of length 1);
+//! * in-memory records (descriptor, completion) are little-endian dwords, the
+//!   byte order a PCIe payload has in host memory;
+//! * ring indices are free-running 16-bit counters; the slot is
+//!   `index & (size - 1)`, sizes are powers of two up to `2^MAX_LOG_RING`, so
+//!   `prod - cons` (mod 2^16) is the fill level and full and empty differ.
+
+#![forbid(unsafe_code)]
+
+use std::fmt::Write as _;
+
+/// How software may access a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Read-only; writes are ignored.
+    Ro,
+    /// Read/write.
+    Rw,
+    /// Read; writing 1 to a bit clears it.
+    Rw1c,
+}
+
+/// One 32-bit register.
+#[derive(Clone, Copy, Debug)]
+pub struct Reg {
+    pub name: &'static str,
+    pub offset: u32,
+    pub access: Access,
+    pub doc: &'static str,
+}
+
+/// A bit field of an in-memory record made of little-endian dwords.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    /// Bit position counted from bit 0 of dword 0 (`dword * 32 + bit`).
+    pub lsb: u32,
+    pub width: u32,
+    pub doc: &'static str,
+}
+
+impl Field {
+    const fn new(name: &'static str, dword: u32, bit: u32, width: u32, doc: &'static str) -> Self {
+        Field { name, lsb: dword * 32 + bit, width, doc }
+    }
+
+    /// Reads the field from a record laid out as in host memory.
+    pub fn get(&self, record: &[u8]) -> u64 {
+        let mut value = 0u64;
+        for i in 0..self.width {
+            let bit = self.lsb + i;
+            let byte = record[(bit / 8) as usize];
+            value |= u64::from((byte >> (bit % 8)) & 1) << i;
+        }
+        value
+    }
+
+    /// Writes the field into a record laid out as in host memory.
+    /// Bits of `value` above the field's width are an error in the caller.
+    pub fn set(&self, record: &mut [u8], value: u64) {
+        debug_assert!(self.width == 64 || value >> self.width == 0, "{} overflows", self.name);
+        for i in 0..self.width {
+            let bit = self.lsb + i;
+            let byte = &mut record[(bit / 8) as usize];
+            let mask = 1u8 << (bit % 8);
+            if (value >> i) & 1 == 1 {
+                *byte |= mask;
+            } else {
+                *byte &= !mask;
+            }
+        }
+    }
+}
+
+/// Identification values.
+pub mod id {
+    /// `ID` register value: ASCII "NIC1".
+    pub const MAGIC: u32 = 0x4E49_4331;
+    pub const VERSION_MAJOR: u32 = 0;
+    pub const VERSION_MINOR: u32 = 1;
+    pub const VERSION_PATCH: u32 = 0;
+    /// `VERSION` register value.
+    pub const VERSION: u32 = (VERSION_MAJOR << 16) | (VERSION_MINOR << 8) | VERSION_PATCH;
+}
+
+/// Limits shared by RTL and driver.
+pub mod limits {
+    /// Largest ring is `2^MAX_LOG_RING` entries (indices are 16-bit free-running).
+    pub const MAX_LOG_RING: u32 = 15;
+    /// Descriptor and completion rings must start on this boundary.
+    pub const RING_ALIGN: u64 = 4096;
+    /// RX buffers must start on this boundary (the DMA engine writes whole
+    /// 16-byte beats from the buffer start).
+    pub const BUF_ALIGN: u64 = 16;
+    /// Frames shorter than this (no Ethernet header) are dropped as runts.
+    pub const MIN_FRAME_LEN: u32 = 14;
+    /// Frames longer than this are dropped as oversize (jumbo up to 9216).
+    pub const MAX_FRAME_LEN: u32 = 9216;
+    /// BAR0 size in bytes.
+    pub const BAR0_SIZE: u64 = 64 * 1024;
+}
+
+macro_rules! registers {
+    ($(#[$m:meta])* $vis:vis mod $module:ident, base $base:expr, { $($name:ident = $off:expr, $acc:ident, $doc:expr;)* }) => {
+        $(#[$m])*
+        $vis mod $module {
+            use super::{Access, Reg};
+            /// Offset of this block in BAR0.
+            pub const BASE: u32 = $base;
+            $( #[doc = $doc] pub const $name: u32 = $off; )*
+            /// Every register of the block, offsets relative to `BASE`.
+            pub const ALL: &[Reg] = &[ $( Reg { name: stringify!($name), offset: $off, access: Access::$acc, doc: $doc }, )* ];
+        }
+    };
+}
+
+registers! {
+    /// Global registers (offsets are absolute in BAR0).
+    pub mod global, base 0x0000, {
+        ID = 0x0000, Ro, "Identification, always `id::MAGIC`.";
+        VERSION = 0x0004, Ro, "Version: major [23:16], minor [15:8], patch [7:0].";
+        CTRL = 0x0008, Rw, "Control: see `ctrl`.";
+        ERR_STATUS = 0x000C, Rw1c, "Sticky error causes: see `err`.";
+        CAPS = 0x0010, Ro, "Capabilities: see `caps`.";
+        SCRATCH = 0x0014, Rw, "Scratch register with no effect, for bus tests.";
+        RX_FIFO_BYTES = 0x0018, Ro, "RX FIFO capacity in bytes.";
+        RX_FIFO_PEAK = 0x001C, Ro, "Highest RX FIFO fill seen, in bytes (cleared by reset).";
+        RX_FRAMES_IN = 0x0100, Ro, "Frames seen on the MAC stream, dropped or not (wraps).";
+        RX_DROP_FIFO_FULL = 0x0104, Ro, "Frames dropped because the RX FIFO had no room (wraps).";
+        RX_DROP_MAC_ERROR = 0x0108, Ro, "Frames dropped because the MAC flagged an error in tuser (wraps).";
+        RX_DROP_RUNT = 0x010C, Ro, "Frames shorter than `limits::MIN_FRAME_LEN`, dropped (wraps).";
+        RX_DROP_OVERSIZE = 0x0110, Ro, "Frames longer than `limits::MAX_FRAME_LEN`, dropped (wraps).";
+        RX_DROP_DISABLED = 0x0114, Ro, "Frames dropped because `CTRL.RX_ENABLE` was clear (wraps).";
+    }
+}
+
+registers! {
+    /// Per-RX-queue registers; queue `q` lives at `BASE + q * STRIDE`.
+    pub mod rxq, base 0x1000, {
+        DESC_BASE_LO = 0x00, Rw, "Descriptor ring bus address [31:0] (4 KiB aligned; writable only while the queue is disabled).";
+        DESC_BASE_HI = 0x04, Rw, "Descriptor ring bus address [63:32].";
+        DESC_LOG_SIZE = 0x08, Rw, "Descriptor ring holds 2^n descriptors, n <= `limits::MAX_LOG_RING`.";
+        DESC_PROD = 0x0C, Rw, "Doorbell: index one past the last descriptor the driver posted (16-bit, free-running).";
+        DESC_CONS = 0x10, Ro, "Index of the next descriptor the NIC will consume.";
+        CPL_BASE_LO = 0x14, Rw, "Completion ring bus address [31:0] (4 KiB aligned; writable only while the queue is disabled).";
+        CPL_BASE_HI = 0x18, Rw, "Completion ring bus address [63:32].";
+        CPL_LOG_SIZE = 0x1C, Rw, "Completion ring holds 2^n records, n <= `limits::MAX_LOG_RING`.";
+        CPL_PROD = 0x20, Ro, "Index one past the last completion the NIC wrote.";
+        CPL_CONS = 0x24, Rw, "Doorbell: index of the next completion the driver will read; frees ring space.";
+        Q_CTRL = 0x28, Rw, "Queue control: see `qctrl`. Enabling zeroes all four ring indices.";
+        Q_STATUS = 0x2C, Ro, "Queue status: see `qstatus`.";
+        Q_FRAMES = 0x30, Ro, "Frames delivered on this queue (wraps).";
+        Q_BYTES = 0x34, Ro, "Bytes delivered on this queue (wraps).";
+        Q_DROP_NO_DESC = 0x38, Ro, "Frames dropped because no descriptor was posted (wraps).";
+        Q_DROP_BUF_TOO_SMALL = 0x3C, Ro, "Frames dropped because the next buffer was shorter than the frame; the descriptor is kept (wraps).";
+        Q_DROP_BAD_DESC = 0x40, Ro, "Frames dropped on a malformed descriptor, which is completed with `cpl_status::BAD_DESC` (wraps).";
+        Q_DROP_DISABLED = 0x44, Ro, "Frames dropped because the queue was disabled (wraps).";
+    }
+}
+
+/// Per-queue block layout.
+pub mod rxq_layout {
+    /// Distance between two queues' register blocks.
+    pub const STRIDE: u32 = 0x80;
+    /// Queue blocks reserved in the map (room for the multi-queue NIC).
+    pub const MAX_QUEUES: u32 = 64;
+}
+
+/// `global::CTRL` bits.
+pub mod ctrl {
+    /// Write 1 to reset the datapath, rings and counters; reads 1 until done.
+    pub const RESET: u32 = 1 << 0;
+    /// Accept frames from the MAC; while clear, frames are dropped and counted.
+    pub const RX_ENABLE: u32 = 1 << 1;
+}
+
+/// `global::ERR_STATUS` bits (sticky, write 1 to clear).
+pub mod err {
+    /// A BAR0 request the NIC does not support (not a 1-dword memory access).
+    pub const MMIO_BAD_REQUEST: u32 = 1 << 0;
+    /// A DMA read completion came back with a status other than Successful.
+    pub const DMA_CPL_STATUS: u32 = 1 << 1;
+    /// A completion matched no outstanding read, or disagreed with it.
+    pub const DMA_CPL_UNEXPECTED: u32 = 1 << 2;
+    /// A DMA read got no completion in time; the queue halts.
+    pub const DMA_CPL_TIMEOUT: u32 = 1 << 3;
+}
+
+/// `global::CAPS` fields.
+pub mod caps {
+    pub const RX_QUEUES_SHIFT: u32 = 0;
+    pub const MAX_LOG_RING_SHIFT: u32 = 8;
+    pub const DESC_FETCH_MAX_SHIFT: u32 = 16;
+    pub const FIELD_MASK: u32 = 0xFF;
+}
+
+/// `rxq::Q_CTRL` bits.
+pub mod qctrl {
+    pub const ENABLE: u32 = 1 << 0;
+}
+
+/// `rxq::Q_STATUS` bits.
+pub mod qstatus {
+    pub const ENABLED: u32 = 1 << 0;
+    /// The queue halted on a DMA error (see `ERR_STATUS`); disable and
+    /// re-enable it, or reset the NIC, to recover.
+    pub const HALTED: u32 = 1 << 1;
+}
+
+/// The RX descriptor the driver posts: one buffer.
+pub mod desc {
+    use super::Field;
+    pub const SIZE: usize = 16;
+    pub const ADDR: Field = Field::new("ADDR", 0, 0, 64, "Buffer bus address, `limits::BUF_ALIGN` aligned.");
+    pub const LEN: Field = Field::new("LEN", 2, 0, 16, "Buffer length in bytes, non-zero.");
+    pub const BUF_ID: Field = Field::new("BUF_ID", 2, 16, 16, "Driver's cookie, echoed in the completion.");
+    pub const ALL: &[Field] = &[ADDR, LEN, BUF_ID];
+}
+
+/// The RX completion record the NIC writes: one per consumed descriptor.
+pub mod cpl {
+    use super::Field;
+    pub const SIZE: usize = 32;
+    pub const LEN: Field = Field::new("LEN", 0, 0, 16, "Frame bytes written to the buffer.");
+    pub const BUF_ID: Field = Field::new("BUF_ID", 0, 16, 16, "`desc::BUF_ID` of the consumed descriptor.");
+    pub const STATUS: Field = Field::new("STATUS", 1, 0, 8, "See `cpl_status`.");
+    pub const QUEUE: Field = Field::new("QUEUE", 1, 8, 8, "Queue the frame was steered to.");
+    pub const DESC_IDX: Field = Field::new("DESC_IDX", 1, 16, 16, "Ring index of the consumed descriptor.");
+    pub const RSS_HASH: Field = Field::new("RSS_HASH", 2, 0, 32, "RSS hash (0 until RSS is enabled).");
+    pub const RSS_TYPE: Field = Field::new("RSS_TYPE", 3, 0, 4, "RSS hash type (0 = none).");
+    pub const PHASE: Field =
+        Field::new("PHASE", 7, 31, 1, "1 on the ring's first pass, flipped on every wrap; the record's last bit.");
+    pub const ALL: &[Field] = &[LEN, BUF_ID, STATUS, QUEUE, DESC_IDX, RSS_HASH, RSS_TYPE, PHASE];
+}
+
+/// `cpl::STATUS` bits.
+pub mod cpl_status {
+    /// The descriptor was malformed (misaligned address or zero length); no
+    /// frame data was written and `LEN` is 0. The buffer is the driver's again.
+    pub const BAD_DESC: u32 = 1 << 0;
+}
+
+/// Phase bit the NIC writes into the completion at free-running `index`.
+pub fn cpl_phase(index: u16, log_size: u32) -> bool {
+    (u32::from(index) >> log_size) & 1 == 0
+}
+
+/// PCIe transaction-layer encodings (PCIe Base Specification, TLP header DW0).
+pub mod tlp {
+    pub const FMT_3DW_NO_DATA: u32 = 0b000;
+    pub const FMT_4DW_NO_DATA: u32 = 0b001;
+    pub const FMT_3DW_DATA: u32 = 0b010;
+    pub const FMT_4DW_DATA: u32 = 0b011;
+    pub const TYPE_MEM: u32 = 0b0_0000;
+    pub const TYPE_CPL: u32 = 0b0_1010;
+    pub const CPL_STATUS_SC: u32 = 0b000;
+    pub const CPL_STATUS_UR: u32 = 0b001;
+    pub const CPL_STATUS_CA: u32 = 0b100;
+    /// No memory TLP may cross a multiple of this address.
+    pub const PAGE_BOUNDARY: u64 = 4096;
+}
+
+/// Renders the Verilog header the RTL includes (`rtl/nic_spec.vh`).
+pub fn verilog_header() -> String {
+    let mut out = String::new();
+    out.push_str(
+        "// Generated from spec/src/lib.rs by: cargo run -p nic-spec --bin gen-verilog. Do not edit.\n\
+         // Included inside module bodies: it only declares localparams.\n\n",
+    );
+    // Backticks are Verilog's macro sigil: keep them out of generated comments.
+    let mut p = |name: String, width: u32, value: u64, doc: &str| {
+        let doc = doc.replace('`', "");
+        let _ = writeln!(out, "localparam [{}:0] {} = {}'h{:X}; // {}", width - 1, name, width, value, doc);
+    };
+    p("NIC_ID_MAGIC".into(), 32, id::MAGIC.into(), "ID register value");
+    p("NIC_VERSION".into(), 32, id::VERSION.into(), "VERSION register value");
+    p("MAX_LOG_RING".into(), 32, limits::MAX_LOG_RING.into(), "largest ring is 2^MAX_LOG_RING entries");
+    p("MIN_FRAME_LEN".into(), 32, limits::MIN_FRAME_LEN.into(), "shorter frames are runts");
+    p("MAX_FRAME_LEN".into(), 32, limits::MAX_FRAME_LEN.into(), "longer frames are oversize");
+    for r in global::ALL {
+        p(format!("REG_{}", r.name), 16, (global::BASE + r.offset).into(), r.doc);
+    }
+    p("RXQ_BASE".into(), 16, rxq::BASE.into(), "first RX queue register block");
+    p("RXQ_STRIDE".into(), 16, rxq_layout::STRIDE.into(), "distance between RX queue blocks");
+    for r in rxq::ALL {
+        p(format!("RXQ_{}", r.name), 16, r.offset.into(), r.doc);
+    }
+    let bits: &[(&str, u32, &str)] = &[
+        ("CTRL_RESET_BIT", ctrl::RESET, "CTRL: soft reset"),
+        ("CTRL_RX_ENABLE_BIT", ctrl::RX_ENABLE, "CTRL: accept frames"),
+        ("ERR_MMIO_BAD_REQUEST_BIT", err::MMIO_BAD_REQUEST, "ERR_STATUS"),
+        ("ERR_DMA_CPL_STATUS_BIT", err::DMA_CPL_STATUS, "ERR_STATUS"),
+        ("ERR_DMA_CPL_UNEXPECTED_BIT", err::DMA_CPL_UNEXPECTED, "ERR_STATUS"),
+        ("ERR_DMA_CPL_TIMEOUT_BIT", err::DMA_CPL_TIMEOUT, "ERR_STATUS"),
+        ("QCTRL_ENABLE_BIT", qctrl::ENABLE, "Q_CTRL"),
+        ("QSTATUS_ENABLED_BIT", qstatus::ENABLED, "Q_STATUS"),
+        ("QSTATUS_HALTED_BIT", qstatus::HALTED, "Q_STATUS"),
+        ("CPL_STATUS_BAD_DESC_BIT", cpl_status::BAD_DESC, "completion STATUS"),
+    ];
+    for (name, mask, doc) in bits {
+        let _ = writeln!(out, "localparam integer {} = {}; // {}", name, mask.trailing_zeros(), doc);
+    }
+    let _ = writeln!(out, "localparam integer CAPS_RX_QUEUES_SHIFT = {};", caps::RX_QUEUES_SHIFT);
+    let _ = writeln!(out, "localparam integer CAPS_MAX_LOG_RING_SHIFT = {};", caps::MAX_LOG_RING_SHIFT);
+    let _ = writeln!(out, "localparam integer CAPS_DESC_FETCH_MAX_SHIFT = {};", caps::DESC_FETCH_MAX_SHIFT);
+    let mut fields = |prefix: &str, size: usize, all: &[Field]| {
+        let _ = writeln!(out, "localparam integer {}_BYTES = {};", prefix, size);
+        for f in all {
+            let doc = f.doc.replace('`', "");
+            let _ = writeln!(out, "localparam integer {}_{}_LSB = {}; // {}", prefix, f.name, f.lsb, doc);
+            let _ = writeln!(out, "localparam integer {}_{}_W = {};", prefix, f.name, f.width);
+        }
+    };
+    fields("DESC", desc::SIZE, desc::ALL);
+    fields("CPL", cpl::SIZE, cpl::ALL);
+    let tlp_consts: &[(&str, u32, u32)] = &[
+        ("TLP_FMT_3DW_NO_DATA", 3, tlp::FMT_3DW_NO_DATA),
+        ("TLP_FMT_4DW_NO_DATA", 3, tlp::FMT_4DW_NO_DATA),
+        ("TLP_FMT_3DW_DATA", 3, tlp::FMT_3DW_DATA),
+        ("TLP_FMT_4DW_DATA", 3, tlp::FMT_4DW_DATA),
+        ("TLP_TYPE_MEM", 5, tlp::TYPE_MEM),
+        ("TLP_TYPE_CPL", 5, tlp::TYPE_CPL),
+        ("TLP_CPL_STATUS_SC", 3, tlp::CPL_STATUS_SC),
+        ("TLP_CPL_STATUS_UR", 3, tlp::CPL_STATUS_UR),
+        ("TLP_CPL_STATUS_CA", 3, tlp::CPL_STATUS_CA),
+    ];
+    for (name, width, value) in tlp_consts {
+        let _ = writeln!(out, "localparam [{}:0] {} = {}'b{:0w$b};", width - 1, name, width, value, w = *width as usize);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_header_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rtl/nic_spec.vh");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == verilog_header(),
+            "{} is stale: run `cargo run -p nic-spec --bin gen-verilog`",
+            path.display()
+        );
+    }
+
+    #[test]
+    fn register_offsets_are_unique_aligned_and_fit() {
+        for block in [global::ALL, rxq::ALL] {
+            let mut seen = std::collections::HashSet::new();
+            for r in block {
+                assert_eq!(r.offset % 4, 0, "{} unaligned", r.name);
+                assert!(seen.insert(r.offset), "{} overlaps", r.name);
+            }
+        }
+        let last = rxq::ALL.iter().map(|r| r.offset).max().unwrap();
+        assert!(last < rxq_layout::STRIDE);
+        assert!(u64::from(rxq::BASE + rxq_layout::MAX_QUEUES * rxq_layout::STRIDE) <= limits::BAR0_SIZE);
+        assert!(global::ALL.iter().all(|r| r.offset < rxq::BASE));
+    }
+
+    #[test]
+    fn record_fields_do_not_overlap() {
+        for (size, all) in [(desc::SIZE, desc::ALL), (cpl::SIZE, cpl::ALL)] {
+            let mut used = vec![false; size * 8];
+            for f in all {
+                for b in f.lsb..f.lsb + f.width {
+                    assert!(!used[b as usize], "{} overlaps", f.name);
+                    used[b as usize] = true;
+                }
+            }
+        }
+        // The phase bit must be the record's very last bit, written last.
+        assert_eq!(cpl::PHASE.lsb, (cpl::SIZE * 8 - 1) as u32);
+    }
+
+    #[test]
+    fn field_round_trip() {
+        let mut rec = [0u8; desc::SIZE];
+        desc::ADDR.set(&mut rec, 0x1234_5678_9ABC_DEF0);
+        desc::LEN.set(&mut rec, 2048);
+        desc::BUF_ID.set(&mut rec, 0xBEEF);
+        assert_eq!(desc::ADDR.get(&rec), 0x1234_5678_9ABC_DEF0);
+        assert_eq!(desc::LEN.get(&rec), 2048);
+        assert_eq!(desc::BUF_ID.get(&rec), 0xBEEF);
+        assert_eq!(&rec[8..12], &[0x00, 0x08, 0xEF, 0xBE]);
+    }
+
+    #[test]
+    fn phase_flips_each_pass() {
+        assert!(cpl_phase(0, 4));
+        assert!(cpl_phase(15, 4));
+        assert!(!cpl_phase(16, 4));
+        assert!(cpl_phase(32, 4));
+        assert!(!cpl_phase(0xFFFF, 15));
+    }
+}
