@@ -1,0 +1,68 @@
+# Entry points. The two that matter:
+#   make demo   replay the bundled real capture through the verilated NIC and the driver
+#   make test   everything CI checks (lint, spec freshness, per-module RTL tests, cargo test)
+# Both install missing tools first (scripts/deps.sh).
+
+SHELL := bash
+CARGO ?= cargo
+PCAP ?= vectors/ns-mixed.pcap
+OUT ?= out/$(basename $(notdir $(PCAP)))
+ARGS ?=
+
+RTL_SRC := $(filter-out rtl/tb/%,$(wildcard rtl/*.v))
+RTL_TB := $(wildcard rtl/tb/tb_*.v)
+
+.PHONY: all deps demo replay test lint gen gen-check rtl-test cargo-test bench clean
+
+all: test
+
+deps:
+	@scripts/deps.sh
+
+## Main job: replay the bundled capture and print its summary.
+demo: deps
+	$(CARGO) run --release -q -p nic-testbench --bin replay -- $(PCAP) --out $(OUT) $(ARGS)
+
+## Replay any capture: make replay PCAP=file.pcap OUT=dir ARGS='--line-rate-gbps 10'
+replay: deps
+	$(CARGO) run --release -q -p nic-testbench --bin replay -- $(PCAP) --out $(OUT) $(ARGS)
+
+test: deps lint gen-check rtl-test cargo-test
+
+## verilator -Wall on the synthesizable RTL: must be silent.
+lint: deps
+	verilator --lint-only -Wall -Irtl --top-module nic_core $(RTL_SRC)
+	@echo "lint: clean"
+
+## Regenerate rtl/nic_spec.vh from spec/src/lib.rs.
+gen:
+	$(CARGO) run -q -p nic-spec --bin gen-verilog
+
+gen-check:
+	$(CARGO) run -q -p nic-spec --bin gen-verilog -- --check
+
+## Each RTL module's own self-checking Icarus test bench (rtl/tb/tb_<module>.v).
+rtl-test: deps
+	@set -e; pass=0; fail=0; mkdir -p target/rtl-tb; \
+	for tb in $(RTL_TB); do \
+		name=$$(basename $$tb .v); \
+		if iverilog -g2005-sv -Irtl -Wall -Wno-timescale -s $$name -o target/rtl-tb/$$name $$tb $(RTL_SRC) \
+		   && vvp -n target/rtl-tb/$$name > target/rtl-tb/$$name.log 2>&1 \
+		   && grep -q PASS target/rtl-tb/$$name.log; then \
+			echo "rtl-test $$name: ok"; pass=$$((pass+1)); \
+		else \
+			echo "rtl-test $$name: FAILED (log: target/rtl-tb/$$name.log)"; tail -n 20 target/rtl-tb/$$name.log || true; fail=$$((fail+1)); \
+		fi; \
+	done; \
+	echo "rtl-test: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+cargo-test: deps
+	$(CARGO) test --workspace
+
+## Simulation speed: harness vs bare C++ clock loop (figures go in BENCHMARKS.md).
+bench: deps
+	$(CARGO) run --release -q -p nic-testbench --bin bench
+
+clean:
+	$(CARGO) clean
+	rm -rf out
