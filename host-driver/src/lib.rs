@@ -1,1 +1,476 @@
-//! placeholder
+//! Host driver for the FPGA NIC model.
+//!
+//! The driver touches the device only through a [`nic_hal::Hal`], passed as
+//! `&mut H` into every call (as `virtio-queue` passes guest memory), so the
+//! caller keeps the transport and decides who advances time: the Verilator
+//! model, cocotb or a real board. It never sleeps and never spins on time;
+//! the only waits are bounded register polls ([`RESET_POLL_LIMIT`]).
+//! Register offsets, record layouts and the phase rule come from
+//! [`nic_spec`]; nothing is copied here.
+//!
+//! # RX ring protocol
+//!
+//! Each RX queue has a *descriptor ring* (driver → NIC) and a *completion
+//! ring* (NIC → driver), each `2^log` entries in 4 KiB aligned DMA memory.
+//! Indices are free-running 16-bit counters; the slot is `index & (size-1)`.
+//!
+//! 1. **Post.** The driver writes `desc::SIZE`-byte descriptors (buffer
+//!    address, length, `BUF_ID` cookie) into slots `DESC_PROD..`, then writes
+//!    the new `DESC_PROD` once for the whole batch: MMIO writes are the
+//!    expensive part of a driver, so it rings one doorbell per
+//!    [`RxConfig::repost_batch`] buffers.
+//! 2. **Receive.** The NIC consumes descriptors in order, DMAs a frame into
+//!    the buffer and writes one `cpl::SIZE`-byte completion record per
+//!    consumed descriptor, in order. A frame that does not fit the next
+//!    buffer is dropped and the descriptor kept; with no descriptor posted,
+//!    frames are dropped and counted.
+//! 3. **Ownership by phase.** The record's last bit is `PHASE`, which the NIC
+//!    sets to [`nic_spec::cpl_phase`]`(index, log)`: 1 on the first pass over
+//!    the ring, flipped on every wrap. The driver owns the record at its
+//!    consumer index exactly when the phase matches, so it never reads an
+//!    index register on the hot path: the poll loop does no MMIO read at all.
+//!    It reads the phase dword first and the body after, so a record is
+//!    never seen half-written.
+//! 4. **Release.** After a batch the driver writes `CPL_CONS` once, freeing
+//!    completion slots (the NIC stalls while the completion ring is full),
+//!    and re-posts the recycled buffers.
+//!
+//! Completions arrive in descriptor order, so the driver knows which buffer
+//! each one returns from its own record of what it posted in each slot. A
+//! record that disagrees (`BUF_ID`, `DESC_IDX`, `QUEUE`, or a `LEN` larger
+//! than the buffer) is a device bug: it is counted, reported by
+//! [`Nic::last_fault`], not delivered, and the buffer is recycled anyway;
+//! the driver never panics or indexes out of bounds on device data.
+//!
+//! # Typical use
+//!
+//! ```no_run
+//! use nic_driver::{DriverError, Nic, RxConfig};
+//!
+//! fn receive<H: nic_hal::Hal>(hal: &mut H, want: usize) -> Result<Vec<Vec<u8>>, DriverError> {
+//!     let mut nic = Nic::probe(hal)?;
+//!     nic.open(hal, &RxConfig { buf_size: 16384, ..RxConfig::default() })?;
+//!     let mut frames = Vec::new();
+//!     while frames.len() < want {
+//!         // (whoever owns the clock advances the device here)
+//!         let n = nic.poll(hal, 0, 64, |f| frames.push(f.data.to_vec()))?;
+//!         if n == 0 {
+//!             nic.check_health(hal)?;
+//!         }
+//!     }
+//!     let stats = nic.stats(hal)?;
+//!     assert_eq!(stats.queues[0].device_faults, 0);
+//!     nic.close(hal)?;
+//!     Ok(frames)
+//! }
+//! ```
+//!
+//! Dropping a [`Nic`] without [`Nic::close`] leaks its DMA memory in the
+//! transport (the driver holds no `Hal` to free it with).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod queue;
+mod stats;
+
+use nic_hal::Hal;
+use nic_spec::{caps, ctrl, global, id, limits, qstatus, rxq, rxq_layout};
+use serde::Serialize;
+
+pub use error::{CplFault, DriverError, ErrStatus};
+pub use queue::RxFrame;
+pub use stats::{QueueStats, Stats};
+
+use queue::{qreg, QueueParams, RxQueue};
+use stats::{GlobalCounters, QueueCounters};
+
+/// Register polls before a reset, queue enable or queue disable is declared
+/// stuck. Counted in polls, not time: the driver does not know what a poll
+/// costs on the transport.
+pub const RESET_POLL_LIMIT: u32 = 10_000;
+
+/// What the device says it can do (`CAPS` and `RX_FIFO_BYTES`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Caps {
+    /// RX queues implemented.
+    pub rx_queues: u32,
+    /// Largest ring is `2^max_log_ring` entries.
+    pub max_log_ring: u32,
+    /// Descriptors the NIC fetches per DMA read.
+    pub desc_fetch_max: u32,
+    /// RX FIFO capacity in bytes.
+    pub rx_fifo_bytes: u32,
+}
+
+impl Caps {
+    fn from_raw(raw: u32, rx_fifo_bytes: u32) -> Self {
+        let field = |shift: u32| (raw >> shift) & caps::FIELD_MASK;
+        Caps {
+            rx_queues: field(caps::RX_QUEUES_SHIFT),
+            max_log_ring: field(caps::MAX_LOG_RING_SHIFT),
+            desc_fetch_max: field(caps::DESC_FETCH_MAX_SHIFT),
+            rx_fifo_bytes,
+        }
+    }
+}
+
+/// RX configuration for [`Nic::open`]. Every queue gets the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RxConfig {
+    /// Queues to open, `1..=caps.rx_queues`.
+    pub queues: usize,
+    /// Descriptor ring holds `2^desc_ring_log` descriptors.
+    pub desc_ring_log: u32,
+    /// Completion ring holds `2^cpl_ring_log` records, `>= desc_ring_log` so
+    /// every posted descriptor has a completion slot.
+    pub cpl_ring_log: u32,
+    /// Bytes per buffer, `1..=65535`: the largest frame a queue accepts.
+    /// Buffers are laid out `limits::BUF_ALIGN` apart.
+    pub buf_size: usize,
+    /// Buffers per queue, at most 65536 (`BUF_ID` is 16 bits); 0 means ring
+    /// size - 1. More than the ring holds is fine: the rest wait in the free
+    /// pool and replace buffers as they complete.
+    pub bufs_per_queue: usize,
+    /// Buffers re-posted per `DESC_PROD` doorbell while polling (capped at
+    /// what the ring can hold).
+    pub repost_batch: usize,
+}
+
+impl Default for RxConfig {
+    fn default() -> Self {
+        RxConfig { queues: 1, desc_ring_log: 8, cpl_ring_log: 8, buf_size: 2048, bufs_per_queue: 0, repost_batch: 32 }
+    }
+}
+
+impl RxConfig {
+    /// Buffers per queue once the "0 = ring size - 1" default is applied.
+    pub fn effective_bufs_per_queue(&self) -> usize {
+        if self.bufs_per_queue == 0 {
+            (1usize << self.desc_ring_log.min(limits::MAX_LOG_RING)).saturating_sub(1).max(1)
+        } else {
+            self.bufs_per_queue
+        }
+    }
+}
+
+/// A probed NIC: capabilities, open RX queues and counters.
+///
+/// Not tied to a transport type: every method that touches the device takes
+/// the `Hal` explicitly.
+pub struct Nic {
+    caps: Caps,
+    queues: Vec<RxQueue>,
+    global: GlobalCounters,
+    /// One per queue ever opened; outlives close so stats stay readable.
+    qcounters: Vec<QueueCounters>,
+}
+
+impl Nic {
+    /// Identifies the device (`ID`, `VERSION` major), resets it and reads
+    /// its capabilities.
+    pub fn probe<H: Hal>(hal: &mut H) -> Result<Nic, DriverError> {
+        let found = hal.mmio_read32(global::ID)?;
+        if found != id::MAGIC {
+            return Err(DriverError::BadId { found });
+        }
+        let version = hal.mmio_read32(global::VERSION)?;
+        if (version >> 16) & 0xFF != id::VERSION_MAJOR {
+            return Err(DriverError::VersionMismatch { found: version, expected: id::VERSION });
+        }
+        let mut nic = Nic {
+            caps: Caps::from_raw(0, 0),
+            queues: Vec::new(),
+            global: GlobalCounters::default(),
+            qcounters: Vec::new(),
+        };
+        nic.reset(hal)?;
+        let raw = hal.mmio_read32(global::CAPS)?;
+        let fifo = hal.mmio_read32(global::RX_FIFO_BYTES)?;
+        nic.caps = Caps::from_raw(raw, fifo);
+        Ok(nic)
+    }
+
+    /// The device's capabilities.
+    pub fn caps(&self) -> Caps {
+        self.caps
+    }
+
+    /// Number of open RX queues (0 when closed).
+    pub fn num_queues(&self) -> usize {
+        self.queues.len()
+    }
+
+    /// Soft-resets the device (`CTRL.RESET`, polled until it clears).
+    ///
+    /// A reset stops all DMA and forgets the rings, so any open queues are
+    /// freed: this is the recovery path after a halted queue; call
+    /// [`Nic::open`] again afterwards. Counter totals carry on.
+    pub fn reset<H: Hal>(&mut self, hal: &mut H) -> Result<(), DriverError> {
+        hal.mmio_write32(global::CTRL, ctrl::RESET);
+        let mut polls = 0;
+        loop {
+            polls += 1;
+            if hal.mmio_read32(global::CTRL)? & ctrl::RESET == 0 {
+                break;
+            }
+            if polls >= RESET_POLL_LIMIT {
+                // The device may still be running: keep the memory.
+                return Err(DriverError::ResetTimeout { polls });
+            }
+        }
+        for q in self.queues.drain(..) {
+            q.free(hal);
+        }
+        self.global.device_reset();
+        for c in &mut self.qcounters {
+            c.device_reset();
+        }
+        Ok(())
+    }
+
+    /// Allocates rings and buffer pools, programs and enables the queues,
+    /// posts the initial buffers (one doorbell per queue) and sets
+    /// `CTRL.RX_ENABLE`.
+    pub fn open<H: Hal>(&mut self, hal: &mut H, cfg: &RxConfig) -> Result<(), DriverError> {
+        if !self.queues.is_empty() {
+            return Err(DriverError::AlreadyOpen);
+        }
+        let params = self.check_config(cfg)?;
+        let mut result = Ok(());
+        for p in &params {
+            match RxQueue::alloc(hal, p) {
+                Ok(q) => self.queues.push(q),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if self.qcounters.len() < self.queues.len() {
+            self.qcounters.resize_with(self.queues.len(), QueueCounters::default);
+        }
+        if result.is_ok() {
+            result = self.start(hal);
+        }
+        if let Err(e) = result {
+            for (i, q) in self.queues.drain(..).enumerate() {
+                hal.mmio_write32(qreg(i, rxq::Q_CTRL), 0);
+                q.free(hal);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn check_config(&self, cfg: &RxConfig) -> Result<Vec<QueueParams>, DriverError> {
+        let bad = |why: String| Err(DriverError::InvalidConfig(why));
+        let max_queues = (self.caps.rx_queues as usize).min(rxq_layout::MAX_QUEUES as usize);
+        if cfg.queues == 0 || cfg.queues > max_queues {
+            return bad(format!("{} queues requested, the device has {max_queues}", cfg.queues));
+        }
+        let max_log = self.caps.max_log_ring.min(limits::MAX_LOG_RING);
+        if cfg.desc_ring_log > max_log {
+            return bad(format!("desc_ring_log {} exceeds the device's {max_log}", cfg.desc_ring_log));
+        }
+        if cfg.cpl_ring_log < cfg.desc_ring_log || cfg.cpl_ring_log > max_log {
+            return bad(format!(
+                "cpl_ring_log {} must be in desc_ring_log..={max_log} ({})",
+                cfg.cpl_ring_log, cfg.desc_ring_log
+            ));
+        }
+        if cfg.buf_size == 0 || cfg.buf_size > usize::from(u16::MAX) {
+            return bad(format!("buf_size {} must be in 1..=65535", cfg.buf_size));
+        }
+        let nbufs = cfg.effective_bufs_per_queue();
+        if nbufs > 1 << 16 {
+            return bad(format!("{nbufs} buffers per queue exceed the 16-bit BUF_ID"));
+        }
+        if cfg.repost_batch == 0 {
+            return bad("repost_batch must be at least 1".into());
+        }
+        Ok((0..cfg.queues)
+            .map(|index| QueueParams {
+                index,
+                desc_log: cfg.desc_ring_log,
+                cpl_log: cfg.cpl_ring_log,
+                buf_len: cfg.buf_size as u16,
+                nbufs,
+                repost_batch: cfg.repost_batch,
+            })
+            .collect())
+    }
+
+    fn start<H: Hal>(&mut self, hal: &mut H) -> Result<(), DriverError> {
+        for q in &mut self.queues {
+            q.program(hal)?;
+        }
+        for i in 0..self.queues.len() {
+            wait_queue(hal, i, true)?;
+        }
+        for (q, c) in self.queues.iter_mut().zip(&mut self.qcounters) {
+            q.post(hal, usize::MAX, &mut c.sw)?;
+        }
+        hal.mmio_write32(global::CTRL, ctrl::RX_ENABLE);
+        Ok(())
+    }
+
+    /// Stops reception, disables the queues, waits for the device to report
+    /// them disabled, and frees rings and buffers. Counter totals stay
+    /// readable through [`Nic::stats`]. Closing a closed NIC does nothing.
+    ///
+    /// If a queue does not report disabled, nothing is freed (the device may
+    /// still write to it) and the error is returned; [`Nic::reset`] recovers.
+    pub fn close<H: Hal>(&mut self, hal: &mut H) -> Result<(), DriverError> {
+        if self.queues.is_empty() {
+            return Ok(());
+        }
+        hal.mmio_write32(global::CTRL, 0);
+        for i in 0..self.queues.len() {
+            hal.mmio_write32(qreg(i, rxq::Q_CTRL), 0);
+        }
+        for i in 0..self.queues.len() {
+            wait_queue(hal, i, false)?;
+        }
+        for q in self.queues.drain(..) {
+            q.free(hal);
+        }
+        Ok(())
+    }
+
+    /// Handles up to `budget` completions on `queue`, calling `deliver` for
+    /// each received frame, and returns how many completion records were
+    /// consumed (frames delivered plus `BAD_DESC` and faulty records).
+    ///
+    /// Each frame is copied into a per-queue scratch buffer and lent to
+    /// `deliver`; nothing is allocated. Buffers are recycled at once and
+    /// re-posted `repost_batch` at a time (one doorbell each); at the end, if
+    /// fewer than half the buffers the ring can hold are posted, whatever is
+    /// free is posted too, so the ring never starves. `CPL_CONS` is written
+    /// once, at the end, and only if something was consumed. A poll does no
+    /// MMIO read: on an idle ring it costs one DMA-memory read.
+    ///
+    /// On error, what was consumed so far is still released to the device.
+    pub fn poll<H: Hal, F: FnMut(RxFrame<'_>)>(
+        &mut self,
+        hal: &mut H,
+        queue: usize,
+        budget: usize,
+        mut deliver: F,
+    ) -> Result<usize, DriverError> {
+        let (q, c) = self.queue_mut(queue)?;
+        q.poll(hal, budget, &mut c.sw, &mut deliver)
+    }
+
+    /// Pauses (`false`) or resumes (`true`) re-posting on `queue`: while
+    /// paused, completed buffers collect in the free pool and the NIC runs
+    /// out of descriptors (to test `Q_DROP_NO_DESC`). Resuming posts nothing
+    /// by itself; the next poll or [`Nic::post_free_buffers`] does.
+    pub fn set_repost(&mut self, queue: usize, on: bool) -> Result<(), DriverError> {
+        self.queue_mut(queue)?.0.set_repost(on);
+        Ok(())
+    }
+
+    /// Posts every free buffer the ring has room for, with one doorbell,
+    /// even while re-posting is paused. Returns how many were posted.
+    pub fn post_free_buffers<H: Hal>(&mut self, hal: &mut H, queue: usize) -> Result<usize, DriverError> {
+        let (q, c) = self.queue_mut(queue)?;
+        q.post(hal, usize::MAX, &mut c.sw)
+    }
+
+    /// The latest completion record on `queue` that contradicted what was
+    /// posted (`None` if there was none, or the queue is not open).
+    pub fn last_fault(&self, queue: usize) -> Option<CplFault> {
+        self.queues.get(queue).and_then(RxQueue::last_fault)
+    }
+
+    /// Reads all device counters, widens them to 64-bit totals and adds the
+    /// driver's counters. Call it at least once per counter wrap (2^32
+    /// frames or bytes) to keep the totals exact.
+    pub fn stats<H: Hal>(&mut self, hal: &mut H) -> Result<Stats, DriverError> {
+        let g = &mut self.global;
+        let mut s = Stats {
+            frames_in: g.frames_in.update(hal.mmio_read32(global::RX_FRAMES_IN)?),
+            drop_fifo_full: g.drop_fifo_full.update(hal.mmio_read32(global::RX_DROP_FIFO_FULL)?),
+            drop_mac_error: g.drop_mac_error.update(hal.mmio_read32(global::RX_DROP_MAC_ERROR)?),
+            drop_runt: g.drop_runt.update(hal.mmio_read32(global::RX_DROP_RUNT)?),
+            drop_oversize: g.drop_oversize.update(hal.mmio_read32(global::RX_DROP_OVERSIZE)?),
+            drop_disabled: g.drop_disabled.update(hal.mmio_read32(global::RX_DROP_DISABLED)?),
+            rx_fifo_bytes: self.caps.rx_fifo_bytes,
+            rx_fifo_peak: hal.mmio_read32(global::RX_FIFO_PEAK)?,
+            queues: Vec::with_capacity(self.qcounters.len()),
+        };
+        for (i, c) in self.qcounters.iter_mut().enumerate() {
+            let mut rd = |reg| hal.mmio_read32(qreg(i, reg));
+            let sw = c.sw;
+            let (free_buffers, buffers_in_flight) =
+                self.queues.get(i).map_or((0, 0), |q| (q.free_buffers(), q.in_flight()));
+            s.queues.push(QueueStats {
+                queue: i,
+                frames: c.frames.update(rd(rxq::Q_FRAMES)?),
+                bytes: c.bytes.update(rd(rxq::Q_BYTES)?),
+                drop_no_desc: c.drop_no_desc.update(rd(rxq::Q_DROP_NO_DESC)?),
+                drop_buf_too_small: c.drop_buf_too_small.update(rd(rxq::Q_DROP_BUF_TOO_SMALL)?),
+                drop_bad_desc: c.drop_bad_desc.update(rd(rxq::Q_DROP_BAD_DESC)?),
+                drop_queue_disabled: c.drop_queue_disabled.update(rd(rxq::Q_DROP_DISABLED)?),
+                polls: sw.polls,
+                completions: sw.completions,
+                frames_delivered: sw.frames_delivered,
+                bytes_delivered: sw.bytes_delivered,
+                bad_desc_completions: sw.bad_desc_completions,
+                device_faults: sw.device_faults,
+                desc_doorbells: sw.desc_doorbells,
+                cpl_doorbells: sw.cpl_doorbells,
+                buffers_posted: sw.buffers_posted,
+                free_buffers,
+                buffers_in_flight,
+            });
+        }
+        Ok(s)
+    }
+
+    /// Reads and decodes the sticky `ERR_STATUS` register.
+    pub fn error_status<H: Hal>(&self, hal: &mut H) -> Result<ErrStatus, DriverError> {
+        Ok(ErrStatus::from_raw(hal.mmio_read32(global::ERR_STATUS)?))
+    }
+
+    /// Clears the `ERR_STATUS` bits set in `status` (write 1 to clear), e.g.
+    /// the value [`Nic::error_status`] returned.
+    pub fn clear_error_status<H: Hal>(&self, hal: &mut H, status: ErrStatus) {
+        hal.mmio_write32(global::ERR_STATUS, status.raw);
+    }
+
+    /// Checks `ERR_STATUS` and every open queue's `Q_STATUS.HALTED`. Polls
+    /// read no registers, so call this when a poll loop stops making
+    /// progress. The error bits are left set for the caller to inspect.
+    pub fn check_health<H: Hal>(&self, hal: &mut H) -> Result<(), DriverError> {
+        let status = self.error_status(hal)?;
+        if !status.is_clear() {
+            return Err(DriverError::Device(status));
+        }
+        for queue in 0..self.queues.len() {
+            if hal.mmio_read32(qreg(queue, rxq::Q_STATUS))? & qstatus::HALTED != 0 {
+                return Err(DriverError::QueueHalted { queue });
+            }
+        }
+        Ok(())
+    }
+
+    fn queue_mut(&mut self, queue: usize) -> Result<(&mut RxQueue, &mut QueueCounters), DriverError> {
+        match (self.queues.get_mut(queue), self.qcounters.get_mut(queue)) {
+            (Some(q), Some(c)) => Ok((q, c)),
+            _ => Err(DriverError::NoSuchQueue { queue }),
+        }
+    }
+}
+
+/// Polls `Q_STATUS.ENABLED` until it equals `enable`.
+fn wait_queue<H: Hal>(hal: &mut H, queue: usize, enable: bool) -> Result<(), DriverError> {
+    for _ in 0..RESET_POLL_LIMIT {
+        if (hal.mmio_read32(qreg(queue, rxq::Q_STATUS))? & qstatus::ENABLED != 0) == enable {
+            return Ok(());
+        }
+    }
+    Err(DriverError::QueueStateTimeout { queue, enable })
+}

@@ -1,0 +1,220 @@
+//! Driver errors and the decoded device error state.
+
+use std::fmt;
+
+use nic_hal::HalError;
+use nic_spec::err;
+use serde::Serialize;
+
+/// Why a driver call failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// `ID` did not read `nic_spec::id::MAGIC`: wrong BAR, no device, or a dead bus.
+    BadId {
+        /// The value read.
+        found: u32,
+    },
+    /// The device's major version differs from the one this driver was built against.
+    VersionMismatch {
+        /// The raw `VERSION` register.
+        found: u32,
+        /// `nic_spec::id::VERSION`, what the driver speaks.
+        expected: u32,
+    },
+    /// `CTRL.RESET` still read 1 after this many polls.
+    ResetTimeout {
+        /// Polls made.
+        polls: u32,
+    },
+    /// A queue did not report `Q_STATUS.ENABLED` as asked within the poll limit.
+    QueueStateTimeout {
+        /// The queue.
+        queue: usize,
+        /// The state the driver waited for.
+        enable: bool,
+    },
+    /// The [`crate::RxConfig`] cannot be honoured by this device.
+    InvalidConfig(String),
+    /// [`crate::Nic::open`] on a NIC that is already open.
+    AlreadyOpen,
+    /// The queue index is not an open queue.
+    NoSuchQueue {
+        /// The queue asked for.
+        queue: usize,
+    },
+    /// The transport has no DMA memory left for an allocation of `len` bytes.
+    OutOfDmaMemory {
+        /// Bytes asked for.
+        len: usize,
+    },
+    /// The transport failed (bad bus address, MMIO timeout).
+    Hal(HalError),
+    /// `ERR_STATUS` reports an error (DMA completion failures, bad MMIO).
+    Device(ErrStatus),
+    /// The queue halted on a DMA error; reset the NIC to recover.
+    QueueHalted {
+        /// The halted queue.
+        queue: usize,
+    },
+}
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DriverError::BadId { found } => {
+                write!(f, "device ID {found:#010x} is not the NIC's {:#010x}", nic_spec::id::MAGIC)
+            }
+            DriverError::VersionMismatch { found, expected } => write!(
+                f,
+                "device version {}.{}.{} is incompatible with driver version {}.{}.{}",
+                (found >> 16) & 0xFF,
+                (found >> 8) & 0xFF,
+                found & 0xFF,
+                (expected >> 16) & 0xFF,
+                (expected >> 8) & 0xFF,
+                expected & 0xFF
+            ),
+            DriverError::ResetTimeout { polls } => write!(f, "CTRL.RESET did not clear after {polls} polls"),
+            DriverError::QueueStateTimeout { queue, enable } => {
+                write!(f, "RX queue {queue} did not become {} in time", if *enable { "enabled" } else { "disabled" })
+            }
+            DriverError::InvalidConfig(why) => write!(f, "invalid RX configuration: {why}"),
+            DriverError::AlreadyOpen => write!(f, "the NIC is already open"),
+            DriverError::NoSuchQueue { queue } => write!(f, "RX queue {queue} is not open"),
+            DriverError::OutOfDmaMemory { len } => write!(f, "out of DMA memory allocating {len} bytes"),
+            DriverError::Hal(e) => write!(f, "transport error: {e}"),
+            DriverError::Device(s) => write!(f, "device reports errors: {s}"),
+            DriverError::QueueHalted { queue } => write!(f, "RX queue {queue} halted on a DMA error"),
+        }
+    }
+}
+
+impl std::error::Error for DriverError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DriverError::Hal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<HalError> for DriverError {
+    fn from(e: HalError) -> Self {
+        match e {
+            HalError::OutOfDmaMemory { len } => DriverError::OutOfDmaMemory { len },
+            other => DriverError::Hal(other),
+        }
+    }
+}
+
+/// `ERR_STATUS` decoded. The bits are sticky until cleared with
+/// [`crate::Nic::clear_error_status`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ErrStatus {
+    /// The raw register.
+    pub raw: u32,
+    /// A BAR0 request that was not a 1-dword memory access.
+    pub mmio_bad_request: bool,
+    /// A DMA read completion came back unsuccessful.
+    pub dma_cpl_status: bool,
+    /// A DMA completion matched no outstanding read.
+    pub dma_cpl_unexpected: bool,
+    /// A DMA read timed out (the queue halts).
+    pub dma_cpl_timeout: bool,
+}
+
+impl ErrStatus {
+    /// Decodes the raw register value.
+    pub fn from_raw(raw: u32) -> Self {
+        ErrStatus {
+            raw,
+            mmio_bad_request: raw & err::MMIO_BAD_REQUEST != 0,
+            dma_cpl_status: raw & err::DMA_CPL_STATUS != 0,
+            dma_cpl_unexpected: raw & err::DMA_CPL_UNEXPECTED != 0,
+            dma_cpl_timeout: raw & err::DMA_CPL_TIMEOUT != 0,
+        }
+    }
+
+    /// No error bit is set.
+    pub fn is_clear(&self) -> bool {
+        self.raw == 0
+    }
+}
+
+impl fmt::Display for ErrStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (self.mmio_bad_request, "MMIO_BAD_REQUEST"),
+            (self.dma_cpl_status, "DMA_CPL_STATUS"),
+            (self.dma_cpl_unexpected, "DMA_CPL_UNEXPECTED"),
+            (self.dma_cpl_timeout, "DMA_CPL_TIMEOUT"),
+        ];
+        write!(f, "{:#x}", self.raw)?;
+        let mut sep = " (";
+        for (set, name) in names {
+            if set {
+                write!(f, "{sep}{name}")?;
+                sep = ", ";
+            }
+        }
+        if sep != " (" {
+            write!(f, ")")?;
+        }
+        Ok(())
+    }
+}
+
+/// A completion record that disagrees with what the driver posted: a device
+/// bug. The driver never trusts such a record: it does not deliver it, it
+/// takes back the buffer it knows it posted in that descriptor slot (so the
+/// pool never leaks), counts it in `QueueStats::device_faults` and keeps the
+/// latest one for [`crate::Nic::last_fault`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CplFault {
+    /// A completion arrived while the driver had no descriptor outstanding.
+    NoDescriptorOutstanding {
+        /// Completion ring index of the record.
+        cpl_idx: u16,
+    },
+    /// `BUF_ID` is not the buffer posted in the consumed slot (or names no buffer).
+    BufId {
+        /// The buffer the driver posted.
+        expected: u16,
+        /// The record's `BUF_ID`.
+        found: u16,
+    },
+    /// `DESC_IDX` is not the next descriptor in order.
+    DescIdx {
+        /// The index the driver expected.
+        expected: u16,
+        /// The record's `DESC_IDX`.
+        found: u16,
+    },
+    /// `QUEUE` names another queue than the ring the record was found in.
+    Queue {
+        /// The record's `QUEUE`.
+        found: u8,
+    },
+    /// `LEN` is larger than the buffer.
+    Len {
+        /// The record's `LEN`.
+        len: u16,
+        /// The buffer size posted.
+        buf_len: u16,
+    },
+}
+
+impl fmt::Display for CplFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CplFault::NoDescriptorOutstanding { cpl_idx } => {
+                write!(f, "completion {cpl_idx} with no descriptor outstanding")
+            }
+            CplFault::BufId { expected, found } => write!(f, "BUF_ID {found}, posted {expected}"),
+            CplFault::DescIdx { expected, found } => write!(f, "DESC_IDX {found}, expected {expected}"),
+            CplFault::Queue { found } => write!(f, "QUEUE {found} in another queue's ring"),
+            CplFault::Len { len, buf_len } => write!(f, "LEN {len} exceeds the {buf_len}-byte buffer"),
+        }
+    }
+}

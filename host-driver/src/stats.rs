@@ -1,0 +1,174 @@
+//! Statistics: device counters widened to 64 bits, plus the driver's own.
+
+use serde::Serialize;
+
+/// Widens a wrapping 32-bit device counter into a 64-bit total.
+///
+/// Each read adds the delta since the previous read (mod 2^32), so the total
+/// is exact as long as the counter wraps at most once between two reads.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct WrapCounter {
+    last: u32,
+    total: u64,
+}
+
+impl WrapCounter {
+    pub(crate) fn update(&mut self, raw: u32) -> u64 {
+        self.total += u64::from(raw.wrapping_sub(self.last));
+        self.last = raw;
+        self.total
+    }
+
+    /// The device zeroed its counter (`CTRL.RESET`); the total carries on.
+    pub(crate) fn device_reset(&mut self) {
+        self.last = 0;
+    }
+}
+
+/// Everything the NIC and the driver count, as returned by [`crate::Nic::stats`].
+///
+/// Device counters are totals since [`crate::Nic::probe`] (they survive
+/// resets, which zero the registers). Serializes to JSON for test reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Frames seen on the MAC stream, dropped or not.
+    pub frames_in: u64,
+    /// Dropped: RX FIFO full.
+    pub drop_fifo_full: u64,
+    /// Dropped: MAC flagged an error.
+    pub drop_mac_error: u64,
+    /// Dropped: shorter than `limits::MIN_FRAME_LEN`.
+    pub drop_runt: u64,
+    /// Dropped: longer than `limits::MAX_FRAME_LEN`.
+    pub drop_oversize: u64,
+    /// Dropped: `CTRL.RX_ENABLE` clear.
+    pub drop_disabled: u64,
+    /// RX FIFO capacity in bytes.
+    pub rx_fifo_bytes: u32,
+    /// Highest RX FIFO fill since the last reset, in bytes.
+    pub rx_fifo_peak: u32,
+    /// One entry per queue opened since probe (a closed queue keeps its totals).
+    pub queues: Vec<QueueStats>,
+}
+
+/// Per-queue statistics: device counters, then the driver's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct QueueStats {
+    /// Queue index.
+    pub queue: usize,
+    /// Device: frames delivered to this queue.
+    pub frames: u64,
+    /// Device: bytes delivered to this queue.
+    pub bytes: u64,
+    /// Device: dropped because no descriptor was posted.
+    pub drop_no_desc: u64,
+    /// Device: dropped because the next buffer was too small (descriptor kept).
+    pub drop_buf_too_small: u64,
+    /// Device: dropped on a malformed descriptor.
+    pub drop_bad_desc: u64,
+    /// Device: dropped because the queue was disabled.
+    pub drop_queue_disabled: u64,
+    /// Driver: calls to [`crate::Nic::poll`].
+    pub polls: u64,
+    /// Driver: completion records consumed (delivered or not).
+    pub completions: u64,
+    /// Driver: frames handed to the `deliver` callback.
+    pub frames_delivered: u64,
+    /// Driver: bytes handed to the `deliver` callback.
+    pub bytes_delivered: u64,
+    /// Driver: completions with `cpl_status::BAD_DESC` (buffer taken back, nothing delivered).
+    pub bad_desc_completions: u64,
+    /// Driver: completions that contradicted what was posted (see [`crate::CplFault`]).
+    pub device_faults: u64,
+    /// Driver: `DESC_PROD` doorbell writes.
+    pub desc_doorbells: u64,
+    /// Driver: `CPL_CONS` writes.
+    pub cpl_doorbells: u64,
+    /// Driver: descriptors posted.
+    pub buffers_posted: u64,
+    /// Driver: buffers in the free pool now (0 once closed).
+    pub free_buffers: usize,
+    /// Driver: buffers posted to the NIC and not yet completed (0 once closed).
+    pub buffers_in_flight: usize,
+}
+
+/// Per-queue counters that outlive the queue's rings.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct QueueCounters {
+    pub(crate) frames: WrapCounter,
+    pub(crate) bytes: WrapCounter,
+    pub(crate) drop_no_desc: WrapCounter,
+    pub(crate) drop_buf_too_small: WrapCounter,
+    pub(crate) drop_bad_desc: WrapCounter,
+    pub(crate) drop_queue_disabled: WrapCounter,
+    pub(crate) sw: DriverCounters,
+}
+
+/// The driver's own per-queue counters, bumped on the hot path.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DriverCounters {
+    pub(crate) polls: u64,
+    pub(crate) completions: u64,
+    pub(crate) frames_delivered: u64,
+    pub(crate) bytes_delivered: u64,
+    pub(crate) bad_desc_completions: u64,
+    pub(crate) device_faults: u64,
+    pub(crate) desc_doorbells: u64,
+    pub(crate) cpl_doorbells: u64,
+    pub(crate) buffers_posted: u64,
+}
+
+impl QueueCounters {
+    pub(crate) fn device_reset(&mut self) {
+        for c in [
+            &mut self.frames,
+            &mut self.bytes,
+            &mut self.drop_no_desc,
+            &mut self.drop_buf_too_small,
+            &mut self.drop_bad_desc,
+            &mut self.drop_queue_disabled,
+        ] {
+            c.device_reset();
+        }
+    }
+}
+
+/// Global device counters.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct GlobalCounters {
+    pub(crate) frames_in: WrapCounter,
+    pub(crate) drop_fifo_full: WrapCounter,
+    pub(crate) drop_mac_error: WrapCounter,
+    pub(crate) drop_runt: WrapCounter,
+    pub(crate) drop_oversize: WrapCounter,
+    pub(crate) drop_disabled: WrapCounter,
+}
+
+impl GlobalCounters {
+    pub(crate) fn device_reset(&mut self) {
+        for c in [
+            &mut self.frames_in,
+            &mut self.drop_fifo_full,
+            &mut self.drop_mac_error,
+            &mut self.drop_runt,
+            &mut self.drop_oversize,
+            &mut self.drop_disabled,
+        ] {
+            c.device_reset();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WrapCounter;
+
+    #[test]
+    fn wrap_counter_widens() {
+        let mut c = WrapCounter::default();
+        assert_eq!(c.update(0xFFFF_FFF0), 0xFFFF_FFF0);
+        assert_eq!(c.update(0x10), 0x1_0000_0010);
+        c.device_reset();
+        assert_eq!(c.update(5), 0x1_0000_0015);
+    }
+}
