@@ -313,6 +313,9 @@ impl Nic {
             q.post(hal, usize::MAX, &mut c.sw)?;
         }
         hal.mmio_write32(global::CTRL, ctrl::RX_ENABLE);
+        // MMIO writes are posted: read back so the device has seen the whole
+        // configuration before `open` returns (a real driver flushes the same way).
+        hal.mmio_read32(global::CTRL)?;
         Ok(())
     }
 

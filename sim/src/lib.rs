@@ -1,1 +1,447 @@
-//! placeholder
+//! `nic-sim`: the verilated NIC (`nic_core`) behind a PCIe root-complex model.
+//!
+//! # Design
+//!
+//! * **The clock loop lives in C++** (`csrc/harness.cpp`). A model cycle
+//!   costs well under a microsecond, so crossing the FFI per clock edge
+//!   would cost as much as the model. Rust crosses it per *event*: it pushes
+//!   whole TLPs and frames into C++ queues and calls `run`, which clocks the
+//!   model until a non-posted request (MemRd) or a completion leaves the NIC,
+//!   the output buffer fills, or the cycle budget is spent. Posted writes are
+//!   batched and handled when the loop next returns.
+//! * **Latency is a timestamp.** Each queued input TLP carries a `not_before`
+//!   cycle; DMA read completions are stamped with request cycle +
+//!   [`SimConfig::dma_read_latency_cycles`], so the loop never stops just to
+//!   release them.
+//! * **The root complex** ([`rc::RootComplex`], pure Rust) owns sparse host
+//!   memory ([`mem::HostMemory`]), applies MemWr, answers MemRd with CplDs
+//!   split at the RCB, matches MMIO completions, and records every rule the
+//!   device breaks as a [`Violation`] instead of panicking.
+//! * Handshakes are sampled after a `clk=0` eval, i.e. exactly as the DUT
+//!   sees them at the following rising edge.
+//!
+//! # Waveforms
+//!
+//! With the `fst` feature (default), set [`SimConfig::fst_path`] or the
+//! environment variable `NIC_SIM_FST=/path/file.fst` to dump an FST of the
+//! whole model. Without a path nothing is traced.
+
+pub mod mem;
+pub mod rc;
+pub mod tlp;
+
+mod ffi;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use nic_hal::{DmaRegion, Hal, HalError};
+
+pub use mem::HostMemory;
+pub use rc::{RcConfig, RootComplex, Stats, Violation, ViolationKind, RC_ID};
+
+use ffi::bridge::{self, Harness};
+
+/// How the simulated host behaves.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Cycles from a MemRd's last beat to its first completion being offered.
+    pub dma_read_latency_cycles: u64,
+    /// Cycles from an MMIO request being issued to it being offered to the NIC.
+    pub mmio_latency_cycles: u64,
+    /// Read Completion Boundary (64 or 128).
+    pub rcb_bytes: u32,
+    /// Max Payload Size in bytes (128 << n, up to 4096).
+    pub max_payload_size: u32,
+    /// Max Read Request Size in bytes (128 << n, up to 4096).
+    pub max_read_request_size: u32,
+    /// The NIC's bus/device/function (`cfg_requester_id`).
+    pub requester_id: u16,
+    pub bus_master_enable: bool,
+    /// Bus address of the first DMA allocation (>= 4 GiB exercises 4-DW headers).
+    pub dma_base: u64,
+    /// Most bytes of host memory allocated at once.
+    pub host_memory_bytes: usize,
+    /// Bus address of BAR0 (MMIO TLPs carry BAR0 base + offset, bar_id 0).
+    pub bar0_base: u64,
+    /// Probability that `m_tlp_req_ready` is low in a cycle (host back-pressure).
+    pub req_stall_probability: f64,
+    /// Probability that `m_tlp_cpl_ready` is low in a cycle.
+    pub cpl_stall_probability: f64,
+    /// Seed of the stall generator.
+    pub stall_seed: u64,
+    /// Write an FST waveform here (needs feature `fst`); `NIC_SIM_FST` also works.
+    pub fst_path: Option<PathBuf>,
+    /// Cycles `rst` is held at start-up and by [`Sim::reset`].
+    pub reset_cycles: u32,
+    /// Cycles [`Hal::mmio_read32`] waits for a completion.
+    pub mmio_timeout_cycles: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            dma_read_latency_cycles: 100,
+            mmio_latency_cycles: 0,
+            rcb_bytes: 64,
+            max_payload_size: 256,
+            max_read_request_size: 512,
+            requester_id: 0x0100,
+            bus_master_enable: true,
+            dma_base: 0x8000_0000,
+            host_memory_bytes: 1 << 30,
+            bar0_base: 0xF000_0000,
+            req_stall_probability: 0.0,
+            cpl_stall_probability: 0.0,
+            stall_seed: 1,
+            fst_path: None,
+            reset_cycles: 16,
+            mmio_timeout_cycles: 100_000,
+        }
+    }
+}
+
+/// Why the simulator could not do what was asked.
+#[derive(Debug)]
+pub enum SimError {
+    /// A [`SimConfig`] field is out of range.
+    InvalidConfig(String),
+    /// An FST path was given but the crate was built without feature `fst`.
+    FstUnavailable,
+    /// The FST file could not be opened.
+    FstOpen(PathBuf),
+    /// [`Sim::run_until`]'s condition did not hold within its budget.
+    Timeout { cycles: u64 },
+    /// A [`Hal`] operation failed.
+    Hal(HalError),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::InvalidConfig(s) => write!(f, "invalid simulator configuration: {s}"),
+            SimError::FstUnavailable => {
+                write!(f, "FST tracing requested but nic-sim was built without the `fst` feature")
+            }
+            SimError::FstOpen(p) => write!(f, "cannot open FST file {}", p.display()),
+            SimError::Timeout { cycles } => write!(f, "condition not met within {cycles} cycles"),
+            SimError::Hal(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SimError::Hal(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<HalError> for SimError {
+    fn from(e: HalError) -> Self {
+        SimError::Hal(e)
+    }
+}
+
+/// `128 << n == bytes`?
+fn size_code(name: &str, bytes: u32) -> Result<u8, SimError> {
+    (0..=5u8)
+        .find(|&n| 128u32 << n == bytes)
+        .ok_or_else(|| SimError::InvalidConfig(format!("{name} = {bytes}: must be 128, 256, ..., 4096")))
+}
+
+fn stall_threshold(p: f64) -> u32 {
+    (p.clamp(0.0, 1.0) * 4_294_967_296.0).min(u32::MAX as f64) as u32
+}
+
+/// How often [`Sim::run_until`] re-checks its condition when no event stops the loop.
+const POLL_CYCLES: u64 = 64;
+
+/// The NIC model, its host, and the wire between them.
+pub struct Sim {
+    hw: cxx::UniquePtr<Harness>,
+    rc: RootComplex,
+    cfg: SimConfig,
+    /// Reused buffers for TLP records going to C++.
+    cpl_tx: Vec<u32>,
+    req_tx: Vec<u32>,
+}
+
+impl Sim {
+    /// Builds the model, applies the configuration and resets the NIC.
+    pub fn new(cfg: SimConfig) -> Result<Sim, SimError> {
+        let mps = size_code("max_payload_size", cfg.max_payload_size)?;
+        let mrrs = size_code("max_read_request_size", cfg.max_read_request_size)?;
+        if !matches!(cfg.rcb_bytes, 64 | 128) {
+            return Err(SimError::InvalidConfig(format!("rcb_bytes = {}: must be 64 or 128", cfg.rcb_bytes)));
+        }
+        let mut hw = bridge::new_harness();
+        let fst = match (&cfg.fst_path, std::env::var_os("NIC_SIM_FST")) {
+            (Some(p), _) => {
+                if !bridge::fst_supported() {
+                    return Err(SimError::FstUnavailable);
+                }
+                Some(p.clone())
+            }
+            (None, Some(p)) if !p.is_empty() => {
+                if bridge::fst_supported() {
+                    Some(PathBuf::from(p))
+                } else {
+                    eprintln!(
+                        "nic-sim: NIC_SIM_FST is set but nic-sim was built without FST support; \
+                         rebuild with `--features nic-sim/fst` to get a waveform"
+                    );
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some(p) = &fst {
+            if !hw.pin_mut().open_fst(&p.to_string_lossy()) {
+                return Err(SimError::FstOpen(p.clone()));
+            }
+        }
+        hw.pin_mut().set_cfg(cfg.requester_id, cfg.bus_master_enable, mps, mrrs);
+        hw.pin_mut().set_stall(stall_threshold(cfg.req_stall_probability), stall_threshold(cfg.cpl_stall_probability), cfg.stall_seed);
+        let rc = RootComplex::new(
+            RcConfig {
+                requester_id: cfg.requester_id,
+                bus_master_enable: cfg.bus_master_enable,
+                max_payload_size: cfg.max_payload_size,
+                max_read_request_size: cfg.max_read_request_size,
+                rcb_bytes: cfg.rcb_bytes,
+                dma_read_latency_cycles: cfg.dma_read_latency_cycles,
+                bar0_base: cfg.bar0_base,
+            },
+            HostMemory::new(cfg.dma_base, cfg.host_memory_bytes),
+        );
+        let mut sim = Sim { hw, rc, cfg, cpl_tx: Vec::with_capacity(1 << 14), req_tx: Vec::with_capacity(64) };
+        sim.reset();
+        Ok(sim)
+    }
+
+    /// Whether this build can write FST waveforms.
+    pub fn fst_supported() -> bool {
+        bridge::fst_supported()
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    fn hw(&mut self) -> Pin<&mut Harness> {
+        self.hw.pin_mut()
+    }
+
+    /// Holds `rst` for [`SimConfig::reset_cycles`]; what the NIC emits meanwhile is discarded.
+    pub fn reset(&mut self) {
+        let n = u64::from(self.cfg.reset_cycles.max(1));
+        self.hw().set_reset(true);
+        let end = self.cycle() + n;
+        while self.cycle() < end {
+            let left = end - self.cycle();
+            self.hw().run(left);
+            self.hw().clear_out();
+        }
+        self.hw().set_reset(false);
+    }
+
+    /// Cycles clocked since the model was built.
+    pub fn cycle(&self) -> u64 {
+        self.hw.cycle()
+    }
+
+    /// Advances exactly `cycles` cycles, handling every TLP on the way.
+    pub fn run(&mut self, cycles: u64) {
+        let end = self.cycle() + cycles;
+        loop {
+            let now = self.cycle();
+            if now >= end {
+                break;
+            }
+            self.hw().run(end - now);
+            self.service();
+        }
+    }
+
+    /// Runs until `cond` holds (checked after every event and at least
+    /// every 64 cycles), at most `max_cycles`. Returns the cycles run.
+    pub fn run_until<F: FnMut(&Sim) -> bool>(&mut self, mut cond: F, max_cycles: u64) -> Result<u64, SimError> {
+        let start = self.cycle();
+        loop {
+            if cond(self) {
+                return Ok(self.cycle() - start);
+            }
+            let elapsed = self.cycle() - start;
+            if elapsed >= max_cycles {
+                return Err(SimError::Timeout { cycles: elapsed });
+            }
+            self.hw().run((max_cycles - elapsed).min(POLL_CYCLES));
+            self.service();
+        }
+    }
+
+    /// Clocks the model `cycles` times from C++ alone: MAC frames are fed,
+    /// TLP outputs accepted and discarded, no root complex. For measuring
+    /// the raw model speed against [`Sim::run`]. Returns the cycles run.
+    pub fn bare_loop(&mut self, cycles: u64) -> u64 {
+        self.hw().bare_loop(cycles)
+    }
+
+    /// Queues a frame for the MAC stream, sent after `gap_cycles` idle
+    /// cycles (0: back-to-back). `error` sets tuser on the last beat.
+    ///
+    /// # Panics
+    /// On an empty frame, which the stream cannot carry.
+    pub fn mac_push(&mut self, frame: &[u8], error: bool, gap_cycles: u32) {
+        assert!(!frame.is_empty(), "nic-sim: an AXI-Stream frame needs at least one byte");
+        self.hw().push_frame(frame, error, gap_cycles);
+    }
+
+    /// Frames queued and not yet fully accepted by the NIC.
+    pub fn mac_pending(&self) -> usize {
+        self.hw.frames_pending()
+    }
+
+    /// Frames fully accepted by the NIC.
+    pub fn frames_sent(&self) -> u64 {
+        self.hw.frames_sent()
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        self.rc.violations()
+    }
+
+    pub fn take_violations(&mut self) -> Vec<Violation> {
+        self.rc.take_violations()
+    }
+
+    pub fn stats(&self) -> &Stats {
+        self.rc.stats()
+    }
+
+    pub fn host_memory(&self) -> &HostMemory {
+        &self.rc.mem
+    }
+
+    pub fn host_memory_mut(&mut self) -> &mut HostMemory {
+        &mut self.rc.mem
+    }
+
+    /// Changes `cfg_bus_master_enable` (and what the RC accepts) from the next cycle on.
+    pub fn set_bus_master_enable(&mut self, on: bool) {
+        self.cfg.bus_master_enable = on;
+        self.rc.set_bus_master_enable(on);
+        let (mps, mrrs) = (
+            size_code("", self.cfg.max_payload_size).unwrap_or(0),
+            size_code("", self.cfg.max_read_request_size).unwrap_or(0),
+        );
+        let id = self.cfg.requester_id;
+        self.hw().set_cfg(id, on, mps, mrrs);
+    }
+
+    /// Changes the host back-pressure on the NIC's two output streams.
+    pub fn set_stall(&mut self, req_probability: f64, cpl_probability: f64, seed: u64) {
+        self.cfg.req_stall_probability = req_probability;
+        self.cfg.cpl_stall_probability = cpl_probability;
+        self.cfg.stall_seed = seed;
+        self.hw().set_stall(stall_threshold(req_probability), stall_threshold(cpl_probability), seed);
+    }
+
+    /// Drains the NIC's output TLPs into the root complex and queues its answers.
+    fn service(&mut self) {
+        let recs = self.hw.out_records();
+        let mut i = 0;
+        while i + ffi::OUT_HDR_WORDS <= recs.len() {
+            let info = recs[i];
+            let beats = info & 0xFF_FFFF;
+            let stored = beats.min(ffi::OUT_MAX_BEATS) as usize * 4;
+            let end = (i + ffi::OUT_HDR_WORDS + stored).min(recs.len());
+            let t = rc::NicTlp {
+                stream: if info >> 31 == 1 { rc::Stream::Completion } else { rc::Stream::Request },
+                cycle: u64::from(recs[i + 1]) | (u64::from(recs[i + 2]) << 32),
+                cpl_accepted: recs[i + 3],
+                flags: (info >> 24) & 0x7F,
+                beats,
+                hdr: [recs[i + 4], recs[i + 5], recs[i + 6], recs[i + 7]],
+                data: &recs[i + ffi::OUT_HDR_WORDS..end],
+            };
+            self.rc.handle(&t, &mut self.cpl_tx);
+            i = end;
+        }
+        if !recs.is_empty() {
+            self.hw.pin_mut().clear_out();
+        }
+        if !self.cpl_tx.is_empty() {
+            self.hw.pin_mut().push_tlps(ffi::QUEUE_CPL, &self.cpl_tx);
+            self.cpl_tx.clear();
+        }
+    }
+
+    fn push_request(&mut self, hdr: &tlp::Header, payload: Option<u32>) {
+        let nb = self.cycle() + self.cfg.mmio_latency_cycles;
+        self.req_tx.clear();
+        self.req_tx.extend_from_slice(&[u32::from(payload.is_some()), 0, nb as u32, (nb >> 32) as u32]);
+        self.req_tx.extend_from_slice(hdr);
+        self.req_tx.extend(payload);
+        let rec = std::mem::take(&mut self.req_tx);
+        self.hw().push_tlps(ffi::QUEUE_REQ, &rec);
+        self.req_tx = rec;
+    }
+
+    /// MMIO requests queued and not yet accepted by the NIC.
+    pub fn mmio_pending(&self) -> usize {
+        self.hw.tlps_pending(ffi::QUEUE_REQ)
+    }
+
+    /// DMA completions queued and not yet accepted by the NIC.
+    pub fn completions_pending(&self) -> usize {
+        self.hw.tlps_pending(ffi::QUEUE_CPL)
+    }
+}
+
+impl Hal for Sim {
+    fn mmio_read32(&mut self, offset: u32) -> Result<u32, HalError> {
+        let (tag, hdr) = self.rc.mmio_read_request(offset);
+        self.push_request(&hdr, None);
+        let start = self.cycle();
+        let timeout = self.cfg.mmio_timeout_cycles;
+        loop {
+            if let Some(v) = self.rc.take_mmio_result(tag) {
+                return Ok(v);
+            }
+            let waited = self.cycle() - start;
+            if waited >= timeout {
+                let now = self.cycle();
+                self.rc.mmio_timed_out(tag, now, waited);
+                return Err(HalError::MmioTimeout { offset });
+            }
+            self.hw().run(timeout - waited);
+            self.service();
+        }
+    }
+
+    fn mmio_write32(&mut self, offset: u32, value: u32) {
+        let hdr = self.rc.mmio_write_request(offset);
+        self.push_request(&hdr, Some(value));
+    }
+
+    fn dma_alloc(&mut self, len: usize, align: usize) -> Result<DmaRegion, HalError> {
+        self.rc.mem.alloc(len, align)
+    }
+
+    fn dma_free(&mut self, region: DmaRegion) {
+        self.rc.mem.free(region);
+    }
+
+    fn dma_read(&self, bus_addr: u64, buf: &mut [u8]) -> Result<(), HalError> {
+        self.rc.mem.read(bus_addr, buf)
+    }
+
+    fn dma_write(&mut self, bus_addr: u64, data: &[u8]) -> Result<(), HalError> {
+        self.rc.mem.write(bus_addr, data)
+    }
+}

@@ -1,0 +1,424 @@
+// See harness.h for the design. The per-cycle loop is `Harness::loop`:
+//   1. inputs for this cycle are already on the ports (set when the
+//      previous cycle's handshakes were applied, or by refresh_inputs()),
+//   2. clk=0, eval: combinational outputs (readys, valids) settle,
+//   3. handshakes are sampled exactly as the DUT sees them at the edge,
+//      outgoing beats are captured,
+//   4. clk=1, eval: the rising edge,
+//   5. queues advance on the sampled handshakes and drive the next beat.
+// The loop allocates nothing in steady state: every buffer keeps its
+// capacity across clear().
+#include "nic-sim/csrc/harness.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "Vnic_core.h"
+#include "verilated.h"
+#ifdef NIC_SIM_FST
+#include "verilated_fst_c.h"
+#else
+class VerilatedFstC {};  // never instantiated; completes the type for unique_ptr
+#endif
+
+namespace nicsim {
+
+namespace {
+inline uint32_t rd32(const std::vector<uint32_t>& b, size_t i) { return b[i]; }
+inline uint64_t rd64(const std::vector<uint32_t>& b, size_t i) {
+    return static_cast<uint64_t>(b[i]) | (static_cast<uint64_t>(b[i + 1]) << 32);
+}
+inline uint32_t beats_for(uint32_t ndw) { return ndw == 0 ? 1 : (ndw + 3) / 4; }
+}  // namespace
+
+Harness::Harness() : ctx_(new VerilatedContext) {
+    ctx_->debug(0);
+    ctx_->randReset(0);
+#ifdef NIC_SIM_FST
+    ctx_->traceEverOn(true);
+#endif
+    top_.reset(new Vnic_core(ctx_.get(), "TOP"));
+    Vnic_core* t = top_.get();
+    t->clk = 0;
+    t->rst = 1;
+    t->s_axis_rx_tvalid = 0;
+    t->s_tlp_req_valid = 0;
+    t->s_tlp_cpl_valid = 0;
+    t->m_tlp_req_ready = 1;
+    t->m_tlp_cpl_ready = 1;
+    t->cfg_requester_id = 0;
+    t->cfg_bus_master_enable = 0;
+    t->cfg_max_payload_size = 0;
+    t->cfg_max_read_req_size = 0;
+    t->eval();
+    out_.reserve(out_threshold_ * 2);
+    out_req_.stage.reserve(OUT_HDR_WORDS + 4 * OUT_MAX_BEATS);
+    out_cpl_.stage.reserve(OUT_HDR_WORDS + 4 * OUT_MAX_BEATS);
+}
+
+Harness::~Harness() {
+    close_fst();
+    if (top_) top_->final();
+}
+
+std::unique_ptr<Harness> new_harness() { return std::unique_ptr<Harness>(new Harness()); }
+
+bool fst_supported() {
+#ifdef NIC_SIM_FST
+    return true;
+#else
+    return false;
+#endif
+}
+
+bool Harness::open_fst(rust::Str path) {
+#ifdef NIC_SIM_FST
+    close_fst();
+    std::string p(path.data(), path.size());
+    fst_.reset(new VerilatedFstC);
+    top_->trace(fst_.get(), 99);
+    fst_->open(p.c_str());
+    if (!fst_->isOpen()) {
+        fst_.reset();
+        return false;
+    }
+    return true;
+#else
+    (void)path;
+    return false;
+#endif
+}
+
+void Harness::close_fst() {
+#ifdef NIC_SIM_FST
+    if (fst_) {
+        fst_->close();
+        fst_.reset();
+    }
+#endif
+}
+
+void Harness::set_reset(bool on) { top_->rst = on; }
+
+void Harness::set_cfg(uint16_t requester_id, bool bme, uint8_t mps_code, uint8_t mrrs_code) {
+    top_->cfg_requester_id = requester_id;
+    top_->cfg_bus_master_enable = bme;
+    top_->cfg_max_payload_size = mps_code & 7;
+    top_->cfg_max_read_req_size = mrrs_code & 7;
+}
+
+void Harness::set_stall(uint32_t req_threshold, uint32_t cpl_threshold, uint64_t seed) {
+    req_stall_ = req_threshold;
+    cpl_stall_ = cpl_threshold;
+    rng_ = seed ? seed : 0x9E3779B97F4A7C15ULL;
+    top_->m_tlp_req_ready = 1;
+    top_->m_tlp_cpl_ready = 1;
+}
+
+void Harness::set_out_threshold(size_t words) {
+    out_threshold_ = std::max<size_t>(words, OUT_HDR_WORDS + 4 * OUT_MAX_BEATS);
+    out_.reserve(out_threshold_ + OUT_HDR_WORDS + 4 * OUT_MAX_BEATS);
+}
+
+// ---------------------------------------------------------------- MAC input
+
+void Harness::push_frame(rust::Slice<const uint8_t> data, bool error, uint32_t gap) {
+    if (frame_head_ == frames_.size()) {  // empty: recycle the buffers
+        frames_.clear();
+        bytes_.clear();
+        frame_head_ = 0;
+    }
+    Frame f{bytes_.size(), static_cast<uint32_t>(data.size()), gap, error};
+    bytes_.insert(bytes_.end(), data.begin(), data.end());
+    frames_.push_back(f);
+}
+
+void Harness::mac_drive() {
+    const Frame& f = frames_[frame_head_];
+    const uint32_t left = f.len - mac_pos_;
+    uint64_t word = 0;
+    const uint32_t n = left < 8 ? left : 8;
+    std::memcpy(&word, bytes_.data() + f.offset + mac_pos_, n);
+    Vnic_core* t = top_.get();
+    t->s_axis_rx_tdata = word;
+    const bool last = left <= 8;
+    t->s_axis_rx_tkeep = last ? static_cast<uint8_t>((1u << n) - 1) : 0xFF;
+    t->s_axis_rx_tlast = last;
+    t->s_axis_rx_tuser = last && f.error;
+    t->s_axis_rx_tvalid = 1;
+}
+
+// Called at the end of a cycle while no frame is on the bus.
+void Harness::mac_start() {
+    if (frame_head_ == frames_.size()) return;
+    if (!mac_gap_loaded_) {
+        mac_gap_left_ = frames_[frame_head_].gap;
+        mac_gap_loaded_ = true;
+    }
+    if (mac_gap_left_ != 0) {
+        --mac_gap_left_;
+        return;
+    }
+    mac_active_ = true;
+    mac_pos_ = 0;
+    mac_drive();
+}
+
+void Harness::mac_advance() {
+    mac_pos_ += 8;
+    if (mac_pos_ < frames_[frame_head_].len) {
+        mac_drive();
+        return;
+    }
+    ++frames_sent_;
+    ++frame_head_;
+    mac_active_ = false;
+    mac_gap_loaded_ = false;
+    top_->s_axis_rx_tvalid = 0;
+    if (frame_head_ == frames_.size()) {
+        frames_.clear();
+        bytes_.clear();
+        frame_head_ = 0;
+    } else if (frame_head_ >= 4096 && frame_head_ * 2 >= frames_.size()) {
+        // Compact a queue that never drains completely.
+        const uint64_t base = frames_[frame_head_].offset;
+        bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(base));
+        frames_.erase(frames_.begin(), frames_.begin() + static_cast<ptrdiff_t>(frame_head_));
+        for (Frame& f : frames_) f.offset -= base;
+        frame_head_ = 0;
+    }
+    mac_start();  // back-to-back when the next gap is 0
+}
+
+// ---------------------------------------------------------------- TLP input
+
+void Harness::push_tlps(uint8_t queue, rust::Slice<const uint32_t> records) {
+    InQueue& q = queue == 0 ? req_q_ : cpl_q_;
+    if (q.count == 0) {
+        q.buf.clear();
+        q.head = 0;
+    }
+    size_t i = 0;
+    const uint32_t* r = records.data();
+    const size_t n = records.size();
+    while (i + IN_HDR_WORDS <= n) {
+        const size_t len = IN_HDR_WORDS + r[i];
+        if (i + len > n) break;  // malformed tail: the Rust side never sends one
+        ++q.count;
+        i += len;
+    }
+    q.buf.insert(q.buf.end(), r, r + i);
+}
+
+void Harness::in_drive(InQueue& q, bool is_req) {
+    const uint32_t* rec = q.buf.data() + q.head;
+    const uint32_t ndw = rec[0];
+    Vnic_core* t = top_.get();
+    uint32_t data[4] = {0, 0, 0, 0};
+    const uint32_t first = q.beat * 4;
+    for (uint32_t k = 0; k < 4 && first + k < ndw; ++k) data[k] = rec[IN_HDR_WORDS + first + k];
+    const bool sop = q.beat == 0;
+    const bool eop = q.beat + 1 == q.nbeats;
+    if (is_req) {
+        for (int k = 0; k < 4; ++k) {
+            t->s_tlp_req_hdr[3 - k] = rec[4 + k];
+            t->s_tlp_req_data[k] = data[k];
+        }
+        t->s_tlp_req_bar_id = rec[1] & 7;
+        t->s_tlp_req_sop = sop;
+        t->s_tlp_req_eop = eop;
+        t->s_tlp_req_valid = 1;
+    } else {
+        for (int k = 0; k < 4; ++k) {
+            t->s_tlp_cpl_hdr[3 - k] = rec[4 + k];
+            t->s_tlp_cpl_data[k] = data[k];
+        }
+        t->s_tlp_cpl_sop = sop;
+        t->s_tlp_cpl_eop = eop;
+        t->s_tlp_cpl_valid = 1;
+    }
+}
+
+void Harness::in_try_start(InQueue& q, bool is_req) {
+    if (q.active || q.count == 0) return;
+    if (cycle_ < rd64(q.buf, q.head + 2)) return;
+    q.active = true;
+    q.beat = 0;
+    q.nbeats = beats_for(rd32(q.buf, q.head));
+    in_drive(q, is_req);
+}
+
+void Harness::in_advance(InQueue& q, bool is_req) {
+    if (++q.beat < q.nbeats) {
+        in_drive(q, is_req);
+        return;
+    }
+    if (!is_req) ++cpl_accepted_;
+    q.active = false;
+    q.head += IN_HDR_WORDS + q.buf[q.head];
+    --q.count;
+    if (q.count == 0) {
+        q.buf.clear();
+        q.head = 0;
+    } else if (q.head >= (1u << 16) && q.head * 2 >= q.buf.size()) {
+        q.buf.erase(q.buf.begin(), q.buf.begin() + static_cast<ptrdiff_t>(q.head));
+        q.head = 0;
+    }
+    if (is_req) {
+        top_->s_tlp_req_valid = 0;
+    } else {
+        top_->s_tlp_cpl_valid = 0;
+    }
+    in_try_start(q, is_req);  // back-to-back
+}
+
+size_t Harness::tlps_pending(uint8_t queue) const { return queue == 0 ? req_q_.count : cpl_q_.count; }
+
+// ---------------------------------------------------------------- TLP output
+
+void Harness::finish(OutStream& s, uint32_t stream) {
+    s.stage[0] = (stream << 31) | (s.flags << 24) | (s.beats & 0xFFFFFF);
+    out_.insert(out_.end(), s.stage.begin(), s.stage.end());
+    s.in_pkt = false;
+    const uint32_t dw0 = s.stage[4];
+    if (stream == 1) {
+        stop_ = STOP_COMPLETION;
+    } else if (((dw0 >> 30) & 1) == 0) {
+        stop_ = STOP_NON_POSTED;  // no data: MemRd (or something the RC rejects)
+    }
+    if (out_.size() >= out_threshold_ && stop_ == STOP_BUDGET) stop_ = STOP_OUT_FULL;
+}
+
+void Harness::capture(OutStream& s, uint32_t stream, const uint32_t* hdr, const uint32_t* data, bool sop,
+                      bool eop) {
+    if (sop || !s.in_pkt) {
+        if (s.in_pkt) {  // eop never came
+            s.flags |= FLAG_TRUNCATED;
+            finish(s, stream);
+        }
+        s.stage.resize(OUT_HDR_WORDS);
+        s.in_pkt = true;
+        s.flags = sop ? 0 : FLAG_NO_SOP;
+        s.beats = 0;
+        s.stage[1] = static_cast<uint32_t>(cycle_);
+        s.stage[2] = static_cast<uint32_t>(cycle_ >> 32);
+        s.stage[3] = static_cast<uint32_t>(cpl_accepted_);
+        s.stage[4] = hdr[3];
+        s.stage[5] = hdr[2];
+        s.stage[6] = hdr[1];
+        s.stage[7] = hdr[0];
+    }
+    if (s.beats < OUT_MAX_BEATS) {
+        s.stage.insert(s.stage.end(), data, data + 4);
+    } else {
+        s.flags |= FLAG_OVERFLOW;
+    }
+    ++s.beats;
+    if (eop) {
+        s.stage[1] = static_cast<uint32_t>(cycle_);
+        s.stage[2] = static_cast<uint32_t>(cycle_ >> 32);
+        s.stage[3] = static_cast<uint32_t>(cpl_accepted_);
+        finish(s, stream);
+    }
+}
+
+rust::Slice<const uint32_t> Harness::out_records() const {
+    return rust::Slice<const uint32_t>(out_.data(), out_.size());
+}
+
+void Harness::clear_out() {
+    out_.clear();
+    if (stop_ != STOP_BUDGET) stop_ = STOP_BUDGET;
+}
+
+// ---------------------------------------------------------------- clock loop
+
+void Harness::refresh_inputs() {
+    if (!mac_active_ && frame_head_ < frames_.size()) {
+        if (!mac_gap_loaded_) {
+            mac_gap_left_ = frames_[frame_head_].gap;
+            mac_gap_loaded_ = true;
+        }
+        if (mac_gap_left_ == 0) mac_start();
+    }
+    in_try_start(req_q_, true);
+    in_try_start(cpl_q_, false);
+}
+
+template <bool kBare, bool kTrace>
+uint64_t Harness::loop(uint64_t max_cycles) {
+    Vnic_core* const t = top_.get();
+    stop_ = STOP_BUDGET;
+    refresh_inputs();
+    uint64_t n = 0;
+    while (n < max_cycles) {
+        if (req_stall_ | cpl_stall_) {
+            t->m_tlp_req_ready = rng32() >= req_stall_;
+            t->m_tlp_cpl_ready = rng32() >= cpl_stall_;
+        }
+        t->clk = 0;
+        t->eval();
+#ifdef NIC_SIM_FST
+        if (kTrace) fst_->dump(2 * cycle_);
+#endif
+        const bool mac_fire = t->s_axis_rx_tvalid & t->s_axis_rx_tready;
+        const bool req_in_fire = t->s_tlp_req_valid & t->s_tlp_req_ready;
+        const bool cpl_in_fire = t->s_tlp_cpl_valid & t->s_tlp_cpl_ready;
+        if (t->m_tlp_req_valid & t->m_tlp_req_ready) {
+            if (!kBare)
+                capture(out_req_, 0, t->m_tlp_req_hdr.data(), t->m_tlp_req_data.data(), t->m_tlp_req_sop,
+                        t->m_tlp_req_eop);
+        }
+        if (t->m_tlp_cpl_valid & t->m_tlp_cpl_ready) {
+            if (!kBare)
+                capture(out_cpl_, 1, t->m_tlp_cpl_hdr.data(), t->m_tlp_cpl_data.data(), t->m_tlp_cpl_sop,
+                        t->m_tlp_cpl_eop);
+        }
+        t->clk = 1;
+        t->eval();
+#ifdef NIC_SIM_FST
+        if (kTrace) fst_->dump(2 * cycle_ + 1);
+#endif
+        ++cycle_;
+        ++n;
+        if (mac_fire) {
+            mac_advance();
+        } else if (!mac_active_) {
+            mac_start();
+        }
+        if (req_in_fire) {
+            in_advance(req_q_, true);
+        } else if (!req_q_.active) {
+            in_try_start(req_q_, true);
+        }
+        if (cpl_in_fire) {
+            in_advance(cpl_q_, false);
+        } else if (!cpl_q_.active) {
+            in_try_start(cpl_q_, false);
+        }
+        if (!kBare && stop_ != STOP_BUDGET) break;
+    }
+    ctx_->time(2 * cycle_);
+    return n;
+}
+
+uint64_t Harness::run(uint64_t max_cycles) {
+#ifdef NIC_SIM_FST
+    if (fst_) return loop<false, true>(max_cycles);
+#endif
+    return loop<false, false>(max_cycles);
+}
+
+uint64_t Harness::bare_loop(uint64_t cycles) {
+    const uint32_t rs = req_stall_, cs = cpl_stall_;
+    req_stall_ = cpl_stall_ = 0;
+    top_->m_tlp_req_ready = 1;
+    top_->m_tlp_cpl_ready = 1;
+    const uint64_t n = loop<true, false>(cycles);
+    req_stall_ = rs;
+    cpl_stall_ = cs;
+    stop_ = STOP_BUDGET;
+    return n;
+}
+
+}  // namespace nicsim

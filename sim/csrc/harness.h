@@ -1,0 +1,146 @@
+// C++ side of nic-sim: owns the Verilated `nic_core` and runs its clock.
+//
+// Why the clock loop lives here: one cycle of the model costs a few hundred
+// nanoseconds, so crossing the Rust/C++ boundary per clock edge would cost
+// as much as the model itself. Instead Rust hands over whole TLPs and frames
+// (queues below) and calls `run()`, which clocks the model until something
+// needs the Rust side: a non-posted request or completion came out, the
+// output buffer filled up, or the cycle budget is spent. Latency is modelled
+// by timestamps (`not_before`), so the loop never stops just to release an
+// input at a given cycle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "rust/cxx.h"
+
+class VerilatedContext;
+class Vnic_core;
+class VerilatedFstC;
+
+namespace nicsim {
+
+// Why `run()` returned (mirrored in src/ffi.rs).
+enum StopReason : uint32_t {
+    STOP_BUDGET = 0,       // max_cycles elapsed
+    STOP_NON_POSTED = 1,   // a MemRd (or any request without data) left the NIC
+    STOP_COMPLETION = 2,   // a completion (MMIO read answer) left the NIC
+    STOP_OUT_FULL = 3,     // output buffer passed its threshold
+};
+
+// Input queue record layout (u32 words), shared with src/ffi.rs:
+//   [0] payload DWs  [1] bar_id  [2] not_before lo  [3] not_before hi
+//   [4..8) header DW0..DW3  [8..8+n) payload
+// Output record layout:
+//   [0] bit31 stream (0 m_tlp_req, 1 m_tlp_cpl) | bits30:24 flags | bits23:0 beats
+//   [1] cycle lo  [2] cycle hi (cycle of the eop beat)
+//   [3] completions the NIC had fully accepted before that cycle (low 32 bits)
+//   [4..8) header DW0..DW3  [8..) 4 DWs per stored beat (min(beats, OUT_MAX_BEATS))
+constexpr size_t IN_HDR_WORDS = 8;
+constexpr size_t OUT_HDR_WORDS = 8;
+constexpr uint32_t OUT_MAX_BEATS = 272;  // > 1024 DW / 4 DW per beat
+constexpr uint32_t FLAG_NO_SOP = 1;      // first beat had no sop
+constexpr uint32_t FLAG_TRUNCATED = 2;   // a new sop came before eop
+constexpr uint32_t FLAG_OVERFLOW = 4;    // more than OUT_MAX_BEATS beats
+
+class Harness {
+public:
+    Harness();
+    ~Harness();
+    Harness(const Harness&) = delete;
+    Harness& operator=(const Harness&) = delete;
+
+    bool open_fst(rust::Str path);
+    void close_fst();
+    void set_reset(bool on);
+    void set_cfg(uint16_t requester_id, bool bus_master_enable, uint8_t mps_code, uint8_t mrrs_code);
+    void set_stall(uint32_t req_threshold, uint32_t cpl_threshold, uint64_t seed);
+    void set_out_threshold(size_t words);
+    void push_frame(rust::Slice<const uint8_t> data, bool error, uint32_t gap);
+    void push_tlps(uint8_t queue, rust::Slice<const uint32_t> records);
+    uint64_t run(uint64_t max_cycles);
+    uint64_t bare_loop(uint64_t cycles);
+    rust::Slice<const uint32_t> out_records() const;
+    void clear_out();
+    uint64_t cycle() const { return cycle_; }
+    uint32_t last_reason() const { return stop_; }
+    size_t frames_pending() const { return frames_.size() - frame_head_; }
+    uint64_t frames_sent() const { return frames_sent_; }
+    uint64_t cpl_accepted() const { return cpl_accepted_; }
+    size_t tlps_pending(uint8_t queue) const;
+
+private:
+    struct Frame {
+        uint64_t offset;
+        uint32_t len;
+        uint32_t gap;
+        bool error;
+    };
+    struct InQueue {
+        std::vector<uint32_t> buf;
+        size_t head = 0;       // word offset of the head record
+        size_t count = 0;      // records queued (head included)
+        bool active = false;   // head record is being driven
+        uint32_t beat = 0;     // beat of the head being driven
+        uint32_t nbeats = 0;
+    };
+    struct OutStream {
+        std::vector<uint32_t> stage;
+        bool in_pkt = false;
+        uint32_t flags = 0;
+        uint32_t beats = 0;
+    };
+
+    template <bool kBare, bool kTrace>
+    uint64_t loop(uint64_t max_cycles);
+    void refresh_inputs();
+    void mac_start();
+    void mac_drive();
+    void mac_advance();
+    void in_try_start(InQueue& q, bool is_req);
+    void in_drive(InQueue& q, bool is_req);
+    void in_advance(InQueue& q, bool is_req);
+    void capture(OutStream& s, uint32_t stream, const uint32_t* hdr, const uint32_t* data, bool sop,
+                 bool eop);
+    void finish(OutStream& s, uint32_t stream);
+    inline uint32_t rng32() {
+        rng_ ^= rng_ >> 12;
+        rng_ ^= rng_ << 25;
+        rng_ ^= rng_ >> 27;
+        return static_cast<uint32_t>((rng_ * 0x2545F4914F6CDD1DULL) >> 32);
+    }
+
+    std::unique_ptr<VerilatedContext> ctx_;
+    std::unique_ptr<Vnic_core> top_;
+    std::unique_ptr<VerilatedFstC> fst_;
+    uint64_t cycle_ = 0;
+    uint32_t stop_ = STOP_BUDGET;
+
+    // MAC input
+    std::vector<uint8_t> bytes_;
+    std::vector<Frame> frames_;
+    size_t frame_head_ = 0;
+    bool mac_active_ = false;
+    uint32_t mac_pos_ = 0;       // byte offset of the beat being driven
+    uint32_t mac_gap_left_ = 0;  // idle cycles still owed before the head frame
+    bool mac_gap_loaded_ = false;
+    uint64_t frames_sent_ = 0;
+
+    InQueue req_q_, cpl_q_;
+    uint64_t cpl_accepted_ = 0;
+
+    OutStream out_req_, out_cpl_;
+    std::vector<uint32_t> out_;
+    size_t out_threshold_ = 1 << 16;
+
+    uint32_t req_stall_ = 0, cpl_stall_ = 0;
+    uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
+};
+
+std::unique_ptr<Harness> new_harness();
+bool fst_supported();
+
+}  // namespace nicsim

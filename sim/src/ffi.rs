@@ -1,0 +1,42 @@
+//! The `cxx` bridge to `csrc/harness.{h,cpp}`. Crossed per event (a batch
+//! of TLPs, a frame, a `run` call), never per clock edge.
+
+/// Input queue selectors for `push_tlps`.
+pub(crate) const QUEUE_REQ: u8 = 0;
+pub(crate) const QUEUE_CPL: u8 = 1;
+
+/// Words before the payload in an input record: ndw, bar_id, not_before lo/hi, 4 header DWs.
+pub(crate) const IN_HDR_WORDS: usize = 8;
+/// Words before the data in an output record: info, cycle lo/hi, cpl_accepted, 4 header DWs.
+pub(crate) const OUT_HDR_WORDS: usize = 8;
+pub(crate) const OUT_MAX_BEATS: u32 = 272;
+pub(crate) const FLAG_NO_SOP: u32 = 1;
+pub(crate) const FLAG_TRUNCATED: u32 = 2;
+pub(crate) const FLAG_OVERFLOW: u32 = 4;
+
+#[cxx::bridge(namespace = "nicsim")]
+pub(crate) mod bridge {
+    unsafe extern "C++" {
+        include!("nic-sim/csrc/harness.h");
+
+        type Harness;
+
+        fn new_harness() -> UniquePtr<Harness>;
+        fn fst_supported() -> bool;
+
+        fn open_fst(self: Pin<&mut Harness>, path: &str) -> bool;
+        fn set_reset(self: Pin<&mut Harness>, on: bool);
+        fn set_cfg(self: Pin<&mut Harness>, requester_id: u16, bus_master_enable: bool, mps_code: u8, mrrs_code: u8);
+        fn set_stall(self: Pin<&mut Harness>, req_threshold: u32, cpl_threshold: u32, seed: u64);
+        fn push_frame(self: Pin<&mut Harness>, data: &[u8], error: bool, gap: u32);
+        fn push_tlps(self: Pin<&mut Harness>, queue: u8, records: &[u32]);
+        fn run(self: Pin<&mut Harness>, max_cycles: u64) -> u64;
+        fn bare_loop(self: Pin<&mut Harness>, cycles: u64) -> u64;
+        fn out_records(self: &Harness) -> &[u32];
+        fn clear_out(self: Pin<&mut Harness>);
+        fn cycle(self: &Harness) -> u64;
+        fn frames_pending(self: &Harness) -> usize;
+        fn frames_sent(self: &Harness) -> u64;
+        fn tlps_pending(self: &Harness, queue: u8) -> usize;
+    }
+}

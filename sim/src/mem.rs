@@ -1,0 +1,127 @@
+//! Sparse host memory of the root-complex model.
+//!
+//! Each allocation is one zeroed `Vec<u8>` keyed by its bus address in a
+//! `BTreeMap`. Allocations are handed out by a bump pointer starting at
+//! `SimConfig::dma_base`, page aligned (or more, if asked), with an
+//! unallocated guard page after each one, so a DMA that runs past the end
+//! of a buffer hits unallocated memory and is reported instead of silently
+//! landing in the neighbouring buffer. Addresses are never reused.
+
+use std::collections::BTreeMap;
+
+use nic_hal::{DmaRegion, HalError};
+
+/// Smallest alignment of an allocation, and the guard gap between two.
+pub const PAGE: u64 = 4096;
+
+#[derive(Debug)]
+pub struct HostMemory {
+    regions: BTreeMap<u64, Vec<u8>>,
+    next: u64,
+    limit: usize,
+    used: usize,
+}
+
+impl HostMemory {
+    /// Memory whose first allocation starts at `base`, holding at most `limit` bytes at once.
+    pub fn new(base: u64, limit: usize) -> Self {
+        HostMemory { regions: BTreeMap::new(), next: base.next_multiple_of(PAGE), limit, used: 0 }
+    }
+
+    /// Allocates `len` zeroed bytes aligned to `max(align, PAGE)`.
+    pub fn alloc(&mut self, len: usize, align: usize) -> Result<DmaRegion, HalError> {
+        let align = (align.max(1) as u64).next_power_of_two().max(PAGE);
+        match self.used.checked_add(len) {
+            Some(u) if u <= self.limit => {}
+            _ => return Err(HalError::OutOfDmaMemory { len }),
+        }
+        let start = self.next.checked_next_multiple_of(align).ok_or(HalError::OutOfDmaMemory { len })?;
+        let end = start.checked_add(len as u64).ok_or(HalError::OutOfDmaMemory { len })?;
+        self.next = end.next_multiple_of(PAGE) + PAGE;
+        self.regions.insert(start, vec![0; len]);
+        self.used += len;
+        Ok(DmaRegion { bus_addr: start, len })
+    }
+
+    /// Frees an allocation; false if `region` is not one.
+    pub fn free(&mut self, region: DmaRegion) -> bool {
+        match self.regions.get(&region.bus_addr) {
+            Some(v) if v.len() == region.len => {
+                self.used -= region.len;
+                self.regions.remove(&region.bus_addr);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The allocation containing `addr`: (its start, its bytes).
+    pub fn region_of(&self, addr: u64) -> Option<(u64, &[u8])> {
+        let (&start, v) = self.regions.range(..=addr).next_back()?;
+        (addr - start < v.len() as u64).then_some((start, v.as_slice()))
+    }
+
+    /// Is `[addr, addr + len)` inside one allocation? (`len == 0` checks `addr` alone.)
+    pub fn contains(&self, addr: u64, len: usize) -> bool {
+        self.slice(addr, len.max(1)).is_some()
+    }
+
+    /// `len` bytes at `addr`, if inside one allocation.
+    pub fn slice(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let (&start, v) = self.regions.range(..=addr).next_back()?;
+        let off = usize::try_from(addr - start).ok()?;
+        v.get(off..off.checked_add(len)?)
+    }
+
+    /// `len` bytes at `addr`, mutable, if inside one allocation.
+    pub fn slice_mut(&mut self, addr: u64, len: usize) -> Option<&mut [u8]> {
+        let (&start, v) = self.regions.range_mut(..=addr).next_back()?;
+        let off = usize::try_from(addr - start).ok()?;
+        v.get_mut(off..off.checked_add(len)?)
+    }
+
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), HalError> {
+        let s = self.slice(addr, buf.len()).ok_or(HalError::BadDmaAddress { addr, len: buf.len() })?;
+        buf.copy_from_slice(s);
+        Ok(())
+    }
+
+    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), HalError> {
+        let s = self.slice_mut(addr, data.len()).ok_or(HalError::BadDmaAddress { addr, len: data.len() })?;
+        s.copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Live allocations in address order.
+    pub fn regions(&self) -> impl Iterator<Item = DmaRegion> + '_ {
+        self.regions.iter().map(|(&bus_addr, v)| DmaRegion { bus_addr, len: v.len() })
+    }
+
+    /// Bytes currently allocated.
+    pub fn used(&self) -> usize {
+        self.used
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alloc_aligns_and_guards() {
+        let mut m = HostMemory::new(0x8000_0000, 1 << 20);
+        let a = m.alloc(100, 16).unwrap();
+        assert_eq!(a.bus_addr, 0x8000_0000);
+        let b = m.alloc(8192, 8192).unwrap();
+        assert_eq!(b.bus_addr % 8192, 0);
+        assert!(b.bus_addr >= a.bus_addr + 2 * PAGE, "guard page between allocations");
+        assert!(m.contains(a.bus_addr + 99, 1));
+        assert!(!m.contains(a.bus_addr + 99, 2));
+        assert!(!m.contains(a.bus_addr + 100, 1));
+        m.write(b.bus_addr + 8190, &[1, 2]).unwrap();
+        assert!(m.write(b.bus_addr + 8191, &[1, 2]).is_err());
+        assert!(m.free(a));
+        assert!(!m.contains(a.bus_addr, 1));
+        assert!(m.alloc(2 << 20, 1).is_err());
+    }
+}
