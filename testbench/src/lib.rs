@@ -1,1 +1,16 @@
-//! placeholder
+//! Test bench for the NIC: replays captures through the verilated RTL (via
+//! `nic-sim`) and the real driver (`nic-driver`), checks every delivered frame
+//! against the input and writes the results.
+//!
+//! * [`pcap`]: streaming pcap/pcapng reader and pcap writer;
+//! * [`pacing`]: line-rate gaps for the MAC stream;
+//! * [`replay`]: the replay engine;
+//! * [`output`]: the output directory (`summary.json`, `completions.jsonl`,
+//!   `queues/q<N>.pcap`);
+//! * [`synth`]: synthetic frames for tests and the benchmark.
+
+pub mod output;
+pub mod pacing;
+pub mod pcap;
+pub mod replay;
+pub mod synth;
