@@ -56,6 +56,10 @@ pub struct SimConfig {
     pub max_payload_size: u32,
     /// Max Read Request Size in bytes (128 << n, up to 4096).
     pub max_read_request_size: u32,
+    /// Max Payload Size written into the NIC's config space when it should
+    /// differ from what the root complex enforces (`max_payload_size`): a
+    /// misconfigured host, for tests that the RC catches oversized writes.
+    pub nic_max_payload_size: Option<u32>,
     /// The NIC's bus/device/function (`cfg_requester_id`).
     pub requester_id: u16,
     pub bus_master_enable: bool,
@@ -87,6 +91,7 @@ impl Default for SimConfig {
             rcb_bytes: 64,
             max_payload_size: 256,
             max_read_request_size: 512,
+            nic_max_payload_size: None,
             requester_id: 0x0100,
             bus_master_enable: true,
             dma_base: 0x8000_0000,
@@ -173,7 +178,8 @@ pub struct Sim {
 impl Sim {
     /// Builds the model, applies the configuration and resets the NIC.
     pub fn new(cfg: SimConfig) -> Result<Sim, SimError> {
-        let mps = size_code("max_payload_size", cfg.max_payload_size)?;
+        size_code("max_payload_size", cfg.max_payload_size)?;
+        let mps = size_code("nic_max_payload_size", cfg.nic_max_payload_size.unwrap_or(cfg.max_payload_size))?;
         let mrrs = size_code("max_read_request_size", cfg.max_read_request_size)?;
         if !matches!(cfg.rcb_bytes, 64 | 128) {
             return Err(SimError::InvalidConfig(format!("rcb_bytes = {}: must be 64 or 128", cfg.rcb_bytes)));
@@ -336,7 +342,7 @@ impl Sim {
         self.cfg.bus_master_enable = on;
         self.rc.set_bus_master_enable(on);
         let (mps, mrrs) = (
-            size_code("", self.cfg.max_payload_size).unwrap_or(0),
+            size_code("", self.cfg.nic_max_payload_size.unwrap_or(self.cfg.max_payload_size)).unwrap_or(0),
             size_code("", self.cfg.max_read_request_size).unwrap_or(0),
         );
         let id = self.cfg.requester_id;

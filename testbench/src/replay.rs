@@ -28,7 +28,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use nic_driver::{DriverError, Nic, RxConfig};
-use nic_hal::Hal;
 use nic_sim::{Sim, SimConfig};
 use serde::Serialize;
 
@@ -370,10 +369,9 @@ impl Replayer {
         let mut sim = Sim::new(sim_cfg).map_err(|e| ReplayError::Sim(e.to_string()))?;
         let mut nic = Nic::probe(&mut sim)?;
         let nqueues = cfg.queues.unwrap_or(nic.caps().rx_queues as usize).max(1);
+        // `open` ends with a read-back, so its posted writes (RX_ENABLE
+        // last) have landed before the first frame.
         nic.open(&mut sim, &cfg.rx_config(nqueues))?;
-        // Flush the posted writes of `open` (RX_ENABLE last) before the
-        // first frame: a read returns only after earlier writes landed.
-        sim.mmio_read32(nic_spec::global::CTRL).map_err(DriverError::from)?;
         let ring = 1usize << cfg.ring_log;
         let fifo_frames = nic.caps().rx_fifo_bytes as usize / 60 + 1;
         Ok(Replayer {

@@ -295,6 +295,34 @@ fn bogus_descriptor_is_reported_as_violation() {
     assert!(!r.is_clean());
 }
 
+/// A host that enforces a smaller Max Payload Size than it programmed into
+/// the NIC's config space: every frame write larger than the enforced size
+/// breaks a TLP rule the NIC cannot know about, and the root complex must
+/// say so (and discard the write rather than apply it).
+#[test]
+fn payload_larger_than_enforced_mps_is_reported() {
+    let sim_cfg = nic_sim::SimConfig {
+        max_payload_size: 128,
+        nic_max_payload_size: Some(256),
+        ..ReplayConfig::default().sim_config()
+    };
+    let mut rp = Replayer::with_sim_config(ReplayConfig::default(), sim_cfg).unwrap();
+    // 100 bytes fit in 128-byte TLPs; 1000 bytes make 256-byte TLPs.
+    let input = synthetic([synth::frame(0, 100), synth::frame(1, 1000)]);
+    let mut got: Got = Vec::new();
+    let _ = rp.run(input.clone().into_iter().map(Ok), |d, data| got.push((d.clone(), data.to_vec())));
+    let v = rp.sim().violations().to_vec();
+    assert!(
+        v.iter().any(|v| v.kind == ViolationKind::PayloadTooLarge && v.detail.contains("256 bytes > Max Payload Size 128")),
+        "expected a PayloadTooLarge violation, got {v:#?}"
+    );
+    assert!(v.iter().all(|v| v.kind == ViolationKind::PayloadTooLarge), "only MPS violations: {v:#?}");
+    // The small frame is intact; the large one's data never reached memory.
+    assert_eq!(got.first().map(|(d, data)| (d.frame, data.as_slice())), Some((0, input[0].frame.data.as_slice())));
+    let r = rp.report().unwrap();
+    assert!(!r.is_clean());
+}
+
 /// Expected error text (after "<file>: ") for each malformed vector; files
 /// not listed must still fail with the file name and a byte offset.
 const MALFORMED: &[(&str, &str)] = &[
