@@ -1,0 +1,633 @@
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * BAR0 register block and MMIO completer.
+ *
+ * One request at a time:
+ *   IDLE   accept the sop beat (latch header fields and payload DW0)
+ *   DRAIN  consume the remaining beats of a multi-beat request
+ *   DECODE check the request, decode the address into registered one-hot selects
+ *   ACCESS apply a write / register the read data and the completion header
+ *   CPL    present the completion until accepted
+ * Request sop beat accepted -> completion valid: 3 cycles; a 1-DW write takes
+ * 3 cycles (the next request is accepted 3 cycles after the write).
+ *
+ * Supported: 1-DW MemRd/MemWr (3- or 4-DW header) to BAR 0, Last BE 0, not
+ * poisoned; address bits [15:2] are decoded. Everything else sets
+ * ERR_STATUS.MMIO_BAD_REQUEST; a non-posted one is answered with a Cpl (no
+ * data, Length 0) with status UR.
+ *
+ * CTRL.RESET: holds every register of this block (not the completer) and the
+ * soft_rst output for SOFT_RESET_CYCLES cycles; writes in that window are
+ * ignored, CTRL reads RESET=1 until done. The result equals a hard reset.
+ *
+ * Per-queue ports are flattened: queue q uses bits [q*W +: W].
+ */
+module nic_csr #(
+    parameter TLP_DATA_WIDTH = 128,
+    parameter RX_QUEUES = 1,
+    parameter RX_FIFO_BYTES = 32768,
+    parameter DESC_FETCH_MAX = 8,
+    parameter SOFT_RESET_CYCLES = 16
+) (
+    input  wire                        clk,
+    input  wire                        rst,
+
+    // completer requests (host -> NIC)
+    input  wire [127:0]                s_tlp_req_hdr,
+    input  wire [TLP_DATA_WIDTH-1:0]   s_tlp_req_data,
+    input  wire [2:0]                  s_tlp_req_bar_id,
+    input  wire                        s_tlp_req_sop,
+    input  wire                        s_tlp_req_eop,
+    input  wire                        s_tlp_req_valid,
+    output wire                        s_tlp_req_ready,
+
+    // completer completions (NIC -> host)
+    output wire [127:0]                m_tlp_cpl_hdr,
+    output wire [TLP_DATA_WIDTH-1:0]   m_tlp_cpl_data,
+    output wire                        m_tlp_cpl_sop,
+    output wire                        m_tlp_cpl_eop,
+    output wire                        m_tlp_cpl_valid,
+    input  wire                        m_tlp_cpl_ready,
+
+    input  wire [15:0]                 cfg_requester_id,
+
+    // control
+    output wire                        soft_rst,
+    output wire                        rx_enable,
+
+    // per-queue configuration
+    output wire [RX_QUEUES-1:0]        q_enable,
+    output wire [RX_QUEUES*64-1:0]     q_desc_base,
+    output wire [RX_QUEUES*4-1:0]      q_desc_log_size,
+    output wire [RX_QUEUES*16-1:0]     q_desc_prod,
+    output wire [RX_QUEUES*64-1:0]     q_cpl_base,
+    output wire [RX_QUEUES*4-1:0]      q_cpl_log_size,
+    output wire [RX_QUEUES*16-1:0]     q_cpl_cons,
+
+    // per-queue engine status and event pulses
+    input  wire [RX_QUEUES*16-1:0]     q_desc_cons,
+    input  wire [RX_QUEUES*16-1:0]     q_cpl_prod,
+    input  wire [RX_QUEUES-1:0]        q_halted,
+    input  wire [RX_QUEUES-1:0]        stat_q_frame_ok,
+    input  wire [RX_QUEUES*16-1:0]     stat_q_frame_bytes,
+    input  wire [RX_QUEUES-1:0]        stat_q_drop_no_desc,
+    input  wire [RX_QUEUES-1:0]        stat_q_drop_buf_too_small,
+    input  wire [RX_QUEUES-1:0]        stat_q_drop_bad_desc,
+    input  wire [RX_QUEUES-1:0]        stat_q_drop_disabled,
+    input  wire [RX_QUEUES-1:0]        err_cpl_status,
+    input  wire [RX_QUEUES-1:0]        err_cpl_unexpected,
+    input  wire [RX_QUEUES-1:0]        err_cpl_timeout,
+
+    // RX FIFO status and event pulses
+    input  wire [31:0]                 fifo_fill_bytes,
+    input  wire                        stat_rx_frame_in,
+    input  wire                        stat_rx_drop_fifo_full,
+    input  wire                        stat_rx_drop_mac_error,
+    input  wire                        stat_rx_drop_runt,
+    input  wire                        stat_rx_drop_oversize,
+    input  wire                        stat_rx_drop_disabled
+);
+
+// The shared header declares every spec constant; each module uses a few.
+/* verilator lint_off UNUSEDPARAM */
+`include "nic_spec.vh"
+/* verilator lint_on UNUSEDPARAM */
+
+localparam RXQ_OFF_W = $clog2(RXQ_STRIDE);
+localparam QIDX_W = 16 - RXQ_OFF_W;
+localparam QSEL_W = RX_QUEUES > 1 ? $clog2(RX_QUEUES) : 1;
+localparam RST_CNT_W = $clog2(SOFT_RESET_CYCLES + 1);
+
+localparam [31:0] CAPS_VAL =
+    ((RX_QUEUES & 32'hFF) << CAPS_RX_QUEUES_SHIFT) |
+    ((MAX_LOG_RING & 32'hFF) << CAPS_MAX_LOG_RING_SHIFT) |
+    ((DESC_FETCH_MAX & 32'hFF) << CAPS_DESC_FETCH_MAX_SHIFT);
+localparam [31:0] FIFO_BYTES_VAL = RX_FIFO_BYTES;
+localparam [RST_CNT_W-1:0] RST_CNT_INIT = SOFT_RESET_CYCLES;
+
+// global register indices
+localparam G_ID = 0, G_VERSION = 1, G_CTRL = 2, G_ERR = 3, G_CAPS = 4, G_SCRATCH = 5,
+    G_FIFO_BYTES = 6, G_FIFO_PEAK = 7, G_FRAMES_IN = 8, G_DROP_FULL = 9,
+    G_DROP_MAC = 10, G_DROP_RUNT = 11, G_DROP_OVER = 12, G_DROP_DIS = 13, G_N = 14;
+
+// per-queue register indices
+localparam Q_DESC_BASE_LO = 0, Q_DESC_BASE_HI = 1, Q_DESC_LOG = 2, Q_DESC_PROD = 3,
+    Q_DESC_CONS = 4, Q_CPL_BASE_LO = 5, Q_CPL_BASE_HI = 6, Q_CPL_LOG = 7, Q_CPL_PROD = 8,
+    Q_CPL_CONS = 9, Q_CTRL = 10, Q_STATUS = 11, Q_FRAMES = 12, Q_BYTES = 13,
+    Q_DROP_NO_DESC = 14, Q_DROP_SMALL = 15, Q_DROP_BAD = 16, Q_DROP_DIS = 17, Q_N = 18;
+
+localparam [2:0]
+    ST_IDLE = 3'd0,
+    ST_DRAIN = 3'd1,
+    ST_DECODE = 3'd2,
+    ST_ACCESS = 3'd3,
+    ST_CPL = 3'd4;
+
+function [31:0] be_merge(input [31:0] old, input [31:0] wdata, input [3:0] be);
+    integer k;
+    begin
+        for (k = 0; k < 4; k = k + 1) begin
+            be_merge[k*8 +: 8] = be[k] ? wdata[k*8 +: 8] : old[k*8 +: 8];
+        end
+    end
+endfunction
+
+// ---------------------------------------------------------------------------
+// Completer FSM
+// ---------------------------------------------------------------------------
+
+reg [2:0] state_reg = ST_IDLE, state_next;
+
+// latched request
+reg [2:0] req_fmt_reg = 3'd0;
+reg [4:0] req_type_reg = 5'd0;
+reg [2:0] req_tc_reg = 3'd0;
+reg [2:0] req_attr_reg = 3'd0;
+reg [1:0] req_tag_hi_reg = 2'd0;
+reg req_ep_reg = 1'b0;
+reg [9:0] req_len_reg = 10'd0;
+reg [15:0] req_rid_reg = 16'd0;
+reg [7:0] req_tag_reg = 8'd0;
+reg [3:0] req_lbe_reg = 4'd0;
+reg [3:0] req_fbe_reg = 4'd0;
+reg [15:2] req_addr_reg = 14'd0;
+reg [2:0] req_bar_reg = 3'd0;
+reg [31:0] req_data_reg = 32'd0;
+reg req_single_reg = 1'b0;
+reg req_stray_reg = 1'b0;
+
+// decoded request
+reg op_rd_reg = 1'b0;
+reg op_wr_reg = 1'b0;
+reg op_ur_reg = 1'b0;
+reg op_mem_reg = 1'b0;
+reg [G_N-1:0] gsel_reg = {G_N{1'b0}};
+reg [Q_N-1:0] qsel_reg = {Q_N{1'b0}};
+reg [QSEL_W-1:0] qidx_reg = {QSEL_W{1'b0}};
+
+// completion
+reg [127:0] cpl_hdr_reg = 128'd0;
+reg [31:0] cpl_data_reg = 32'd0;
+reg cpl_valid_reg = 1'b0;
+
+assign s_tlp_req_ready = state_reg == ST_IDLE || state_reg == ST_DRAIN;
+
+assign m_tlp_cpl_hdr = cpl_hdr_reg;
+assign m_tlp_cpl_data = {{TLP_DATA_WIDTH-32{1'b0}}, cpl_data_reg};
+assign m_tlp_cpl_sop = 1'b1;
+assign m_tlp_cpl_eop = 1'b1;
+assign m_tlp_cpl_valid = cpl_valid_reg;
+
+wire req_beat = s_tlp_req_valid && s_tlp_req_ready;
+
+always @* begin
+    state_next = state_reg;
+    case (state_reg)
+        ST_IDLE: begin
+            if (req_beat && s_tlp_req_sop) begin
+                state_next = s_tlp_req_eop ? ST_DECODE : ST_DRAIN;
+            end
+        end
+        ST_DRAIN: begin
+            if (req_beat && s_tlp_req_eop) begin
+                state_next = ST_DECODE;
+            end
+        end
+        ST_DECODE: begin
+            state_next = ST_ACCESS;
+        end
+        ST_ACCESS: begin
+            state_next = (op_rd_reg || op_ur_reg) ? ST_CPL : ST_IDLE;
+        end
+        ST_CPL: begin
+            if (m_tlp_cpl_ready) begin
+                state_next = ST_IDLE;
+            end
+        end
+        default: begin
+            state_next = ST_IDLE;
+        end
+    endcase
+end
+
+// request checks (DECODE state, from the latched fields)
+wire dec_is_mem = req_type_reg == TLP_TYPE_MEM;
+wire dec_is_rd = dec_is_mem && (req_fmt_reg == TLP_FMT_3DW_NO_DATA || req_fmt_reg == TLP_FMT_4DW_NO_DATA);
+wire dec_is_wr = dec_is_mem && (req_fmt_reg == TLP_FMT_3DW_DATA || req_fmt_reg == TLP_FMT_4DW_DATA);
+wire dec_conform = req_len_reg == 10'd1 && req_bar_reg == 3'd0 && !req_ep_reg && req_lbe_reg == 4'd0;
+wire dec_ok_rd = dec_is_rd && dec_conform;
+wire dec_ok_wr = dec_is_wr && dec_conform && req_single_reg;
+// posted: MemWr, Msg/MsgD; completions never expect an answer either
+wire dec_posted = dec_is_wr || req_type_reg[4:3] == 2'b10 || req_type_reg[4:1] == 4'b0101;
+wire dec_bad = !dec_ok_rd && !dec_ok_wr;
+
+// address decode
+wire [15:0] dec_addr = {req_addr_reg, 2'b00};
+wire [15:0] dec_qrel = dec_addr - RXQ_BASE;
+wire [QIDX_W-1:0] dec_qidx = dec_qrel[15:RXQ_OFF_W];
+wire dec_qhit = dec_addr >= RXQ_BASE && {{32-QIDX_W{1'b0}}, dec_qidx} < RX_QUEUES;
+wire [RXQ_OFF_W-1:2] dec_qoff = dec_qrel[RXQ_OFF_W-1:2];
+
+reg [G_N-1:0] dec_gsel;
+reg [Q_N-1:0] dec_qsel;
+
+always @* begin
+    dec_gsel = {G_N{1'b0}};
+    dec_gsel[G_ID] = req_addr_reg == REG_ID[15:2];
+    dec_gsel[G_VERSION] = req_addr_reg == REG_VERSION[15:2];
+    dec_gsel[G_CTRL] = req_addr_reg == REG_CTRL[15:2];
+    dec_gsel[G_ERR] = req_addr_reg == REG_ERR_STATUS[15:2];
+    dec_gsel[G_CAPS] = req_addr_reg == REG_CAPS[15:2];
+    dec_gsel[G_SCRATCH] = req_addr_reg == REG_SCRATCH[15:2];
+    dec_gsel[G_FIFO_BYTES] = req_addr_reg == REG_RX_FIFO_BYTES[15:2];
+    dec_gsel[G_FIFO_PEAK] = req_addr_reg == REG_RX_FIFO_PEAK[15:2];
+    dec_gsel[G_FRAMES_IN] = req_addr_reg == REG_RX_FRAMES_IN[15:2];
+    dec_gsel[G_DROP_FULL] = req_addr_reg == REG_RX_DROP_FIFO_FULL[15:2];
+    dec_gsel[G_DROP_MAC] = req_addr_reg == REG_RX_DROP_MAC_ERROR[15:2];
+    dec_gsel[G_DROP_RUNT] = req_addr_reg == REG_RX_DROP_RUNT[15:2];
+    dec_gsel[G_DROP_OVER] = req_addr_reg == REG_RX_DROP_OVERSIZE[15:2];
+    dec_gsel[G_DROP_DIS] = req_addr_reg == REG_RX_DROP_DISABLED[15:2];
+
+    dec_qsel = {Q_N{1'b0}};
+    dec_qsel[Q_DESC_BASE_LO] = dec_qoff == RXQ_DESC_BASE_LO[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DESC_BASE_HI] = dec_qoff == RXQ_DESC_BASE_HI[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DESC_LOG] = dec_qoff == RXQ_DESC_LOG_SIZE[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DESC_PROD] = dec_qoff == RXQ_DESC_PROD[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DESC_CONS] = dec_qoff == RXQ_DESC_CONS[RXQ_OFF_W-1:2];
+    dec_qsel[Q_CPL_BASE_LO] = dec_qoff == RXQ_CPL_BASE_LO[RXQ_OFF_W-1:2];
+    dec_qsel[Q_CPL_BASE_HI] = dec_qoff == RXQ_CPL_BASE_HI[RXQ_OFF_W-1:2];
+    dec_qsel[Q_CPL_LOG] = dec_qoff == RXQ_CPL_LOG_SIZE[RXQ_OFF_W-1:2];
+    dec_qsel[Q_CPL_PROD] = dec_qoff == RXQ_CPL_PROD[RXQ_OFF_W-1:2];
+    dec_qsel[Q_CPL_CONS] = dec_qoff == RXQ_CPL_CONS[RXQ_OFF_W-1:2];
+    dec_qsel[Q_CTRL] = dec_qoff == RXQ_Q_CTRL[RXQ_OFF_W-1:2];
+    dec_qsel[Q_STATUS] = dec_qoff == RXQ_Q_STATUS[RXQ_OFF_W-1:2];
+    dec_qsel[Q_FRAMES] = dec_qoff == RXQ_Q_FRAMES[RXQ_OFF_W-1:2];
+    dec_qsel[Q_BYTES] = dec_qoff == RXQ_Q_BYTES[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DROP_NO_DESC] = dec_qoff == RXQ_Q_DROP_NO_DESC[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DROP_SMALL] = dec_qoff == RXQ_Q_DROP_BUF_TOO_SMALL[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DROP_BAD] = dec_qoff == RXQ_Q_DROP_BAD_DESC[RXQ_OFF_W-1:2];
+    dec_qsel[Q_DROP_DIS] = dec_qoff == RXQ_Q_DROP_DISABLED[RXQ_OFF_W-1:2];
+    if (!dec_qhit) begin
+        dec_qsel = {Q_N{1'b0}};
+    end
+end
+
+// completion fields (ACCESS state, from the latched fields)
+function [1:0] first_set(input [3:0] be);
+    first_set = be[0] ? 2'd0 : be[1] ? 2'd1 : be[2] ? 2'd2 : be[3] ? 2'd3 : 2'd0;
+endfunction
+
+function [1:0] last_set(input [3:0] be);
+    last_set = be[3] ? 2'd3 : be[2] ? 2'd2 : be[1] ? 2'd1 : be[0] ? 2'd0 : 2'd0;
+endfunction
+
+reg [12:0] cpl_bc;
+reg [6:0] cpl_la;
+reg [127:0] cpl_hdr;
+
+always @* begin
+    if (!op_mem_reg) begin
+        // IO/Cfg and other non-memory requests: Byte Count 4, Lower Address 0
+        cpl_bc = 13'd4;
+        cpl_la = 7'd0;
+    end else begin
+        if (req_len_reg == 10'd1) begin
+            cpl_bc = req_fbe_reg == 4'd0 ? 13'd1 :
+                {11'd0, last_set(req_fbe_reg)} - {11'd0, first_set(req_fbe_reg)} + 13'd1;
+        end else begin
+            // (length 0 encodes 1024 DW)
+            cpl_bc = {req_len_reg == 10'd0, req_len_reg, 2'b00}
+                - {11'd0, first_set(req_fbe_reg)}
+                - {11'd0, 2'd3 - last_set(req_lbe_reg)};
+        end
+        cpl_la = {req_addr_reg[6:2], first_set(req_fbe_reg)};
+    end
+
+    cpl_hdr = 128'd0;
+    // DW0
+    cpl_hdr[127:125] = op_ur_reg ? TLP_FMT_3DW_NO_DATA : TLP_FMT_3DW_DATA;
+    cpl_hdr[124:120] = TLP_TYPE_CPL;
+    cpl_hdr[119] = req_tag_hi_reg[1];
+    cpl_hdr[118:116] = req_tc_reg;
+    cpl_hdr[115] = req_tag_hi_reg[0];
+    cpl_hdr[114] = req_attr_reg[2];
+    cpl_hdr[109:108] = req_attr_reg[1:0];
+    cpl_hdr[105:96] = op_ur_reg ? 10'd0 : 10'd1;
+    // DW1
+    cpl_hdr[95:80] = cfg_requester_id;
+    cpl_hdr[79:77] = op_ur_reg ? TLP_CPL_STATUS_UR : TLP_CPL_STATUS_SC;
+    cpl_hdr[76] = 1'b0;
+    cpl_hdr[75:64] = cpl_bc[11:0];
+    // DW2
+    cpl_hdr[63:48] = req_rid_reg;
+    cpl_hdr[47:40] = req_tag_reg;
+    cpl_hdr[38:32] = cpl_la;
+end
+
+// ---------------------------------------------------------------------------
+// Registers
+// ---------------------------------------------------------------------------
+
+reg soft_rst_reg = 1'b0;
+reg [RST_CNT_W-1:0] soft_rst_cnt_reg = {RST_CNT_W{1'b0}};
+wire regs_rst = rst || soft_rst_reg;
+
+wire acc_wr = state_reg == ST_ACCESS && op_wr_reg;
+wire [31:0] wdata = req_data_reg;
+wire [3:0] wbe = req_fbe_reg;
+wire err_bad_set = (state_reg == ST_DECODE && dec_bad) || req_stray_reg;
+
+reg rx_enable_reg = 1'b0;
+reg [3:0] err_status_reg = 4'd0;
+reg [31:0] scratch_reg = 32'd0;
+reg [31:0] fill_reg = 32'd0;
+reg [31:0] peak_reg = 32'd0;
+reg [31:0] cnt_frames_in_reg = 32'd0;
+reg [31:0] cnt_drop_full_reg = 32'd0;
+reg [31:0] cnt_drop_mac_reg = 32'd0;
+reg [31:0] cnt_drop_runt_reg = 32'd0;
+reg [31:0] cnt_drop_over_reg = 32'd0;
+reg [31:0] cnt_drop_dis_reg = 32'd0;
+
+assign soft_rst = soft_rst_reg;
+assign rx_enable = rx_enable_reg;
+
+wire [31:0] ctrl_wr_val = be_merge({30'd0, rx_enable_reg, 1'b0}, wdata, wbe);
+
+always @(posedge clk) begin
+    // soft reset sequencer (only the hard reset stops it)
+    if (soft_rst_cnt_reg != {RST_CNT_W{1'b0}}) begin
+        soft_rst_cnt_reg <= soft_rst_cnt_reg - 1'b1;
+        soft_rst_reg <= soft_rst_cnt_reg != {{RST_CNT_W-1{1'b0}}, 1'b1};
+    end else if (acc_wr && gsel_reg[G_CTRL] && ctrl_wr_val[CTRL_RESET_BIT]) begin
+        soft_rst_cnt_reg <= RST_CNT_INIT;
+        soft_rst_reg <= 1'b1;
+    end
+    if (rst) begin
+        soft_rst_cnt_reg <= {RST_CNT_W{1'b0}};
+        soft_rst_reg <= 1'b0;
+    end
+end
+
+always @(posedge clk) begin
+    if (acc_wr && gsel_reg[G_CTRL]) begin
+        rx_enable_reg <= ctrl_wr_val[CTRL_RX_ENABLE_BIT];
+    end
+
+    if (acc_wr && gsel_reg[G_SCRATCH]) begin
+        scratch_reg <= be_merge(scratch_reg, wdata, wbe);
+    end
+
+    err_status_reg <= (err_status_reg & ~((acc_wr && gsel_reg[G_ERR]) ? (wbe[0] ? wdata[3:0] : 4'd0) : 4'd0))
+        | ({3'd0, err_bad_set} << ERR_MMIO_BAD_REQUEST_BIT)
+        | ({3'd0, |err_cpl_status} << ERR_DMA_CPL_STATUS_BIT)
+        | ({3'd0, |err_cpl_unexpected} << ERR_DMA_CPL_UNEXPECTED_BIT)
+        | ({3'd0, |err_cpl_timeout} << ERR_DMA_CPL_TIMEOUT_BIT);
+
+    fill_reg <= fifo_fill_bytes;
+    if (fill_reg > peak_reg) begin
+        peak_reg <= fill_reg;
+    end
+
+    cnt_frames_in_reg <= cnt_frames_in_reg + {31'd0, stat_rx_frame_in};
+    cnt_drop_full_reg <= cnt_drop_full_reg + {31'd0, stat_rx_drop_fifo_full};
+    cnt_drop_mac_reg <= cnt_drop_mac_reg + {31'd0, stat_rx_drop_mac_error};
+    cnt_drop_runt_reg <= cnt_drop_runt_reg + {31'd0, stat_rx_drop_runt};
+    cnt_drop_over_reg <= cnt_drop_over_reg + {31'd0, stat_rx_drop_oversize};
+    cnt_drop_dis_reg <= cnt_drop_dis_reg + {31'd0, stat_rx_drop_disabled};
+
+    if (regs_rst) begin
+        rx_enable_reg <= 1'b0;
+        scratch_reg <= 32'd0;
+        err_status_reg <= 4'd0;
+        fill_reg <= 32'd0;
+        peak_reg <= 32'd0;
+        cnt_frames_in_reg <= 32'd0;
+        cnt_drop_full_reg <= 32'd0;
+        cnt_drop_mac_reg <= 32'd0;
+        cnt_drop_runt_reg <= 32'd0;
+        cnt_drop_over_reg <= 32'd0;
+        cnt_drop_dis_reg <= 32'd0;
+    end
+end
+
+wire [G_N*32-1:0] gval;
+assign gval[G_ID*32 +: 32] = NIC_ID_MAGIC;
+assign gval[G_VERSION*32 +: 32] = NIC_VERSION;
+assign gval[G_CTRL*32 +: 32] = {30'd0, rx_enable_reg, soft_rst_reg};
+assign gval[G_ERR*32 +: 32] = {28'd0, err_status_reg};
+assign gval[G_CAPS*32 +: 32] = CAPS_VAL;
+assign gval[G_SCRATCH*32 +: 32] = scratch_reg;
+assign gval[G_FIFO_BYTES*32 +: 32] = FIFO_BYTES_VAL;
+assign gval[G_FIFO_PEAK*32 +: 32] = peak_reg;
+assign gval[G_FRAMES_IN*32 +: 32] = cnt_frames_in_reg;
+assign gval[G_DROP_FULL*32 +: 32] = cnt_drop_full_reg;
+assign gval[G_DROP_MAC*32 +: 32] = cnt_drop_mac_reg;
+assign gval[G_DROP_RUNT*32 +: 32] = cnt_drop_runt_reg;
+assign gval[G_DROP_OVER*32 +: 32] = cnt_drop_over_reg;
+assign gval[G_DROP_DIS*32 +: 32] = cnt_drop_dis_reg;
+
+wire [RX_QUEUES*Q_N*32-1:0] qval;
+
+genvar q;
+generate
+for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
+    reg enable_reg = 1'b0;
+    reg [63:12] desc_base_reg = 52'd0;
+    reg [3:0] desc_log_reg = 4'd0;
+    reg [15:0] desc_prod_reg = 16'd0;
+    reg [63:12] cpl_base_reg = 52'd0;
+    reg [3:0] cpl_log_reg = 4'd0;
+    reg [15:0] cpl_cons_reg = 16'd0;
+    reg [31:0] cnt_frames_reg = 32'd0;
+    reg [31:0] cnt_bytes_reg = 32'd0;
+    reg [31:0] cnt_no_desc_reg = 32'd0;
+    reg [31:0] cnt_small_reg = 32'd0;
+    reg [31:0] cnt_bad_reg = 32'd0;
+    reg [31:0] cnt_dis_reg = 32'd0;
+
+    wire wr = acc_wr && qidx_reg == q;
+    wire [31:0] desc_log_wr = be_merge({28'd0, desc_log_reg}, wdata, wbe);
+    wire [31:0] cpl_log_wr = be_merge({28'd0, cpl_log_reg}, wdata, wbe);
+    wire [31:0] ctrl_wr = be_merge({31'd0, enable_reg}, wdata, wbe);
+    wire [31:0] desc_base_lo_wr = be_merge({desc_base_reg[31:12], 12'd0}, wdata, wbe);
+    wire [31:0] desc_base_hi_wr = be_merge(desc_base_reg[63:32], wdata, wbe);
+    wire [31:0] cpl_base_lo_wr = be_merge({cpl_base_reg[31:12], 12'd0}, wdata, wbe);
+    wire [31:0] cpl_base_hi_wr = be_merge(cpl_base_reg[63:32], wdata, wbe);
+    wire [31:0] desc_prod_wr = be_merge({16'd0, desc_prod_reg}, wdata, wbe);
+    wire [31:0] cpl_cons_wr = be_merge({16'd0, cpl_cons_reg}, wdata, wbe);
+    wire _unused_q = &{1'b0, desc_base_lo_wr[11:0], cpl_base_lo_wr[11:0],
+        desc_prod_wr[31:16], cpl_cons_wr[31:16], 1'b0};
+
+    always @(posedge clk) begin
+        if (wr && !enable_reg) begin
+            if (qsel_reg[Q_DESC_BASE_LO]) desc_base_reg[31:12] <= desc_base_lo_wr[31:12];
+            if (qsel_reg[Q_DESC_BASE_HI]) desc_base_reg[63:32] <= desc_base_hi_wr;
+            if (qsel_reg[Q_DESC_LOG]) desc_log_reg <= desc_log_wr > MAX_LOG_RING ? MAX_LOG_RING[3:0] : desc_log_wr[3:0];
+            if (qsel_reg[Q_CPL_BASE_LO]) cpl_base_reg[31:12] <= cpl_base_lo_wr[31:12];
+            if (qsel_reg[Q_CPL_BASE_HI]) cpl_base_reg[63:32] <= cpl_base_hi_wr;
+            if (qsel_reg[Q_CPL_LOG]) cpl_log_reg <= cpl_log_wr > MAX_LOG_RING ? MAX_LOG_RING[3:0] : cpl_log_wr[3:0];
+        end
+        if (wr && qsel_reg[Q_DESC_PROD]) begin
+            desc_prod_reg <= desc_prod_wr[15:0];
+        end
+        if (wr && qsel_reg[Q_CPL_CONS]) begin
+            cpl_cons_reg <= cpl_cons_wr[15:0];
+        end
+        if (wr && qsel_reg[Q_CTRL]) begin
+            enable_reg <= ctrl_wr[QCTRL_ENABLE_BIT];
+            if (!enable_reg && ctrl_wr[QCTRL_ENABLE_BIT]) begin
+                desc_prod_reg <= 16'd0;
+                cpl_cons_reg <= 16'd0;
+            end
+        end
+
+        cnt_frames_reg <= cnt_frames_reg + {31'd0, stat_q_frame_ok[q]};
+        if (stat_q_frame_ok[q]) begin
+            cnt_bytes_reg <= cnt_bytes_reg + {16'd0, stat_q_frame_bytes[q*16 +: 16]};
+        end
+        cnt_no_desc_reg <= cnt_no_desc_reg + {31'd0, stat_q_drop_no_desc[q]};
+        cnt_small_reg <= cnt_small_reg + {31'd0, stat_q_drop_buf_too_small[q]};
+        cnt_bad_reg <= cnt_bad_reg + {31'd0, stat_q_drop_bad_desc[q]};
+        cnt_dis_reg <= cnt_dis_reg + {31'd0, stat_q_drop_disabled[q]};
+
+        if (regs_rst) begin
+            enable_reg <= 1'b0;
+            desc_base_reg <= 52'd0;
+            desc_log_reg <= 4'd0;
+            desc_prod_reg <= 16'd0;
+            cpl_base_reg <= 52'd0;
+            cpl_log_reg <= 4'd0;
+            cpl_cons_reg <= 16'd0;
+            cnt_frames_reg <= 32'd0;
+            cnt_bytes_reg <= 32'd0;
+            cnt_no_desc_reg <= 32'd0;
+            cnt_small_reg <= 32'd0;
+            cnt_bad_reg <= 32'd0;
+            cnt_dis_reg <= 32'd0;
+        end
+    end
+
+    assign q_enable[q] = enable_reg;
+    assign q_desc_base[q*64 +: 64] = {desc_base_reg, 12'd0};
+    assign q_desc_log_size[q*4 +: 4] = desc_log_reg;
+    assign q_desc_prod[q*16 +: 16] = desc_prod_reg;
+    assign q_cpl_base[q*64 +: 64] = {cpl_base_reg, 12'd0};
+    assign q_cpl_log_size[q*4 +: 4] = cpl_log_reg;
+    assign q_cpl_cons[q*16 +: 16] = cpl_cons_reg;
+
+    localparam B = q*Q_N*32;
+    assign qval[B + Q_DESC_BASE_LO*32 +: 32] = {desc_base_reg[31:12], 12'd0};
+    assign qval[B + Q_DESC_BASE_HI*32 +: 32] = desc_base_reg[63:32];
+    assign qval[B + Q_DESC_LOG*32 +: 32] = {28'd0, desc_log_reg};
+    assign qval[B + Q_DESC_PROD*32 +: 32] = {16'd0, desc_prod_reg};
+    assign qval[B + Q_DESC_CONS*32 +: 32] = {16'd0, q_desc_cons[q*16 +: 16]};
+    assign qval[B + Q_CPL_BASE_LO*32 +: 32] = {cpl_base_reg[31:12], 12'd0};
+    assign qval[B + Q_CPL_BASE_HI*32 +: 32] = cpl_base_reg[63:32];
+    assign qval[B + Q_CPL_LOG*32 +: 32] = {28'd0, cpl_log_reg};
+    assign qval[B + Q_CPL_PROD*32 +: 32] = {16'd0, q_cpl_prod[q*16 +: 16]};
+    assign qval[B + Q_CPL_CONS*32 +: 32] = {16'd0, cpl_cons_reg};
+    assign qval[B + Q_CTRL*32 +: 32] = {31'd0, enable_reg} << QCTRL_ENABLE_BIT;
+    assign qval[B + Q_STATUS*32 +: 32] = ({31'd0, enable_reg} << QSTATUS_ENABLED_BIT)
+        | ({31'd0, q_halted[q]} << QSTATUS_HALTED_BIT);
+    assign qval[B + Q_FRAMES*32 +: 32] = cnt_frames_reg;
+    assign qval[B + Q_BYTES*32 +: 32] = cnt_bytes_reg;
+    assign qval[B + Q_DROP_NO_DESC*32 +: 32] = cnt_no_desc_reg;
+    assign qval[B + Q_DROP_SMALL*32 +: 32] = cnt_small_reg;
+    assign qval[B + Q_DROP_BAD*32 +: 32] = cnt_bad_reg;
+    assign qval[B + Q_DROP_DIS*32 +: 32] = cnt_dis_reg;
+end
+endgenerate
+
+// read mux (ACCESS state): AND-OR over the registered one-hot selects
+reg [31:0] rd_data;
+integer gi, qi, qq;
+
+always @* begin
+    rd_data = 32'd0;
+    for (gi = 0; gi < G_N; gi = gi + 1) begin
+        if (gsel_reg[gi]) begin
+            rd_data = rd_data | gval[gi*32 +: 32];
+        end
+    end
+    for (qq = 0; qq < RX_QUEUES; qq = qq + 1) begin
+        if (qidx_reg == qq[QSEL_W-1:0]) begin
+            for (qi = 0; qi < Q_N; qi = qi + 1) begin
+                if (qsel_reg[qi]) begin
+                    rd_data = rd_data | qval[(qq*Q_N + qi)*32 +: 32];
+                end
+            end
+        end
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Completer sequential logic
+// ---------------------------------------------------------------------------
+
+always @(posedge clk) begin
+    state_reg <= state_next;
+
+    if (state_reg == ST_IDLE && req_beat && s_tlp_req_sop) begin
+        req_fmt_reg <= s_tlp_req_hdr[127:125];
+        req_type_reg <= s_tlp_req_hdr[124:120];
+        req_tag_hi_reg <= {s_tlp_req_hdr[119], s_tlp_req_hdr[115]};
+        req_tc_reg <= s_tlp_req_hdr[118:116];
+        req_attr_reg <= {s_tlp_req_hdr[114], s_tlp_req_hdr[109:108]};
+        req_ep_reg <= s_tlp_req_hdr[110];
+        req_len_reg <= s_tlp_req_hdr[105:96];
+        req_rid_reg <= s_tlp_req_hdr[95:80];
+        req_tag_reg <= s_tlp_req_hdr[79:72];
+        req_lbe_reg <= s_tlp_req_hdr[71:68];
+        req_fbe_reg <= s_tlp_req_hdr[67:64];
+        // 4-DW header: address [31:0] in DW3, else in DW2
+        req_addr_reg <= s_tlp_req_hdr[125] ? s_tlp_req_hdr[15:2] : s_tlp_req_hdr[47:34];
+        req_bar_reg <= s_tlp_req_bar_id;
+        req_data_reg <= s_tlp_req_data[31:0];
+        req_single_reg <= s_tlp_req_eop;
+    end
+
+    // a beat without sop outside a TLP is dropped and reported
+    req_stray_reg <= state_reg == ST_IDLE && req_beat && !s_tlp_req_sop;
+
+    if (state_reg == ST_DECODE) begin
+        op_rd_reg <= dec_ok_rd;
+        op_wr_reg <= dec_ok_wr;
+        op_ur_reg <= dec_bad && !dec_posted;
+        op_mem_reg <= dec_is_mem;
+        gsel_reg <= dec_gsel;
+        qsel_reg <= dec_qsel;
+        qidx_reg <= dec_qidx[QSEL_W-1:0];
+    end
+
+    if (state_reg == ST_ACCESS) begin
+        cpl_hdr_reg <= cpl_hdr;
+        cpl_data_reg <= op_rd_reg ? rd_data : 32'd0;
+        cpl_valid_reg <= op_rd_reg || op_ur_reg;
+    end else if (m_tlp_cpl_ready) begin
+        cpl_valid_reg <= 1'b0;
+    end
+
+    if (rst) begin
+        state_reg <= ST_IDLE;
+        req_stray_reg <= 1'b0;
+        op_rd_reg <= 1'b0;
+        op_wr_reg <= 1'b0;
+        op_ur_reg <= 1'b0;
+        gsel_reg <= {G_N{1'b0}};
+        qsel_reg <= {Q_N{1'b0}};
+        cpl_valid_reg <= 1'b0;
+    end
+end
+
+// header bits not needed: LN, TH, TD (digest already stripped), AT, address
+// bits outside the 64 KiB BAR, payload past DW0
+wire _unused_ok = &{1'b0, s_tlp_req_hdr[113:111], s_tlp_req_hdr[107:106],
+    s_tlp_req_hdr[63:48], s_tlp_req_hdr[33:32], s_tlp_req_hdr[31:16], s_tlp_req_hdr[1:0],
+    s_tlp_req_data[TLP_DATA_WIDTH-1:32], cpl_bc[12], dec_qrel[1:0], 1'b0};
+
+endmodule
+
+`default_nettype wire

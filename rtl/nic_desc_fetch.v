@@ -1,0 +1,549 @@
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * RX descriptor fetch and cache for one queue.
+ *
+ * Fetch: when descriptors are posted (q_desc_prod - fetch_ptr > 0) and the
+ * cache (counting in-flight reads) has room, one MemRd is issued for
+ *   min(available, free cache slots, DESC_FETCH_MAX, MRRS/16,
+ *       entries to the ring end, entries to the next 4 KiB boundary)
+ * descriptors. A read cut short only by the cache room waits until it is at
+ * least DESC_FETCH_MAX/2 long, so a nearly full cache does not degrade into
+ * single-descriptor reads (MemRd beats stay <= 1/4 per frame). Up to DMA_READ_TAGS reads are outstanding, tags
+ * 0..DMA_READ_TAGS-1. The issue path is a 3-state loop (calc, decide, send)
+ * so every compare works on registered, fresh operands.
+ *
+ * Cache: descriptor index i lives in row i % DESC_CACHE_DEPTH, so completion
+ * data is written straight into place (offset = request bytes - Byte Count,
+ * tracked per tag as a running dword position). The row is stored as four
+ * dword banks so completions split at any dword boundary land correctly
+ * (each 128-bit beat writes each bank at most once, rotated). A row becomes
+ * valid when its last dword is written (completions per tag arrive in address
+ * order). Rows are handed out strictly in ring order.
+ *
+ * Completion checks (on the sop beat): unknown/free tag, wrong type -> error
+ * pulse err_cpl_unexpected, discard. Status != SC -> err_cpl_status, halt,
+ * tag freed. Byte Count != bytes outstanding, Length > Byte Count, Lower
+ * Address mismatch -> err_cpl_unexpected, discard. No completion for
+ * CPL_TIMEOUT_CYCLES -> err_cpl_timeout, halt, tag freed.
+ *
+ * Disable (!q_enable): indices, cache and issue state are zero; outstanding
+ * tags become stale: their completions are swallowed silently (not flagged)
+ * and the tag is freed on the final completion (or silently on timeout), so a
+ * tag is never reused while the host may still answer it.
+ *
+ * Head output: registered descriptor (address, length, buffer id, free-running
+ * index, bad flag) with valid/ready; cache RAM read is registered (BRAM style).
+ * m_desc_empty: nothing cached, in flight or posted (frames may be dropped).
+ *
+ * Requires TLP_DATA_WIDTH == 128 and power-of-two DESC_CACHE_DEPTH.
+ */
+module nic_desc_fetch #(
+    parameter TLP_DATA_WIDTH = 128,
+    parameter DESC_FETCH_MAX = 8,
+    parameter DESC_CACHE_DEPTH = 16,
+    parameter DMA_READ_TAGS = 4,
+    parameter CPL_TIMEOUT_CYCLES = 1 << 20,
+    parameter CACHE_AW = $clog2(DESC_CACHE_DEPTH),
+    parameter TAG_W = DMA_READ_TAGS > 1 ? $clog2(DMA_READ_TAGS) : 1,
+    parameter TIMER_W = $clog2(CPL_TIMEOUT_CYCLES + 1)
+) (
+    input  wire                       clk,
+    input  wire                       rst,
+
+    input  wire                       q_enable,
+    input  wire [63:0]                q_desc_base,
+    input  wire [3:0]                 q_desc_log_size,
+    input  wire [15:0]                q_desc_prod,
+    output wire                       q_halted,
+
+    // head descriptor, in ring order
+    output wire [63:0]                m_desc_addr,
+    output wire [15:0]                m_desc_len,
+    output wire [15:0]                m_desc_buf_id,
+    output wire [15:0]                m_desc_idx,
+    output wire                       m_desc_bad,
+    output wire                       m_desc_valid,
+    input  wire                       m_desc_ready,
+    output wire                       m_desc_empty,
+
+    // MemRd requests (single beat, sop = eop = 1)
+    output wire [127:0]               m_tlp_hdr,
+    output wire                       m_tlp_valid,
+    input  wire                       m_tlp_ready,
+
+    // read completions
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [127:0]               s_tlp_cpl_hdr,   // DW3 unused
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [TLP_DATA_WIDTH-1:0]  s_tlp_cpl_data,
+    input  wire                       s_tlp_cpl_sop,
+    input  wire                       s_tlp_cpl_eop,
+    input  wire                       s_tlp_cpl_valid,
+    output wire                       s_tlp_cpl_ready,
+
+    input  wire [15:0]                cfg_requester_id,
+    input  wire                       cfg_bus_master_enable,
+    input  wire [2:0]                 cfg_max_read_req_size,
+
+    output wire                       err_cpl_status,
+    output wire                       err_cpl_unexpected,
+    output wire                       err_cpl_timeout
+);
+
+/* verilator lint_off UNUSEDPARAM */
+`include "nic_spec.vh"
+/* verilator lint_on UNUSEDPARAM */
+
+localparam integer FETCH_LIMIT = DESC_FETCH_MAX < DESC_CACHE_DEPTH ? DESC_FETCH_MAX : DESC_CACHE_DEPTH;
+localparam integer CNT_W = $clog2(FETCH_LIMIT + 1);
+localparam [16:0] FETCH_LIMIT_17 = FETCH_LIMIT[16:0];
+localparam integer FETCH_THRESH_I = FETCH_LIMIT > 1 ? FETCH_LIMIT / 2 : 1;
+localparam [CNT_W-1:0] FETCH_THRESH = FETCH_THRESH_I[CNT_W-1:0];
+localparam [16:0] DEPTH_17 = DESC_CACHE_DEPTH[16:0];
+localparam integer DWPOS_W = CACHE_AW + 2;
+localparam [TIMER_W-1:0] TIMEOUT_INIT = CPL_TIMEOUT_CYCLES[TIMER_W-1:0];
+localparam [7:0] TAGS_8 = DMA_READ_TAGS[7:0];
+
+function [CNT_W-1:0] sat;
+    input [16:0] x;
+    begin
+        sat = (x > FETCH_LIMIT_17) ? FETCH_LIMIT_17[CNT_W-1:0] : x[CNT_W-1:0];
+    end
+endfunction
+
+function [CNT_W-1:0] min2;
+    input [CNT_W-1:0] a;
+    input [CNT_W-1:0] b;
+    begin
+        min2 = (a < b) ? a : b;
+    end
+endfunction
+
+// ---------------------------------------------------------------------------
+// ring geometry
+wire [15:0] ring_mask = (16'd1 << q_desc_log_size) - 16'd1;
+wire [16:0] ring_size = 17'd1 << q_desc_log_size;
+wire [2:0]  mrrs_n = (cfg_max_read_req_size > 3'd5) ? 3'd5 : cfg_max_read_req_size;
+
+// ---------------------------------------------------------------------------
+// state
+localparam [1:0] F_CALC = 2'd0, F_DECIDE = 2'd1, F_SEND = 2'd2;
+
+reg [1:0]          f_state_reg = F_CALC;
+reg [15:0]         fetch_ptr_reg = 16'd0;     // next descriptor index to request
+reg [15:0]         rd_ptr_reg = 16'd0;        // next descriptor index to read out of the cache
+reg                halted_reg = 1'b0;
+reg                empty_reg = 1'b1;
+
+reg [CNT_W-1:0]    calc_avail_reg = 0, calc_free_reg = 0, calc_ring_reg = 0;
+reg [CNT_W-1:0]    calc_page_reg = 0, calc_mrrs_reg = 0;
+reg [63:0]         calc_addr_reg = 64'd0;
+
+reg [CNT_W-1:0]    req_count_reg = 0;
+reg [TAG_W-1:0]    req_tag_reg = 0;
+reg [6:0]          req_la_reg = 7'd0;
+reg [127:0]        req_hdr_reg = 128'd0;
+reg                req_valid_reg = 1'b0;
+
+// per-tag state
+reg [DMA_READ_TAGS-1:0] tag_busy_reg = 0;
+reg [DMA_READ_TAGS-1:0] tag_stale_reg = 0;
+reg [12:0]              tag_rem_reg [0:DMA_READ_TAGS-1];
+reg [DWPOS_W-1:0]       tag_dw_reg [0:DMA_READ_TAGS-1];
+reg [6:0]               tag_la_reg [0:DMA_READ_TAGS-1];
+reg [TIMER_W-1:0]       tag_timer_reg [0:DMA_READ_TAGS-1];
+
+// completion pipeline
+reg                     c1_valid_reg = 1'b0;
+reg                     c1_sop_reg = 1'b0;
+reg                     c1_eop_reg = 1'b0;
+/* verilator lint_off UNUSEDSIGNAL */
+reg [95:0]              c1_hdr_reg = 96'd0;      // DW0..DW2; IDs, attributes unused
+/* verilator lint_on UNUSEDSIGNAL */
+reg [127:0]             c1_data_reg = 128'd0;
+
+reg                     cur_active_reg = 1'b0;
+reg [DWPOS_W-1:0]       cur_dw_reg = 0;
+reg [10:0]              cur_left_reg = 11'd0;
+
+reg [3:0]               w_en_reg = 4'd0;
+reg [4*CACHE_AW-1:0]    w_row_reg = 0;          // bank b: [b*CACHE_AW +: CACHE_AW]
+reg [127:0]             w_data_reg = 128'd0;    // bank b: [b*32 +: 32]
+
+reg                     err_status_reg = 1'b0;
+reg                     err_unexp_reg = 1'b0;
+reg                     err_timeout_reg = 1'b0;
+
+// cache rows
+reg [DESC_CACHE_DEPTH-1:0] slot_valid_reg = 0;
+
+// head pipeline
+reg                     rdq_valid_reg = 1'b0;
+reg [15:0]              rdq_idx_reg = 16'd0;
+wire [31:0]             rdq_dw [0:3];
+
+reg                     out_valid_reg = 1'b0;
+reg [63:0]              out_addr_reg = 64'd0;
+reg [15:0]              out_len_reg = 16'd0;
+reg [15:0]              out_buf_id_reg = 16'd0;
+reg [15:0]              out_idx_reg = 16'd0;
+reg                     out_bad_reg = 1'b0;
+
+integer i_to, i_seq;
+
+// tag table entries are only read while the tag is busy, and every field is
+// written when the tag is allocated: no reset needed
+
+assign q_halted = halted_reg;
+
+assign m_desc_addr = out_addr_reg;
+assign m_desc_len = out_len_reg;
+assign m_desc_buf_id = out_buf_id_reg;
+assign m_desc_idx = out_idx_reg;
+assign m_desc_bad = out_bad_reg;
+assign m_desc_valid = out_valid_reg;
+assign m_desc_empty = empty_reg;
+
+assign m_tlp_hdr = req_hdr_reg;
+assign m_tlp_valid = req_valid_reg;
+
+assign s_tlp_cpl_ready = 1'b1;
+
+assign err_cpl_status = err_status_reg;
+assign err_cpl_unexpected = err_unexp_reg;
+assign err_cpl_timeout = err_timeout_reg;
+
+// ---------------------------------------------------------------------------
+// issue path
+wire [15:0] fetch_slot = fetch_ptr_reg & ring_mask;
+wire [15:0] avail = q_desc_prod - fetch_ptr_reg;
+wire [15:0] occupancy = fetch_ptr_reg - rd_ptr_reg;
+
+// natural batch, then limited by cache room; a batch chopped by the cache
+// room is only sent once it reaches FETCH_THRESH descriptors
+wire [CNT_W-1:0] dec_want = min2(min2(calc_avail_reg, calc_ring_reg), min2(calc_page_reg, calc_mrrs_reg));
+wire [CNT_W-1:0] dec_count = min2(dec_want, calc_free_reg);
+
+// lowest free tag (function + continuous assign: evaluated at time zero in
+// every simulator)
+function [TAG_W:0] find_free;
+    input [DMA_READ_TAGS-1:0] busy;
+    integer n;
+    begin
+        find_free = {(TAG_W+1){1'b0}};
+        for (n = DMA_READ_TAGS - 1; n >= 0; n = n - 1) begin
+            if (!busy[n]) begin
+                find_free = {1'b1, n[TAG_W-1:0]};
+            end
+        end
+    end
+endfunction
+
+wire              free_tag_found;
+wire [TAG_W-1:0]  free_tag;
+assign {free_tag_found, free_tag} = find_free(tag_busy_reg);
+
+wire dec_go = (dec_count != 0) && (dec_count == dec_want || dec_count >= FETCH_THRESH) && free_tag_found
+    && q_enable && !halted_reg && cfg_bus_master_enable;
+
+wire req_xfer = req_valid_reg && m_tlp_ready;
+
+// MemRd header
+wire        dec_4dw = |calc_addr_reg[63:32];
+/* verilator lint_off UNUSEDSIGNAL */
+wire [10:0] dec_len_full = {{(9-CNT_W){1'b0}}, dec_count, 2'b00};   // 4 dwords per descriptor
+wire [9:0]  dec_len_dw = dec_len_full[9:0];   // 1024 encodes as 0
+/* verilator lint_on UNUSEDSIGNAL */
+wire [31:0] dec_dw0 = {dec_4dw ? TLP_FMT_4DW_NO_DATA : TLP_FMT_3DW_NO_DATA, TLP_TYPE_MEM, 14'd0, dec_len_dw};
+wire [31:0] dec_dw1 = {cfg_requester_id, {{(8-TAG_W){1'b0}}, free_tag}, 4'hF, 4'hF};
+wire [63:0] dec_dw23 = dec_4dw ? {calc_addr_reg[63:32], calc_addr_reg[31:2], 2'b00}
+                               : {calc_addr_reg[31:2], 2'b00, 32'd0};
+
+always @(posedge clk) begin
+    case (f_state_reg)
+        F_CALC: begin
+            calc_avail_reg <= sat({1'b0, avail});
+            calc_free_reg <= sat(DEPTH_17 - {1'b0, occupancy});
+            calc_ring_reg <= sat(ring_size - {1'b0, fetch_slot});
+            calc_page_reg <= sat(17'd256 - {9'd0, fetch_slot[7:0]});
+            calc_mrrs_reg <= sat(17'd8 << mrrs_n);
+            calc_addr_reg <= q_desc_base + {44'd0, fetch_slot, 4'd0};
+            f_state_reg <= F_DECIDE;
+        end
+        F_DECIDE: begin
+            req_count_reg <= dec_count;
+            req_tag_reg <= free_tag;
+            req_la_reg <= calc_addr_reg[6:0];
+            req_hdr_reg <= {dec_dw0, dec_dw1, dec_dw23};
+            if (dec_go) begin
+                req_valid_reg <= 1'b1;
+                f_state_reg <= F_SEND;
+            end else begin
+                f_state_reg <= F_CALC;
+            end
+        end
+        default: begin
+            if (req_xfer) begin
+                req_valid_reg <= 1'b0;
+                f_state_reg <= F_CALC;
+                if (q_enable) begin
+                    fetch_ptr_reg <= fetch_ptr_reg + {{(16-CNT_W){1'b0}}, req_count_reg};
+                end
+            end
+        end
+    endcase
+
+    if (!q_enable) begin
+        fetch_ptr_reg <= 16'd0;
+        if (f_state_reg != F_SEND) begin
+            f_state_reg <= F_CALC;
+        end
+    end
+
+    if (rst) begin
+        f_state_reg <= F_CALC;
+        fetch_ptr_reg <= 16'd0;
+        req_valid_reg <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------------------
+// completion path, stage 1: register the beat (never back-pressured)
+always @(posedge clk) begin
+    c1_valid_reg <= s_tlp_cpl_valid;
+    if (s_tlp_cpl_valid) begin
+        c1_sop_reg <= s_tlp_cpl_sop;
+        c1_eop_reg <= s_tlp_cpl_eop;
+        c1_hdr_reg <= s_tlp_cpl_hdr[127:32];
+        c1_data_reg <= s_tlp_cpl_data[127:0];
+    end
+    if (rst) begin
+        c1_valid_reg <= 1'b0;
+    end
+end
+
+// stage 2: check the header against the tag table, compute cache writes
+wire [2:0]  c_fmt = c1_hdr_reg[95:93];
+wire [4:0]  c_type = c1_hdr_reg[92:88];
+wire [9:0]  c_length = c1_hdr_reg[73:64];
+wire [2:0]  c_status = c1_hdr_reg[47:45];
+wire [11:0] c_bc = c1_hdr_reg[43:32];
+wire [7:0]  c_tag = c1_hdr_reg[15:8];
+wire [6:0]  c_la = c1_hdr_reg[6:0];
+
+wire [TAG_W-1:0] c_t = c_tag[TAG_W-1:0];
+wire        c_is_cpl = (c_type == TLP_TYPE_CPL) && (c_fmt == TLP_FMT_3DW_NO_DATA || c_fmt == TLP_FMT_3DW_DATA);
+wire        c_has_data = c_fmt == TLP_FMT_3DW_DATA;
+wire [10:0] c_len_dw = (c_length == 10'd0) ? 11'd1024 : {1'b0, c_length};
+wire [12:0] c_len_bytes = {c_len_dw, 2'b00};
+wire [12:0] c_bc_bytes = (c_bc == 12'd0) ? 13'd4096 : {1'b0, c_bc};
+
+wire        c_head = c1_valid_reg && c1_sop_reg;
+wire        c_match = c_head && c_is_cpl && (c_tag < TAGS_8) && tag_busy_reg[c_t];
+wire        c_stale = tag_stale_reg[c_t] || !q_enable;
+wire        c_final = (c_status != TLP_CPL_STATUS_SC) || !c_has_data || (c_len_bytes >= c_bc_bytes);
+wire        c_consistent = c_has_data && (c_bc_bytes == tag_rem_reg[c_t])
+    && (c_len_bytes <= c_bc_bytes) && (c_la == tag_la_reg[c_t]);
+
+wire        c_swallow = c_match && c_stale;
+wire        c_bad_status = c_match && !c_stale && (c_status != TLP_CPL_STATUS_SC);
+wire        c_accept = c_match && !c_stale && (c_status == TLP_CPL_STATUS_SC) && c_consistent;
+wire        c_unexpected = c_head && !c_swallow && !c_bad_status && !c_accept;
+
+// beat placement
+wire                beat_active = c1_valid_reg && q_enable && (c1_sop_reg ? c_accept : cur_active_reg);
+wire [DWPOS_W-1:0]  beat_dw = c1_sop_reg ? tag_dw_reg[c_t] : cur_dw_reg;
+wire [10:0]         beat_left = c1_sop_reg ? c_len_dw : cur_left_reg;
+wire                beat_truncated = beat_active && c1_eop_reg && (beat_left > 11'd4);
+
+wire [3:0]          w_en_next;
+wire [4*CACHE_AW-1:0] w_row_next;
+wire [127:0]        w_data_next;
+
+genvar wb;
+generate
+    for (wb = 0; wb < 4; wb = wb + 1) begin : wlane
+        // bank wb takes payload lane (wb - beat_dw) mod 4
+        wire [1:0]         lane = wb[1:0] - beat_dw[1:0];
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire [DWPOS_W-1:0] pos = beat_dw + {{(DWPOS_W-2){1'b0}}, lane};
+        /* verilator lint_on UNUSEDSIGNAL */
+        assign w_en_next[wb] = beat_active && ({9'd0, lane} < beat_left);
+        assign w_row_next[wb*CACHE_AW +: CACHE_AW] = pos[DWPOS_W-1:2];
+        assign w_data_next[wb*32 +: 32] = c1_data_reg[32*lane +: 32];
+    end
+endgenerate
+
+// per-tag table, timers, halt, error pulses
+reg [DMA_READ_TAGS-1:0] timeout_hit;
+reg                     timeout_active;
+
+always @* begin
+    timeout_hit = {DMA_READ_TAGS{1'b0}};
+    timeout_active = 1'b0;
+    for (i_to = 0; i_to < DMA_READ_TAGS; i_to = i_to + 1) begin
+        if (tag_busy_reg[i_to] && tag_timer_reg[i_to] == 0 && !(c_match && c_t == i_to[TAG_W-1:0])) begin
+            timeout_hit[i_to] = 1'b1;
+            if (!tag_stale_reg[i_to] && q_enable) begin
+                timeout_active = 1'b1;
+            end
+        end
+    end
+end
+
+always @(posedge clk) begin
+    for (i_seq = 0; i_seq < DMA_READ_TAGS; i_seq = i_seq + 1) begin
+        if (tag_busy_reg[i_seq] && tag_timer_reg[i_seq] != 0) begin
+            tag_timer_reg[i_seq] <= tag_timer_reg[i_seq] - 1'b1;
+        end
+        if (timeout_hit[i_seq]) begin
+            tag_busy_reg[i_seq] <= 1'b0;
+        end
+        if (!q_enable) begin
+            tag_stale_reg[i_seq] <= 1'b1;
+        end
+    end
+
+    if (c_swallow || c_bad_status) begin
+        if (c_final) begin
+            tag_busy_reg[c_t] <= 1'b0;
+        end
+        tag_timer_reg[c_t] <= TIMEOUT_INIT;
+    end else if (c_accept) begin
+        tag_rem_reg[c_t] <= tag_rem_reg[c_t] - c_len_bytes;
+        tag_dw_reg[c_t] <= tag_dw_reg[c_t] + c_len_dw[DWPOS_W-1:0];
+        tag_la_reg[c_t] <= tag_la_reg[c_t] + c_len_bytes[6:0];
+        tag_timer_reg[c_t] <= TIMEOUT_INIT;
+        if (c_final) begin
+            tag_busy_reg[c_t] <= 1'b0;
+        end
+    end
+
+    if (req_xfer) begin
+        tag_busy_reg[req_tag_reg] <= 1'b1;
+        tag_stale_reg[req_tag_reg] <= !q_enable;
+        tag_rem_reg[req_tag_reg] <= {{(9-CNT_W){1'b0}}, req_count_reg, 4'd0};
+        tag_dw_reg[req_tag_reg] <= {fetch_ptr_reg[CACHE_AW-1:0], 2'b00};
+        tag_la_reg[req_tag_reg] <= req_la_reg;
+        tag_timer_reg[req_tag_reg] <= TIMEOUT_INIT;
+    end
+
+    // current completion's following beats
+    if (c1_valid_reg) begin
+        if (beat_active && !c1_eop_reg) begin
+            cur_active_reg <= 1'b1;
+            cur_dw_reg <= beat_dw + 4;
+            cur_left_reg <= (beat_left > 11'd4) ? beat_left - 11'd4 : 11'd0;
+        end else begin
+            cur_active_reg <= 1'b0;
+        end
+    end
+    if (!q_enable) begin
+        cur_active_reg <= 1'b0;
+    end
+
+    err_status_reg <= c_bad_status;
+    err_unexp_reg <= c_unexpected || beat_truncated;
+    err_timeout_reg <= timeout_active;
+
+    if (c_bad_status || timeout_active) begin
+        halted_reg <= 1'b1;
+    end
+    if (!q_enable) begin
+        halted_reg <= 1'b0;
+    end
+
+    if (rst) begin
+        tag_busy_reg <= 0;
+        tag_stale_reg <= 0;
+        cur_active_reg <= 1'b0;
+        err_status_reg <= 1'b0;
+        err_unexp_reg <= 1'b0;
+        err_timeout_reg <= 1'b0;
+        halted_reg <= 1'b0;
+    end
+end
+
+// stage 3: cache writes
+always @(posedge clk) begin
+    w_en_reg <= w_en_next;
+    w_row_reg <= w_row_next;
+    w_data_reg <= w_data_next;
+    if (rst) begin
+        w_en_reg <= 4'd0;
+    end
+end
+
+// ---------------------------------------------------------------------------
+// cache RAM and head pipeline
+wire [CACHE_AW-1:0] rd_row = rd_ptr_reg[CACHE_AW-1:0];
+wire out_move = rdq_valid_reg && (!out_valid_reg || m_desc_ready);
+wire rd_en = q_enable && slot_valid_reg[rd_row] && (!rdq_valid_reg || out_move);
+
+genvar b;
+generate
+    for (b = 0; b < 4; b = b + 1) begin : bank
+        reg [31:0] mem [0:DESC_CACHE_DEPTH-1];
+        reg [31:0] rd_data_reg = 32'd0;
+        always @(posedge clk) begin
+            if (w_en_reg[b]) begin
+                mem[w_row_reg[b*CACHE_AW +: CACHE_AW]] <= w_data_reg[b*32 +: 32];
+            end
+            if (rd_en) begin
+                rd_data_reg <= mem[rd_row];
+            end
+        end
+        assign rdq_dw[b] = rd_data_reg;
+    end
+endgenerate
+
+/* verilator lint_off UNUSEDSIGNAL */
+wire [127:0] rdq_desc = {rdq_dw[3], rdq_dw[2], rdq_dw[1], rdq_dw[0]};
+wire [63:0]  rdq_addr = rdq_desc[DESC_ADDR_LSB +: 64];
+wire [15:0]  rdq_len = rdq_desc[DESC_LEN_LSB +: 16];
+wire [15:0]  rdq_buf_id = rdq_desc[DESC_BUF_ID_LSB +: 16];
+/* verilator lint_on UNUSEDSIGNAL */
+
+always @(posedge clk) begin
+    if (w_en_reg[3] && q_enable) begin
+        slot_valid_reg[w_row_reg[3*CACHE_AW +: CACHE_AW]] <= 1'b1;
+    end
+    if (rd_en) begin
+        slot_valid_reg[rd_row] <= 1'b0;
+        rd_ptr_reg <= rd_ptr_reg + 16'd1;
+        rdq_idx_reg <= rd_ptr_reg;
+        rdq_valid_reg <= 1'b1;
+    end else if (out_move) begin
+        rdq_valid_reg <= 1'b0;
+    end
+
+    if (out_move) begin
+        out_valid_reg <= 1'b1;
+        out_addr_reg <= rdq_addr;
+        out_len_reg <= rdq_len;
+        out_buf_id_reg <= rdq_buf_id;
+        out_idx_reg <= rdq_idx_reg;
+        out_bad_reg <= (rdq_addr[3:0] != 4'd0) || (rdq_len == 16'd0);
+    end else if (m_desc_ready) begin
+        out_valid_reg <= 1'b0;
+    end
+
+    empty_reg <= (fetch_ptr_reg == q_desc_prod) && (fetch_ptr_reg == rd_ptr_reg)
+        && !rdq_valid_reg && !out_valid_reg;
+
+    if (!q_enable || rst) begin
+        slot_valid_reg <= 0;
+        rd_ptr_reg <= 16'd0;
+        rdq_valid_reg <= 1'b0;
+        out_valid_reg <= 1'b0;
+    end
+    if (rst) begin
+        empty_reg <= 1'b1;
+    end
+end
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,473 @@
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * Store-and-forward RX frame FIFO.
+ *
+ * Input: the MAC stream (S_DATA_WIDTH, never back-pressured: tready is high
+ * whenever the core is out of hard reset). Frames are packed SEG_COUNT input
+ * beats per M_DATA_WIDTH storage word (frame byte 0 in bits [7:0] of the first
+ * word) and written speculatively; at tlast the frame is either committed
+ * (write pointer published, length pushed into the length FIFO) or dropped
+ * whole (write pointer rolled back).
+ *
+ * Outcome of every frame, one pulse each at its tlast (+2 cycles):
+ * stat_frame_in, plus at most one drop pulse, chosen by priority
+ *   disabled > mac_error > oversize > runt > fifo_full
+ * (disabled: rx_enable was low at the first beat; mac_error: tuser on the
+ * tlast beat or malformed tkeep anywhere; oversize: > MAX_FRAME_LEN bytes,
+ * storing stops at the first beat past the limit; runt: < MIN_FRAME_LEN bytes;
+ * fifo_full: a word or the length entry found no room).
+ *
+ * Output: m_len (frame length in bytes) becomes valid once the frame is
+ * committed; the consumer pops it and reads ceil(len/M_KEEP_WIDTH) words of
+ * m_axis (tlast on the last, tkeep a run from bit 0). One word per cycle.
+ *
+ * Reset: rst is the datapath reset (hard or soft) and clears all storage;
+ * mac_rst is the hard reset only. Beats arriving during rst are accepted and
+ * discarded, and a frame cut by rst has its tail discarded silently (it is
+ * not counted), so the FIFO never sees half a frame as a new frame.
+ *
+ * Latencies: tlast beat in -> m_len_tvalid / first word m_axis_tvalid: 4 cycles
+ * (input register, commit, RAM read, output register). Stat pulses: 2 cycles
+ * after the tlast beat. Bytes past the frame end in the last word are zero.
+ *
+ * RX_FIFO_BYTES / M_KEEP_WIDTH and LEN_FIFO_DEPTH must be powers of two.
+ */
+module nic_rx_fifo #(
+    parameter S_DATA_WIDTH = 64,
+    parameter S_KEEP_WIDTH = S_DATA_WIDTH/8,
+    parameter M_DATA_WIDTH = 128,
+    parameter M_KEEP_WIDTH = M_DATA_WIDTH/8,
+    parameter RX_FIFO_BYTES = 32768,
+    parameter MIN_FRAME_LEN = 14,
+    parameter MAX_FRAME_LEN = 9216,
+    // one entry per storage word: the length FIFO can never be the limit
+    parameter LEN_FIFO_DEPTH = RX_FIFO_BYTES/M_KEEP_WIDTH
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+    input  wire                     mac_rst,
+
+    input  wire                     rx_enable,
+
+    input  wire [S_DATA_WIDTH-1:0]  s_axis_tdata,
+    input  wire [S_KEEP_WIDTH-1:0]  s_axis_tkeep,
+    input  wire                     s_axis_tvalid,
+    output wire                     s_axis_tready,
+    input  wire                     s_axis_tlast,
+    input  wire                     s_axis_tuser,
+
+    output wire [M_DATA_WIDTH-1:0]  m_axis_tdata,
+    output wire [M_KEEP_WIDTH-1:0]  m_axis_tkeep,
+    output wire                     m_axis_tvalid,
+    input  wire                     m_axis_tready,
+    output wire                     m_axis_tlast,
+
+    output wire [15:0]              m_len_tdata,
+    output wire                     m_len_tvalid,
+    input  wire                     m_len_tready,
+
+    output wire [31:0]              fifo_fill_bytes,
+
+    output wire                     stat_frame_in,
+    output wire                     stat_drop_fifo_full,
+    output wire                     stat_drop_mac_error,
+    output wire                     stat_drop_runt,
+    output wire                     stat_drop_oversize,
+    output wire                     stat_drop_disabled
+);
+
+localparam SEG_COUNT = M_DATA_WIDTH / S_DATA_WIDTH;
+localparam SEG_W = SEG_COUNT > 1 ? $clog2(SEG_COUNT) : 1;
+localparam DEPTH = RX_FIFO_BYTES / M_KEEP_WIDTH;
+localparam ADDR_W = $clog2(DEPTH);
+localparam NB_W = $clog2(M_KEEP_WIDTH);
+// storage word: {last, bytes in word - 1, data}
+localparam MEM_W = M_DATA_WIDTH + NB_W + 1;
+localparam LEN_ADDR_W = $clog2(LEN_FIFO_DEPTH);
+localparam CNT_W = 17;
+localparam FILL_W = ADDR_W + 1 + NB_W;
+
+localparam [CNT_W-1:0] MIN_LEN = MIN_FRAME_LEN[CNT_W-1:0];
+localparam [CNT_W-1:0] MAX_LEN = MAX_FRAME_LEN[CNT_W-1:0];
+localparam [SEG_W-1:0] SEG_LAST = SEG_COUNT[SEG_W-1:0] - 1'b1;
+
+// ---------------------------------------------------------------------------
+// Input register stage (MAC side)
+// ---------------------------------------------------------------------------
+
+reg s_axis_tready_reg = 1'b0;
+reg mac_in_frame_reg = 1'b0;
+reg skip_reg = 1'b0;
+
+reg [S_DATA_WIDTH-1:0] in_data_reg = {S_DATA_WIDTH{1'b0}};
+reg [S_KEEP_WIDTH-1:0] in_keep_reg = {S_KEEP_WIDTH{1'b0}};
+reg in_last_reg = 1'b0;
+reg in_user_reg = 1'b0;
+reg in_enable_reg = 1'b0;
+reg in_valid_reg = 1'b0;
+
+assign s_axis_tready = s_axis_tready_reg;
+
+wire in_beat = s_axis_tvalid && s_axis_tready_reg;
+wire mac_in_frame_next = in_beat ? !s_axis_tlast : mac_in_frame_reg;
+
+always @(posedge clk) begin
+    in_data_reg <= s_axis_tdata;
+    in_keep_reg <= s_axis_tkeep;
+    in_last_reg <= s_axis_tlast;
+    in_user_reg <= s_axis_tuser;
+    in_enable_reg <= rx_enable;
+    in_valid_reg <= in_beat && !skip_reg && !rst;
+
+    s_axis_tready_reg <= 1'b1;
+    mac_in_frame_reg <= mac_in_frame_next;
+
+    if (rst) begin
+        // remember whether the MAC is inside a frame when the reset ends
+        skip_reg <= mac_in_frame_next;
+    end else if (in_beat && s_axis_tlast) begin
+        skip_reg <= 1'b0;
+    end
+
+    if (mac_rst) begin
+        s_axis_tready_reg <= 1'b0;
+        mac_in_frame_reg <= 1'b0;
+        skip_reg <= 1'b0;
+        in_valid_reg <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Write side: pack, check, store speculatively, commit or roll back
+// ---------------------------------------------------------------------------
+
+reg [MEM_W-1:0] mem[(2**ADDR_W)-1:0];
+reg [15:0] len_mem[(2**LEN_ADDR_W)-1:0];
+
+reg [ADDR_W:0] wr_ptr_reg = {ADDR_W+1{1'b0}}, wr_ptr_next;
+reg [ADDR_W:0] wr_ptr_commit_reg = {ADDR_W+1{1'b0}}, wr_ptr_commit_next;
+reg [ADDR_W:0] rd_ptr_reg = {ADDR_W+1{1'b0}}, rd_ptr_next;
+reg [LEN_ADDR_W:0] len_wr_ptr_reg = {LEN_ADDR_W+1{1'b0}}, len_wr_ptr_next;
+reg [LEN_ADDR_W:0] len_rd_ptr_reg = {LEN_ADDR_W+1{1'b0}}, len_rd_ptr_next;
+
+reg in_frame_reg = 1'b0, in_frame_next;
+reg drop_dis_reg = 1'b0, drop_dis_next;
+reg drop_err_reg = 1'b0, drop_err_next;
+reg drop_over_reg = 1'b0, drop_over_next;
+reg drop_full_reg = 1'b0, drop_full_next;
+reg [CNT_W-1:0] byte_cnt_reg = {CNT_W{1'b0}}, byte_cnt_next;
+reg [SEG_W-1:0] seg_reg = {SEG_W{1'b0}}, seg_next;
+reg [M_DATA_WIDTH-1:0] word_reg = {M_DATA_WIDTH{1'b0}}, word_next;
+
+reg mem_wr_en;
+reg [MEM_W-1:0] mem_wr_data;
+reg len_wr_en;
+
+reg stat_frame_in_reg = 1'b0, stat_frame_in_next;
+reg stat_drop_fifo_full_reg = 1'b0, stat_drop_fifo_full_next;
+reg stat_drop_mac_error_reg = 1'b0, stat_drop_mac_error_next;
+reg stat_drop_runt_reg = 1'b0, stat_drop_runt_next;
+reg stat_drop_oversize_reg = 1'b0, stat_drop_oversize_next;
+reg stat_drop_disabled_reg = 1'b0, stat_drop_disabled_next;
+
+assign stat_frame_in = stat_frame_in_reg;
+assign stat_drop_fifo_full = stat_drop_fifo_full_reg;
+assign stat_drop_mac_error = stat_drop_mac_error_reg;
+assign stat_drop_runt = stat_drop_runt_reg;
+assign stat_drop_oversize = stat_drop_oversize_reg;
+assign stat_drop_disabled = stat_drop_disabled_reg;
+
+// full when the pointers differ only in the wrap bit
+wire mem_full = wr_ptr_reg == {~rd_ptr_reg[ADDR_W], rd_ptr_reg[ADDR_W-1:0]};
+wire len_full = len_wr_ptr_reg == {~len_rd_ptr_reg[LEN_ADDR_W], len_rd_ptr_reg[LEN_ADDR_W-1:0]};
+
+// tkeep checks: all ones except on the tlast beat, where it is a non-zero run
+// from bit 0 (keep + 1 is a power of two)
+wire [S_KEEP_WIDTH:0] in_keep_inc = {1'b0, in_keep_reg} + 1'b1;
+wire in_keep_ok = in_last_reg ?
+    (in_keep_reg[0] && ((in_keep_inc & {1'b0, in_keep_reg}) == {S_KEEP_WIDTH+1{1'b0}})) :
+    (&in_keep_reg);
+
+reg [CNT_W-1:0] in_bytes;
+reg [S_DATA_WIDTH-1:0] in_data_masked;
+reg first, dis, err, over, runt, full, store, word_done;
+reg [SEG_W-1:0] seg_cur;
+reg [CNT_W-1:0] cnt_sum;
+integer i;
+
+always @* begin
+    // popcount (exact for the legal, contiguous keeps)
+    in_bytes = {CNT_W{1'b0}};
+    for (i = 0; i < S_KEEP_WIDTH; i = i + 1) begin
+        in_bytes = in_bytes + {{CNT_W-1{1'b0}}, in_keep_reg[i]};
+    end
+
+    wr_ptr_next = wr_ptr_reg;
+    wr_ptr_commit_next = wr_ptr_commit_reg;
+    len_wr_ptr_next = len_wr_ptr_reg;
+    in_frame_next = in_frame_reg;
+    drop_dis_next = drop_dis_reg;
+    drop_err_next = drop_err_reg;
+    drop_over_next = drop_over_reg;
+    drop_full_next = drop_full_reg;
+    byte_cnt_next = byte_cnt_reg;
+    seg_next = seg_reg;
+
+    stat_frame_in_next = 1'b0;
+    stat_drop_fifo_full_next = 1'b0;
+    stat_drop_mac_error_next = 1'b0;
+    stat_drop_runt_next = 1'b0;
+    stat_drop_oversize_next = 1'b0;
+    stat_drop_disabled_next = 1'b0;
+
+    first = !in_frame_reg;
+    seg_cur = first ? {SEG_W{1'b0}} : seg_reg;
+    cnt_sum = (first ? {CNT_W{1'b0}} : byte_cnt_reg) + in_bytes;
+    dis = first ? !in_enable_reg : drop_dis_reg;
+    err = (!first && drop_err_reg) || !in_keep_ok || (in_last_reg && in_user_reg);
+    over = (!first && drop_over_reg) || cnt_sum > MAX_LEN;
+    runt = cnt_sum < MIN_LEN;
+    word_done = in_last_reg || seg_cur == SEG_LAST;
+    full = (!first && drop_full_reg) || (word_done && mem_full);
+    store = word_done && !dis && !err && !over && !full;
+
+    // bytes past the end of the frame are stored as zeros, so no stale data
+    // of an earlier frame ever leaves the FIFO
+    for (i = 0; i < S_KEEP_WIDTH; i = i + 1) begin
+        in_data_masked[i*8 +: 8] = in_keep_reg[i] ? in_data_reg[i*8 +: 8] : 8'd0;
+    end
+    word_next = word_reg;
+    for (i = 0; i < SEG_COUNT; i = i + 1) begin
+        if (seg_cur == i[SEG_W-1:0]) begin
+            word_next[i*S_DATA_WIDTH +: S_DATA_WIDTH] = in_data_masked;
+        end else if (in_last_reg && i[SEG_W-1:0] > seg_cur) begin
+            word_next[i*S_DATA_WIDTH +: S_DATA_WIDTH] = {S_DATA_WIDTH{1'b0}};
+        end
+    end
+
+    mem_wr_en = in_valid_reg && store;
+    mem_wr_data = {in_last_reg, cnt_sum[NB_W-1:0] - 1'b1, word_next};
+    len_wr_en = 1'b0;
+
+    if (in_valid_reg) begin
+        if (store) begin
+            wr_ptr_next = wr_ptr_reg + 1'b1;
+        end
+
+        if (in_last_reg) begin
+            in_frame_next = 1'b0;
+            stat_frame_in_next = 1'b1;
+            if (dis) begin
+                stat_drop_disabled_next = 1'b1;
+            end else if (err) begin
+                stat_drop_mac_error_next = 1'b1;
+            end else if (over) begin
+                stat_drop_oversize_next = 1'b1;
+            end else if (runt) begin
+                stat_drop_runt_next = 1'b1;
+            end else if (full || len_full) begin
+                stat_drop_fifo_full_next = 1'b1;
+            end else begin
+                len_wr_en = 1'b1;
+            end
+
+            if (len_wr_en) begin
+                wr_ptr_commit_next = wr_ptr_next;
+                len_wr_ptr_next = len_wr_ptr_reg + 1'b1;
+            end else begin
+                wr_ptr_next = wr_ptr_commit_reg;
+            end
+        end else begin
+            in_frame_next = 1'b1;
+            drop_dis_next = dis;
+            drop_err_next = err;
+            drop_over_next = over;
+            drop_full_next = full;
+            // freeze the count once oversize so it cannot wrap
+            if (!over) begin
+                byte_cnt_next = cnt_sum;
+            end
+            seg_next = word_done ? {SEG_W{1'b0}} : seg_cur + 1'b1;
+        end
+    end
+end
+
+always @(posedge clk) begin
+    wr_ptr_reg <= wr_ptr_next;
+    wr_ptr_commit_reg <= wr_ptr_commit_next;
+    len_wr_ptr_reg <= len_wr_ptr_next;
+    in_frame_reg <= in_frame_next;
+    drop_dis_reg <= drop_dis_next;
+    drop_err_reg <= drop_err_next;
+    drop_over_reg <= drop_over_next;
+    drop_full_reg <= drop_full_next;
+    byte_cnt_reg <= byte_cnt_next;
+    seg_reg <= seg_next;
+    if (in_valid_reg) begin
+        word_reg <= word_next;
+    end
+
+    stat_frame_in_reg <= stat_frame_in_next;
+    stat_drop_fifo_full_reg <= stat_drop_fifo_full_next;
+    stat_drop_mac_error_reg <= stat_drop_mac_error_next;
+    stat_drop_runt_reg <= stat_drop_runt_next;
+    stat_drop_oversize_reg <= stat_drop_oversize_next;
+    stat_drop_disabled_reg <= stat_drop_disabled_next;
+
+    if (rst) begin
+        wr_ptr_reg <= {ADDR_W+1{1'b0}};
+        wr_ptr_commit_reg <= {ADDR_W+1{1'b0}};
+        len_wr_ptr_reg <= {LEN_ADDR_W+1{1'b0}};
+        in_frame_reg <= 1'b0;
+        drop_dis_reg <= 1'b0;
+        drop_err_reg <= 1'b0;
+        drop_over_reg <= 1'b0;
+        drop_full_reg <= 1'b0;
+        byte_cnt_reg <= {CNT_W{1'b0}};
+        seg_reg <= {SEG_W{1'b0}};
+        stat_frame_in_reg <= 1'b0;
+        stat_drop_fifo_full_reg <= 1'b0;
+        stat_drop_mac_error_reg <= 1'b0;
+        stat_drop_runt_reg <= 1'b0;
+        stat_drop_oversize_reg <= 1'b0;
+        stat_drop_disabled_reg <= 1'b0;
+    end
+end
+
+// storage writes (no reset: block RAM)
+always @(posedge clk) begin
+    if (mem_wr_en) begin
+        mem[wr_ptr_reg[ADDR_W-1:0]] <= mem_wr_data;
+    end
+    if (len_wr_en) begin
+        len_mem[len_wr_ptr_reg[LEN_ADDR_W-1:0]] <= cnt_sum[15:0];
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Read side: registered RAM read + output register, one word per cycle
+// ---------------------------------------------------------------------------
+
+reg [MEM_W-1:0] mem_rd_data_reg = {MEM_W{1'b0}};
+reg mem_rd_valid_reg = 1'b0, mem_rd_valid_next;
+reg mem_rd_en;
+
+reg [M_DATA_WIDTH-1:0] m_axis_tdata_reg = {M_DATA_WIDTH{1'b0}};
+reg [M_KEEP_WIDTH-1:0] m_axis_tkeep_reg = {M_KEEP_WIDTH{1'b0}};
+reg m_axis_tlast_reg = 1'b0;
+reg m_axis_tvalid_reg = 1'b0, m_axis_tvalid_next;
+reg m_store;
+
+assign m_axis_tdata = m_axis_tdata_reg;
+assign m_axis_tkeep = m_axis_tkeep_reg;
+assign m_axis_tlast = m_axis_tlast_reg;
+assign m_axis_tvalid = m_axis_tvalid_reg;
+
+reg [15:0] len_rd_data_reg = 16'd0;
+reg len_rd_valid_reg = 1'b0, len_rd_valid_next;
+reg len_rd_en;
+
+reg [15:0] m_len_tdata_reg = 16'd0;
+reg m_len_tvalid_reg = 1'b0, m_len_tvalid_next;
+reg m_len_store;
+
+assign m_len_tdata = m_len_tdata_reg;
+assign m_len_tvalid = m_len_tvalid_reg;
+
+wire mem_empty = rd_ptr_reg == wr_ptr_commit_reg;
+wire len_empty = len_rd_ptr_reg == len_wr_ptr_reg;
+
+always @* begin
+    // data: output register
+    m_store = !m_axis_tvalid_reg || m_axis_tready;
+    m_axis_tvalid_next = m_store ? mem_rd_valid_reg : m_axis_tvalid_reg;
+
+    // data: RAM read register
+    rd_ptr_next = rd_ptr_reg;
+    mem_rd_en = 1'b0;
+    mem_rd_valid_next = mem_rd_valid_reg;
+    if (m_store || !mem_rd_valid_reg) begin
+        mem_rd_valid_next = !mem_empty;
+        if (!mem_empty) begin
+            mem_rd_en = 1'b1;
+            rd_ptr_next = rd_ptr_reg + 1'b1;
+        end
+    end
+
+    // length: output register
+    m_len_store = !m_len_tvalid_reg || m_len_tready;
+    m_len_tvalid_next = m_len_store ? len_rd_valid_reg : m_len_tvalid_reg;
+
+    // length: RAM read register
+    len_rd_ptr_next = len_rd_ptr_reg;
+    len_rd_en = 1'b0;
+    len_rd_valid_next = len_rd_valid_reg;
+    if (m_len_store || !len_rd_valid_reg) begin
+        len_rd_valid_next = !len_empty;
+        if (!len_empty) begin
+            len_rd_en = 1'b1;
+            len_rd_ptr_next = len_rd_ptr_reg + 1'b1;
+        end
+    end
+end
+
+always @(posedge clk) begin
+    rd_ptr_reg <= rd_ptr_next;
+    mem_rd_valid_reg <= mem_rd_valid_next;
+    m_axis_tvalid_reg <= m_axis_tvalid_next;
+    len_rd_ptr_reg <= len_rd_ptr_next;
+    len_rd_valid_reg <= len_rd_valid_next;
+    m_len_tvalid_reg <= m_len_tvalid_next;
+
+    if (m_store) begin
+        m_axis_tdata_reg <= mem_rd_data_reg[M_DATA_WIDTH-1:0];
+        m_axis_tlast_reg <= mem_rd_data_reg[MEM_W-1];
+        m_axis_tkeep_reg <= mem_rd_data_reg[MEM_W-1] ?
+            {M_KEEP_WIDTH{1'b1}} >> (~mem_rd_data_reg[M_DATA_WIDTH +: NB_W]) :
+            {M_KEEP_WIDTH{1'b1}};
+    end
+    if (m_len_store) begin
+        m_len_tdata_reg <= len_rd_data_reg;
+    end
+
+    if (rst) begin
+        rd_ptr_reg <= {ADDR_W+1{1'b0}};
+        mem_rd_valid_reg <= 1'b0;
+        m_axis_tvalid_reg <= 1'b0;
+        len_rd_ptr_reg <= {LEN_ADDR_W+1{1'b0}};
+        len_rd_valid_reg <= 1'b0;
+        m_len_tvalid_reg <= 1'b0;
+    end
+end
+
+// RAM read ports (no reset: block RAM output registers)
+always @(posedge clk) begin
+    if (mem_rd_en) begin
+        mem_rd_data_reg <= mem[rd_ptr_reg[ADDR_W-1:0]];
+    end
+    if (len_rd_en) begin
+        len_rd_data_reg <= len_mem[len_rd_ptr_reg[LEN_ADDR_W-1:0]];
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Fill level in bytes (storage in use, including the frame being received)
+// ---------------------------------------------------------------------------
+
+reg [FILL_W-1:0] fill_bytes_reg = {FILL_W{1'b0}};
+wire [ADDR_W:0] fill_words = wr_ptr_reg - rd_ptr_reg;
+
+assign fifo_fill_bytes = {{32-FILL_W{1'b0}}, fill_bytes_reg};
+
+always @(posedge clk) begin
+    fill_bytes_reg <= {fill_words, {NB_W{1'b0}}};
+    if (rst) begin
+        fill_bytes_reg <= {FILL_W{1'b0}};
+    end
+end
+
+endmodule
+
+`default_nettype wire
