@@ -102,6 +102,7 @@ wire [15:0] q_cpl_cons;
 wire [15:0] q_desc_cons;
 wire [15:0] q_cpl_prod;
 wire q_halted;
+wire q_busy;
 
 wire stat_q_frame_ok;
 wire [15:0] stat_q_frame_bytes;
@@ -163,6 +164,7 @@ csr_inst (
     .q_desc_cons(q_desc_cons),
     .q_cpl_prod(q_cpl_prod),
     .q_halted(q_halted),
+    .q_busy(q_busy),
     .stat_q_frame_ok(stat_q_frame_ok),
     .stat_q_frame_bytes(stat_q_frame_bytes),
     .stat_q_drop_no_desc(stat_q_drop_no_desc),
@@ -274,6 +276,7 @@ rx_engine_inst (
     .q_desc_cons(q_desc_cons),
     .q_cpl_prod(q_cpl_prod),
     .q_halted(q_halted),
+    .q_busy(q_busy),
 
     .stat_frame_ok(stat_q_frame_ok),
     .stat_frame_bytes(stat_q_frame_bytes),

@@ -70,6 +70,7 @@ module nic_csr #(
     input  wire [RX_QUEUES*16-1:0]     q_desc_cons,
     input  wire [RX_QUEUES*16-1:0]     q_cpl_prod,
     input  wire [RX_QUEUES-1:0]        q_halted,
+    input  wire [RX_QUEUES-1:0]        q_busy,
     input  wire [RX_QUEUES-1:0]        stat_q_frame_ok,
     input  wire [RX_QUEUES*16-1:0]     stat_q_frame_bytes,
     input  wire [RX_QUEUES-1:0]        stat_q_drop_no_desc,
@@ -530,7 +531,9 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     assign qval[B + Q_CPL_PROD*32 +: 32] = {16'd0, q_cpl_prod[q*16 +: 16]};
     assign qval[B + Q_CPL_CONS*32 +: 32] = {16'd0, cpl_cons_reg};
     assign qval[B + Q_CTRL*32 +: 32] = {31'd0, enable_reg} << QCTRL_ENABLE_BIT;
-    assign qval[B + Q_STATUS*32 +: 32] = ({31'd0, enable_reg} << QSTATUS_ENABLED_BIT)
+    // ENABLED stays set after a disable until the engine's last DMA write
+    // has left, so a driver may free ring and buffer memory once it reads 0.
+    assign qval[B + Q_STATUS*32 +: 32] = ({31'd0, enable_reg | q_busy[q]} << QSTATUS_ENABLED_BIT)
         | ({31'd0, q_halted[q]} << QSTATUS_HALTED_BIT);
     assign qval[B + Q_FRAMES*32 +: 32] = cnt_frames_reg;
     assign qval[B + Q_BYTES*32 +: 32] = cnt_bytes_reg;

@@ -88,7 +88,11 @@ module nic_rx_dma_wr #(
     output wire                       stat_drop_buf_too_small,
     output wire                       stat_drop_bad_desc,
     output wire                       stat_drop_disabled,
-    output wire                       stat_abort_disabled
+    output wire                       stat_abort_disabled,
+
+    // A MemWr TLP has started and must still finish: after q_enable drops,
+    // host memory stays a DMA target until this clears.
+    output wire                       busy
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -427,6 +431,10 @@ wire cpl_out = is_cpl && !eff_abort;
 wire cpl_skip = is_cpl && eff_abort;
 
 wire last_beat = cnt_reg == h_beats_m1;
+
+// Only a TLP already past its first beat survives a disable (every queued
+// command is aborted then), so this is the whole remaining DMA exposure.
+assign busy = head_valid && !first_beat && !cur_abort_reg;
 
 assign s_axis_tready = drain_like || (wr_out && m_tlp_ready);
 

@@ -55,6 +55,7 @@ module nic_rx_engine #(
     output wire [15:0]                q_desc_cons,
     output wire [15:0]                q_cpl_prod,
     output wire                       q_halted,
+    output wire                       q_busy,       // DMA writes to this queue's memory still pending
 
     output wire                       stat_frame_ok,
     output wire [15:0]                stat_frame_bytes,
@@ -113,10 +114,14 @@ wire                      wr_tlp_ready;
 
 wire m_commit_user;
 
+wire wr_busy;
+
 wire drop_disabled_dec;
 wire drop_disabled_abort;
 
 assign q_halted = halted;
+// Started write TLPs, plus whatever sits in the arbiter's output register.
+assign q_busy = wr_busy || m_tlp_req_valid;
 
 nic_desc_fetch #(
     .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
@@ -198,7 +203,8 @@ nic_rx_dma_wr #(
     .stat_drop_buf_too_small(stat_drop_buf_too_small),
     .stat_drop_bad_desc(stat_drop_bad_desc),
     .stat_drop_disabled(drop_disabled_dec),
-    .stat_abort_disabled(drop_disabled_abort)
+    .stat_abort_disabled(drop_disabled_abort),
+    .busy(wr_busy)
 );
 
 nic_tlp_req_mux #(

@@ -39,6 +39,7 @@ wire [Q*16-1:0] q_desc_prod, q_cpl_cons;
 
 reg [Q*16-1:0] q_desc_cons = 0, q_cpl_prod = 0;
 reg [Q-1:0] q_halted = 0;
+reg [Q-1:0] q_busy = 0;
 reg [Q-1:0] st_ok = 0, st_no_desc = 0, st_small = 0, st_bad = 0, st_qdis = 0;
 reg [Q*16-1:0] st_bytes = 0;
 reg [Q-1:0] e_status = 0, e_unexp = 0, e_timeout = 0;
@@ -80,6 +81,7 @@ nic_csr #(
     .q_desc_cons(q_desc_cons),
     .q_cpl_prod(q_cpl_prod),
     .q_halted(q_halted),
+    .q_busy(q_busy),
     .stat_q_frame_ok(st_ok),
     .stat_q_frame_bytes(st_bytes),
     .stat_q_drop_no_desc(st_no_desc),
@@ -482,6 +484,13 @@ initial begin
     expect_rd(qa(1, RXQ_CPL_PROD), 32'h0F0F);
     expect_rd(qa(0, RXQ_Q_STATUS), 32'h0);
     expect_rd(qa(1, RXQ_Q_STATUS), 32'd1 << QSTATUS_HALTED_BIT);
+    // a disabled queue whose last DMA write is still leaving reads ENABLED
+    q_busy <= 2'b01;
+    @(posedge clk);
+    expect_rd(qa(0, RXQ_Q_STATUS), 32'd1 << QSTATUS_ENABLED_BIT);
+    q_busy <= 2'b00;
+    @(posedge clk);
+    expect_rd(qa(0, RXQ_Q_STATUS), 32'h0);
     // enable queue 1: its doorbells are zeroed, queue 0 untouched
     wr(qa(1, RXQ_Q_CTRL), 32'd1 << QCTRL_ENABLE_BIT);
     expect_rd(qa(1, RXQ_Q_CTRL), 32'd1 << QCTRL_ENABLE_BIT);

@@ -212,6 +212,9 @@ pub mod qctrl {
 
 /// `rxq::Q_STATUS` bits.
 pub mod qstatus {
+    /// Set while the queue is enabled, and after `Q_CTRL.ENABLE` is cleared
+    /// until the last DMA write already on the bus has left the NIC: poll for
+    /// 0 before freeing the queue's rings or buffers.
     pub const ENABLED: u32 = 1 << 0;
     /// The queue halted on a DMA error (see `ERR_STATUS`); disable and
     /// re-enable it, or reset the NIC, to recover.
