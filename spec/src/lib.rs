@@ -142,6 +142,11 @@ registers! {
         RX_DROP_RUNT = 0x010C, Ro, "Frames shorter than `limits::MIN_FRAME_LEN`, dropped (wraps).";
         RX_DROP_OVERSIZE = 0x0110, Ro, "Frames longer than `limits::MAX_FRAME_LEN`, dropped (wraps).";
         RX_DROP_DISABLED = 0x0114, Ro, "Frames dropped because `CTRL.RX_ENABLE` was clear (wraps).";
+        RSS_HASH_TYPES = 0x0200, Rw, "Enabled RSS hash types: bit `rss_type::X - 1` enables type X (see `rss_type`).";
+        RSS_DEFAULT_QUEUE = 0x0204, Rw, "Queue for frames with no enabled hash type (masked to the queue count).";
+        RSS_RETA_SIZE = 0x0208, Ro, "Indirection table entries (a power of two, 128..=`rss::RETA_MAX_ENTRIES`).";
+        RSS_KEY = 0x0240, Rw, "First of `rss::KEY_DWORDS` key registers: key byte 4n+k is bits [8k+7:8k] of RSS_KEY+4n.";
+        RSS_RETA = 0x0400, Rw, "First of RSS_RETA_SIZE/4 table registers: entry 4n+k (a queue) is bits [8k+7:8k] of RSS_RETA+4n.";
     }
 }
 
@@ -242,9 +247,97 @@ pub mod cpl {
     pub const DESC_IDX: Field = Field::new("DESC_IDX", 1, 16, 16, "Ring index of the consumed descriptor.");
     pub const RSS_HASH: Field = Field::new("RSS_HASH", 2, 0, 32, "RSS hash (0 until RSS is enabled).");
     pub const RSS_TYPE: Field = Field::new("RSS_TYPE", 3, 0, 4, "RSS hash type (0 = none).");
+    pub const L3_TYPE: Field = Field::new("L3_TYPE", 3, 4, 2, "See `l3_type` (docs/rss.md).");
+    pub const L4_TYPE: Field = Field::new("L4_TYPE", 3, 6, 2, "See `l4_type` (docs/rss.md).");
+    pub const PARSE_FLAGS: Field = Field::new("PARSE_FLAGS", 3, 8, 8, "See `parse_flags` (docs/rss.md).");
+    pub const VLAN_COUNT: Field = Field::new("VLAN_COUNT", 3, 16, 2, "VLAN tags parsed (0..=2).");
+    pub const L3_OFFSET: Field = Field::new("L3_OFFSET", 4, 0, 10, "Byte offset of the L3 header (docs/rss.md).");
+    pub const L4_OFFSET: Field = Field::new("L4_OFFSET", 4, 10, 10, "Byte offset of the L4 header, 0 if none.");
+    pub const PAYLOAD_OFFSET: Field =
+        Field::new("PAYLOAD_OFFSET", 4, 20, 10, "Byte offset of the L4 payload, 0 if not parsed.");
     pub const PHASE: Field =
         Field::new("PHASE", 7, 31, 1, "1 on the ring's first pass, flipped on every wrap; the record's last bit.");
-    pub const ALL: &[Field] = &[LEN, BUF_ID, STATUS, QUEUE, DESC_IDX, RSS_HASH, RSS_TYPE, PHASE];
+    pub const ALL: &[Field] = &[
+        LEN,
+        BUF_ID,
+        STATUS,
+        QUEUE,
+        DESC_IDX,
+        RSS_HASH,
+        RSS_TYPE,
+        L3_TYPE,
+        L4_TYPE,
+        PARSE_FLAGS,
+        VLAN_COUNT,
+        L3_OFFSET,
+        L4_OFFSET,
+        PAYLOAD_OFFSET,
+        PHASE,
+    ];
+}
+
+/// Receive-side scaling constants (docs/rss.md has the rules).
+pub mod rss {
+    /// Toeplitz secret key length.
+    pub const KEY_BYTES: usize = 40;
+    pub const KEY_DWORDS: u32 = 10;
+    /// Largest indirection table the register map has room for.
+    pub const RETA_MAX_ENTRIES: u32 = 512;
+    /// The parser reads headers only within the first this-many bytes.
+    pub const PARSE_LIMIT: u32 = 256;
+    /// The Microsoft RSS verification key (also the 82599's example key).
+    pub const MS_KEY: [u8; KEY_BYTES] = [
+        0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca,
+        0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b,
+        0xbe, 0xac, 0x01, 0xfa,
+    ];
+}
+
+/// `cpl::RSS_TYPE` values; hash type X is enabled by bit X-1 of `RSS_HASH_TYPES`.
+pub mod rss_type {
+    pub const NONE: u32 = 0;
+    pub const IPV4: u32 = 1;
+    pub const IPV4_TCP: u32 = 2;
+    pub const IPV4_UDP: u32 = 3;
+    pub const IPV6: u32 = 4;
+    pub const IPV6_TCP: u32 = 5;
+    pub const IPV6_UDP: u32 = 6;
+    /// Names as the replay contract prints them, indexed by value.
+    pub const NAMES: [&str; 7] = ["none", "ipv4", "ipv4_tcp", "ipv4_udp", "ipv6", "ipv6_tcp", "ipv6_udp"];
+    /// `RSS_HASH_TYPES` value enabling every type.
+    pub const ALL_ENABLED: u32 = 0x3F;
+    /// The `RSS_HASH_TYPES` bit enabling hash type `t` (1..=6).
+    pub const fn enable_bit(t: u32) -> u32 {
+        1 << (t - 1)
+    }
+}
+
+/// `cpl::L3_TYPE` values.
+pub mod l3_type {
+    pub const NONE: u32 = 0;
+    pub const IPV4: u32 = 1;
+    pub const IPV6: u32 = 2;
+}
+
+/// `cpl::L4_TYPE` values.
+pub mod l4_type {
+    pub const NONE: u32 = 0;
+    pub const TCP: u32 = 1;
+    pub const UDP: u32 = 2;
+    /// Another protocol (ICMP, an unknown IPv6 next header, ...).
+    pub const OTHER: u32 = 3;
+}
+
+/// `cpl::PARSE_FLAGS` bits.
+pub mod parse_flags {
+    /// An IPv4 fragment (MF set or offset non-zero) or an IPv6 Fragment header.
+    pub const FRAGMENT: u32 = 1 << 0;
+    /// IPv4 options (IHL > 5) or IPv6 extension headers present.
+    pub const IP_OPTIONS: u32 = 1 << 1;
+    /// A header is inconsistent or runs past the packet (docs/rss.md says which).
+    pub const MALFORMED: u32 = 1 << 2;
+    /// A header needed ends beyond `rss::PARSE_LIMIT`; parsing stopped there.
+    pub const DEPTH_LIMIT: u32 = 1 << 3;
 }
 
 /// `cpl::STATUS` bits.
@@ -313,6 +406,35 @@ pub fn verilog_header() -> String {
     ];
     for (name, mask, doc) in bits {
         let _ = writeln!(out, "localparam integer {} = {}; // {}", name, mask.trailing_zeros(), doc);
+    }
+    for (name, v) in [
+        ("RSS_KEY_DWORDS", rss::KEY_DWORDS),
+        ("RSS_RETA_MAX_ENTRIES", rss::RETA_MAX_ENTRIES),
+        ("PARSE_LIMIT", rss::PARSE_LIMIT),
+        ("RSS_TYPE_NONE", rss_type::NONE),
+        ("RSS_TYPE_IPV4", rss_type::IPV4),
+        ("RSS_TYPE_IPV4_TCP", rss_type::IPV4_TCP),
+        ("RSS_TYPE_IPV4_UDP", rss_type::IPV4_UDP),
+        ("RSS_TYPE_IPV6", rss_type::IPV6),
+        ("RSS_TYPE_IPV6_TCP", rss_type::IPV6_TCP),
+        ("RSS_TYPE_IPV6_UDP", rss_type::IPV6_UDP),
+        ("L3_TYPE_NONE", l3_type::NONE),
+        ("L3_TYPE_IPV4", l3_type::IPV4),
+        ("L3_TYPE_IPV6", l3_type::IPV6),
+        ("L4_TYPE_NONE", l4_type::NONE),
+        ("L4_TYPE_TCP", l4_type::TCP),
+        ("L4_TYPE_UDP", l4_type::UDP),
+        ("L4_TYPE_OTHER", l4_type::OTHER),
+    ] {
+        let _ = writeln!(out, "localparam integer {name} = {v};");
+    }
+    for (name, mask) in [
+        ("PARSE_FRAGMENT_BIT", parse_flags::FRAGMENT),
+        ("PARSE_IP_OPTIONS_BIT", parse_flags::IP_OPTIONS),
+        ("PARSE_MALFORMED_BIT", parse_flags::MALFORMED),
+        ("PARSE_DEPTH_LIMIT_BIT", parse_flags::DEPTH_LIMIT),
+    ] {
+        let _ = writeln!(out, "localparam integer {name} = {};", mask.trailing_zeros());
     }
     let _ = writeln!(out, "localparam integer CAPS_RX_QUEUES_SHIFT = {};", caps::RX_QUEUES_SHIFT);
     let _ = writeln!(out, "localparam integer CAPS_MAX_LOG_RING_SHIFT = {};", caps::MAX_LOG_RING_SHIFT);
