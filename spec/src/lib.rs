@@ -494,6 +494,14 @@ mod tests {
         assert!(last < rxq_layout::STRIDE);
         assert!(u64::from(rxq::BASE + rxq_layout::MAX_QUEUES * rxq_layout::STRIDE) <= limits::BAR0_SIZE);
         assert!(global::ALL.iter().all(|r| r.offset < rxq::BASE));
+        // The two register arrays must not run into anything else.
+        let key = global::RSS_KEY..global::RSS_KEY + 4 * rss::KEY_DWORDS;
+        let reta = global::RSS_RETA..global::RSS_RETA + rss::RETA_MAX_ENTRIES;
+        assert!(reta.end <= rxq::BASE);
+        for r in global::ALL.iter().filter(|r| r.offset != global::RSS_KEY && r.offset != global::RSS_RETA) {
+            assert!(!key.contains(&r.offset) && !reta.contains(&r.offset), "{} inside an RSS array", r.name);
+        }
+        assert!(key.end <= reta.start);
     }
 
     #[test]
