@@ -9,6 +9,7 @@
 // The loop allocates nothing in steady state: every buffer keeps its
 // capacity across clear().
 #include "nic-sim/csrc/harness.h"
+#include "nic-sim/src/ffi.rs.h"
 
 #include <algorithm>
 #include <cstring>
@@ -98,9 +99,13 @@ void Harness::close_fst() {
 #endif
 }
 
-void Harness::set_reset(bool on) { top_->rst = on; }
+void Harness::set_reset(bool on) {
+    if (rec_ && top_->rst != on) taint("reset changed while recording");
+    top_->rst = on;
+}
 
 void Harness::set_cfg(uint16_t requester_id, bool bme, uint8_t mps_code, uint8_t mrrs_code) {
+    if (rec_) taint("set_cfg while recording");
     top_->cfg_requester_id = requester_id;
     top_->cfg_bus_master_enable = bme;
     top_->cfg_max_payload_size = mps_code & 7;
@@ -108,6 +113,7 @@ void Harness::set_cfg(uint16_t requester_id, bool bme, uint8_t mps_code, uint8_t
 }
 
 void Harness::set_stall(uint32_t req_threshold, uint32_t cpl_threshold, uint64_t seed) {
+    if (rec_) taint("set_stall while recording");
     req_stall_ = req_threshold;
     cpl_stall_ = cpl_threshold;
     rng_ = seed ? seed : 0x9E3779B97F4A7C15ULL;
@@ -128,7 +134,7 @@ void Harness::push_frame(rust::Slice<const uint8_t> data, bool error, uint32_t g
         bytes_.clear();
         frame_head_ = 0;
     }
-    Frame f{bytes_.size(), static_cast<uint32_t>(data.size()), gap, error};
+    Frame f{bytes_.size(), 0, static_cast<uint32_t>(data.size()), gap, error};
     bytes_.insert(bytes_.end(), data.begin(), data.end());
     frames_.push_back(f);
 }
@@ -151,6 +157,8 @@ void Harness::mac_drive() {
 // Called at the end of a cycle while no frame is on the bus.
 void Harness::mac_start() {
     if (frame_head_ == frames_.size()) return;
+    const Frame& f = frames_[frame_head_];
+    if (cycle_ < f.not_before) return;
     if (!mac_gap_loaded_) {
         mac_gap_left_ = frames_[frame_head_].gap;
         mac_gap_loaded_ = true;
@@ -161,6 +169,13 @@ void Harness::mac_start() {
     }
     mac_active_ = true;
     mac_pos_ = 0;
+    ++frames_started_;
+    if (replaying_ && cycle_ != f.not_before) ++late_starts_;
+    if (rec_) {
+        rec_->frames.push_back(Frame{rec_->bytes.size(), cycle_, f.len, 0, f.error});
+        const uint8_t* b = bytes_.data() + f.offset;
+        rec_->bytes.insert(rec_->bytes.end(), b, b + f.len);
+    }
     mac_drive();
 }
 
@@ -179,7 +194,7 @@ void Harness::mac_advance() {
         frames_.clear();
         bytes_.clear();
         frame_head_ = 0;
-    } else if (frame_head_ >= 4096 && frame_head_ * 2 >= frames_.size()) {
+    } else if (!replaying_ && frame_head_ >= 4096 && frame_head_ * 2 >= frames_.size()) {
         // Compact a queue that never drains completely.
         const uint64_t base = frames_[frame_head_].offset;
         bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<ptrdiff_t>(base));
@@ -241,11 +256,25 @@ void Harness::in_drive(InQueue& q, bool is_req) {
 
 void Harness::in_try_start(InQueue& q, bool is_req) {
     if (q.active || q.count == 0) return;
-    if (cycle_ < rd64(q.buf, q.head + 2)) return;
+    const uint64_t nb = rd64(q.buf, q.head + 2);
+    if (cycle_ < nb) return;
     q.active = true;
     q.beat = 0;
     q.nbeats = beats_for(rd32(q.buf, q.head));
+    ++(is_req ? req_started_ : cpl_started_);
+    if (replaying_ && cycle_ != nb) ++late_starts_;
+    if (rec_) record_tlp(q, is_req);
     in_drive(q, is_req);
+}
+
+void Harness::record_tlp(const InQueue& q, bool is_req) {
+    const uint32_t* r = q.buf.data() + q.head;
+    std::vector<uint32_t>& dst = is_req ? rec_->req : rec_->cpl;
+    const size_t at = dst.size();
+    dst.insert(dst.end(), r, r + IN_HDR_WORDS + r[0]);
+    dst[at + 2] = static_cast<uint32_t>(cycle_);
+    dst[at + 3] = static_cast<uint32_t>(cycle_ >> 32);
+    ++(is_req ? rec_->req_count : rec_->cpl_count);
 }
 
 void Harness::in_advance(InQueue& q, bool is_req) {
@@ -260,7 +289,7 @@ void Harness::in_advance(InQueue& q, bool is_req) {
     if (q.count == 0) {
         q.buf.clear();
         q.head = 0;
-    } else if (q.head >= (1u << 16) && q.head * 2 >= q.buf.size()) {
+    } else if (!replaying_ && q.head >= (1u << 16) && q.head * 2 >= q.buf.size()) {
         q.buf.erase(q.buf.begin(), q.buf.begin() + static_cast<ptrdiff_t>(q.head));
         q.head = 0;
     }
@@ -345,7 +374,7 @@ void Harness::refresh_inputs() {
     in_try_start(cpl_q_, false);
 }
 
-template <bool kBare, bool kTrace>
+template <bool kBare, bool kTrace, bool kDigest>
 uint64_t Harness::loop(uint64_t max_cycles) {
     Vnic_core* const t = top_.get();
     stop_ = STOP_BUDGET;
@@ -365,11 +394,19 @@ uint64_t Harness::loop(uint64_t max_cycles) {
         const bool req_in_fire = t->s_tlp_req_valid & t->s_tlp_req_ready;
         const bool cpl_in_fire = t->s_tlp_cpl_valid & t->s_tlp_cpl_ready;
         if (t->m_tlp_req_valid & t->m_tlp_req_ready) {
+            ++req_beats_;
+            if (kDigest)
+                digest_beat(0, t->m_tlp_req_hdr.data(), t->m_tlp_req_data.data(), t->m_tlp_req_sop,
+                            t->m_tlp_req_eop);
             if (!kBare)
                 capture(out_req_, 0, t->m_tlp_req_hdr.data(), t->m_tlp_req_data.data(), t->m_tlp_req_sop,
                         t->m_tlp_req_eop);
         }
         if (t->m_tlp_cpl_valid & t->m_tlp_cpl_ready) {
+            ++cpl_beats_;
+            if (kDigest)
+                digest_beat(1, t->m_tlp_cpl_hdr.data(), t->m_tlp_cpl_data.data(), t->m_tlp_cpl_sop,
+                            t->m_tlp_cpl_eop);
             if (!kBare)
                 capture(out_cpl_, 1, t->m_tlp_cpl_hdr.data(), t->m_tlp_cpl_data.data(), t->m_tlp_cpl_sop,
                         t->m_tlp_cpl_eop);
@@ -404,9 +441,9 @@ uint64_t Harness::loop(uint64_t max_cycles) {
 
 uint64_t Harness::run(uint64_t max_cycles) {
 #ifdef NIC_SIM_FST
-    if (fst_) return loop<false, true>(max_cycles);
+    if (fst_) return rec_ ? loop<false, true, true>(max_cycles) : loop<false, true, false>(max_cycles);
 #endif
-    return loop<false, false>(max_cycles);
+    return rec_ ? loop<false, false, true>(max_cycles) : loop<false, false, false>(max_cycles);
 }
 
 uint64_t Harness::bare_loop(uint64_t cycles) {
@@ -414,11 +451,113 @@ uint64_t Harness::bare_loop(uint64_t cycles) {
     req_stall_ = cpl_stall_ = 0;
     top_->m_tlp_req_ready = 1;
     top_->m_tlp_cpl_ready = 1;
-    const uint64_t n = loop<true, false>(cycles);
+    const uint64_t n = loop<true, false, false>(cycles);
     req_stall_ = rs;
     cpl_stall_ = cs;
     stop_ = STOP_BUDGET;
     return n;
 }
+
+// ---------------------------------------------------------------- record and replay
+
+void Harness::snapshot(uint64_t* a) const {
+    a[0] = cycle_;
+    a[1] = frames_sent_;
+    a[2] = frames_started_;
+    a[3] = req_started_;
+    a[4] = cpl_started_;
+    a[5] = req_beats_;
+    a[6] = cpl_beats_;
+    a[7] = digest_;
+    a[8] = late_starts_;
+}
+
+namespace {
+Activity to_activity(const uint64_t* a) {
+    Activity x;
+    x.cycle = a[0];
+    x.frames_sent = a[1];
+    x.frames_started = a[2];
+    x.req_tlps_in = a[3];
+    x.cpl_tlps_in = a[4];
+    x.req_beats_out = a[5];
+    x.cpl_beats_out = a[6];
+    x.digest = a[7];
+    x.late_starts = a[8];
+    return x;
+}
+}  // namespace
+
+Activity Harness::activity() const {
+    uint64_t a[9];
+    snapshot(a);
+    return to_activity(a);
+}
+
+void Harness::taint(const char* why) {
+    if (rec_ && rec_->taint.empty()) rec_->taint = why;
+}
+
+// Starts (or restarts) recording. An input already being driven now would
+// be missing from the recording: that taints it.
+void Harness::start_recording() {
+    rec_.reset(new Recording);
+    replaying_ = false;
+    digest_ = 0;
+    late_starts_ = 0;
+    snapshot(rec_->start);
+    if (mac_active_ || req_q_.active || cpl_q_.active) taint("recording started during a transfer");
+}
+
+std::unique_ptr<Recording> Harness::take_recording() {
+    if (!rec_) return nullptr;
+    snapshot(rec_->end);
+    return std::move(rec_);
+}
+
+rust::String Harness::load_recording(const Recording& r) {
+    if (!r.taint.empty()) return rust::String("recording is unusable: " + r.taint);
+    uint64_t now[9];
+    snapshot(now);
+    // Same config, same reset: the same cycle and counters (digest and late
+    // starts are reset below; they only count from here).
+    for (int i = 0; i < 7; ++i) {
+        if (now[i] != r.start[i]) {
+            static const char* names[7] = {"cycle",        "frames_sent",   "frames_started", "req_tlps_in",
+                                           "cpl_tlps_in", "req_beats_out", "cpl_beats_out"};
+            return rust::String(std::string("this harness is not where the recording started: ") + names[i] + " " +
+                                std::to_string(now[i]) + " != " + std::to_string(r.start[i]));
+        }
+    }
+    if (rec_) return rust::String("this harness is recording");
+    if (frame_head_ != frames_.size() || mac_active_ || req_q_.count || cpl_q_.count)
+        return rust::String("this harness has inputs queued");
+    frames_ = r.frames;
+    bytes_ = r.bytes;
+    frame_head_ = 0;
+    mac_gap_loaded_ = false;
+    req_q_.buf = r.req;
+    req_q_.head = 0;
+    req_q_.count = r.req_count;
+    cpl_q_.buf = r.cpl;
+    cpl_q_.head = 0;
+    cpl_q_.count = r.cpl_count;
+    digest_ = 0;
+    late_starts_ = 0;
+    replaying_ = true;
+    return rust::String();
+}
+
+uint64_t Harness::replay_bare(uint64_t cycles) {
+    const uint64_t n = loop<true, false, true>(cycles);
+    stop_ = STOP_BUDGET;
+    return n;
+}
+
+uint64_t recording_tlps(const Recording& r, uint8_t queue) { return queue == 0 ? r.req_count : r.cpl_count; }
+uint64_t recording_frames(const Recording& r) { return r.frames.size(); }
+rust::Str recording_taint(const Recording& r) { return rust::Str(r.taint.data(), r.taint.size()); }
+Activity recording_start(const Recording& r) { return to_activity(r.start); }
+Activity recording_end(const Recording& r) { return to_activity(r.end); }
 
 }  // namespace nicsim

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "rust/cxx.h"
@@ -22,6 +23,8 @@ class Vnic_core;
 class VerilatedFstC;
 
 namespace nicsim {
+
+struct Activity;  // shared with Rust, defined by the cxx bridge (src/ffi.rs)
 
 // Why `run()` returned (mirrored in src/ffi.rs).
 enum StopReason : uint32_t {
@@ -45,6 +48,31 @@ constexpr uint32_t OUT_MAX_BEATS = 272;  // > 1024 DW / 4 DW per beat
 constexpr uint32_t FLAG_NO_SOP = 1;      // first beat had no sop
 constexpr uint32_t FLAG_TRUNCATED = 2;   // a new sop came before eop
 constexpr uint32_t FLAG_OVERFLOW = 4;    // more than OUT_MAX_BEATS beats
+
+// A MAC frame queued for the s_axis_rx stream.
+struct Frame {
+    uint64_t offset;      // into the byte buffer
+    uint64_t not_before;  // first cycle it may start (0: as soon as its gap allows)
+    uint32_t len;
+    uint32_t gap;         // idle cycles before it
+    bool error;
+};
+
+// Record and replay (see Harness::start_recording). Everything the model
+// was driven with from the cycle recording started: each input TLP record
+// with not_before = the cycle it actually started, each MAC frame with its
+// start cycle. A fresh Harness built and reset the same way, loaded with
+// this and clocked the same number of cycles, drives the model with
+// identical inputs at identical cycles: a faithful C++-only rerun.
+struct Recording {
+    std::vector<uint32_t> req, cpl;  // input records, layout as push_tlps
+    size_t req_count = 0, cpl_count = 0;
+    std::vector<uint8_t> bytes;
+    std::vector<Frame> frames;  // gap 0, not_before = start cycle
+    uint64_t start[9] = {};     // Activity at start_recording (see snapshot())
+    uint64_t end[9] = {};       // Activity at take_recording
+    std::string taint;          // non-empty: something not recorded changed the inputs
+};
 
 class Harness {
 public:
@@ -72,13 +100,19 @@ public:
     uint64_t cpl_accepted() const { return cpl_accepted_; }
     size_t tlps_pending(uint8_t queue) const;
 
+    // Record and replay. Counters are kept in every mode; the output digest
+    // only while recording or replaying.
+    Activity activity() const;
+    void start_recording();
+    bool recording() const { return rec_ != nullptr; }
+    std::unique_ptr<Recording> take_recording();
+    // Loads a recording into this (fresh) harness; "" or why it cannot.
+    rust::String load_recording(const Recording& r);
+    // Clocks `cycles` with the loaded recording as the only input, outputs
+    // discarded (digested), ready/stall settings untouched.
+    uint64_t replay_bare(uint64_t cycles);
+
 private:
-    struct Frame {
-        uint64_t offset;
-        uint32_t len;
-        uint32_t gap;
-        bool error;
-    };
     struct InQueue {
         std::vector<uint32_t> buf;
         size_t head = 0;       // word offset of the head record
@@ -94,8 +128,22 @@ private:
         uint32_t beats = 0;
     };
 
-    template <bool kBare, bool kTrace>
+    template <bool kBare, bool kTrace, bool kDigest>
     uint64_t loop(uint64_t max_cycles);
+    void snapshot(uint64_t* a) const;
+    void taint(const char* why);
+    void record_tlp(const InQueue& q, bool is_req);
+    inline void digest_beat(uint32_t stream, const uint32_t* hdr, const uint32_t* data, bool sop, bool eop) {
+        uint64_t h = digest_ ^ ((cycle_ << 3) | (stream << 2) | (sop << 1) | eop);
+        h *= 0x9E3779B97F4A7C15ULL;
+        if (sop) {
+            h ^= (static_cast<uint64_t>(hdr[0]) << 32 | hdr[1]) + (static_cast<uint64_t>(hdr[2]) << 32 | hdr[3]) * 3;
+            h *= 0xBF58476D1CE4E5B9ULL;
+        }
+        h ^= (static_cast<uint64_t>(data[0]) << 32 | data[1]) + (static_cast<uint64_t>(data[2]) << 32 | data[3]) * 3;
+        h *= 0x94D049BB133111EBULL;
+        digest_ = h ^ (h >> 29);
+    }
     void refresh_inputs();
     void mac_start();
     void mac_drive();
@@ -138,9 +186,23 @@ private:
 
     uint32_t req_stall_ = 0, cpl_stall_ = 0;
     uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
+
+    // Activity counters (see ffi.rs `Activity`).
+    uint64_t req_beats_ = 0, cpl_beats_ = 0;          // output beats fired
+    uint64_t req_started_ = 0, cpl_started_ = 0;      // input TLPs started
+    uint64_t frames_started_ = 0;
+    uint64_t digest_ = 0;                             // of output beats (kDigest loops)
+    uint64_t late_starts_ = 0;                        // replay: inputs not started at their cycle
+    std::unique_ptr<Recording> rec_;                  // non-null while recording
+    bool replaying_ = false;
 };
 
 std::unique_ptr<Harness> new_harness();
+uint64_t recording_tlps(const Recording& r, uint8_t queue);
+uint64_t recording_frames(const Recording& r);
+rust::Str recording_taint(const Recording& r);
+Activity recording_start(const Recording& r);
+Activity recording_end(const Recording& r);
 bool fst_supported();
 
 }  // namespace nicsim

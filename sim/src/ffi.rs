@@ -16,10 +16,35 @@ pub(crate) const FLAG_OVERFLOW: u32 = 4;
 
 #[cxx::bridge(namespace = "nicsim")]
 pub(crate) mod bridge {
+    /// What the model did, counted by the C++ loop (see [`crate::Activity`]).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    struct Activity {
+        /// Cycles clocked since the model was built.
+        cycle: u64,
+        /// MAC frames fully accepted by the NIC.
+        frames_sent: u64,
+        /// MAC frames whose first beat was driven.
+        frames_started: u64,
+        /// Input TLPs (MMIO requests) whose first beat was driven.
+        req_tlps_in: u64,
+        /// Input TLPs (completions) whose first beat was driven.
+        cpl_tlps_in: u64,
+        /// Beats fired on `m_tlp_req` (valid & ready).
+        req_beats_out: u64,
+        /// Beats fired on `m_tlp_cpl`.
+        cpl_beats_out: u64,
+        /// Digest of every output beat (cycle, stream, sop/eop, header,
+        /// data) since recording or replay started; 0 otherwise.
+        digest: u64,
+        /// Replay only: inputs that did not start at their recorded cycle.
+        late_starts: u64,
+    }
+
     unsafe extern "C++" {
         include!("nic-sim/csrc/harness.h");
 
         type Harness;
+        type Recording;
 
         fn new_harness() -> UniquePtr<Harness>;
         fn fst_supported() -> bool;
@@ -38,5 +63,17 @@ pub(crate) mod bridge {
         fn frames_pending(self: &Harness) -> usize;
         fn frames_sent(self: &Harness) -> u64;
         fn tlps_pending(self: &Harness, queue: u8) -> usize;
+
+        fn activity(self: &Harness) -> Activity;
+        fn start_recording(self: Pin<&mut Harness>);
+        fn recording(self: &Harness) -> bool;
+        fn take_recording(self: Pin<&mut Harness>) -> UniquePtr<Recording>;
+        fn load_recording(self: Pin<&mut Harness>, r: &Recording) -> String;
+        fn replay_bare(self: Pin<&mut Harness>, cycles: u64) -> u64;
+        fn recording_tlps(r: &Recording, queue: u8) -> u64;
+        fn recording_frames(r: &Recording) -> u64;
+        fn recording_taint(r: &Recording) -> &str;
+        fn recording_start(r: &Recording) -> Activity;
+        fn recording_end(r: &Recording) -> Activity;
     }
 }

@@ -20,6 +20,18 @@
 //! * Handshakes are sampled after a `clk=0` eval, i.e. exactly as the DUT
 //!   sees them at the following rising edge.
 //!
+//! # Record and replay
+//!
+//! [`Sim::start_recording`] makes the C++ loop keep a copy of every input it
+//! drives (each TLP with the cycle it started, each MAC frame with its start
+//! cycle). [`Sim::take_recording`] hands it over; on a fresh `Sim` built with
+//! the same configuration (same reset, so same cycle and model state),
+//! [`Sim::load_recording`] + [`Sim::replay_bare`] re-drive the model with
+//! identical inputs at identical cycles from C++ alone, and
+//! [`Recording::check`] asserts the model did exactly the same thing (same
+//! output beats, digest of their contents, frames, cycle). That is how the
+//! benchmark measures the harness against the raw model on the same work.
+//!
 //! # Waveforms
 //!
 //! With the `fst` feature (default), set [`SimConfig::fst_path`] or the
@@ -42,6 +54,8 @@ pub use mem::HostMemory;
 pub use rc::{RcConfig, RootComplex, Stats, Violation, ViolationKind, RC_ID};
 
 use ffi::bridge::{self, Harness};
+
+pub use ffi::bridge::Activity;
 
 /// How the simulated host behaves.
 #[derive(Clone, Debug)]
@@ -120,6 +134,8 @@ pub enum SimError {
     Timeout { cycles: u64 },
     /// A [`Hal`] operation failed.
     Hal(HalError),
+    /// A recording could not be replayed, or the replay diverged from it.
+    Replay(String),
 }
 
 impl fmt::Display for SimError {
@@ -132,6 +148,7 @@ impl fmt::Display for SimError {
             SimError::FstOpen(p) => write!(f, "cannot open FST file {}", p.display()),
             SimError::Timeout { cycles } => write!(f, "condition not met within {cycles} cycles"),
             SimError::Hal(e) => write!(f, "{e}"),
+            SimError::Replay(s) => write!(f, "record/replay: {s}"),
         }
     }
 }
@@ -297,6 +314,68 @@ impl Sim {
         self.hw().bare_loop(cycles)
     }
 
+    /// What the model has done so far (cycle, frames, input TLPs started,
+    /// output beats; digest and late starts while recording or replaying).
+    pub fn activity(&self) -> Activity {
+        self.hw.activity()
+    }
+
+    /// Starts recording every input the model is driven with from this
+    /// cycle on (discarding any earlier recording). Call it when no input
+    /// is being driven (right after [`Sim::new`]); an input mid-transfer,
+    /// a reset or a configuration/stall change while recording makes the
+    /// recording unusable ([`Sim::load_recording`] says why). Costs a copy
+    /// of each frame and TLP when it starts and a digest per output beat.
+    pub fn start_recording(&mut self) {
+        self.hw().start_recording();
+    }
+
+    /// Whether [`Sim::start_recording`] is in effect.
+    pub fn recording(&self) -> bool {
+        self.hw.recording()
+    }
+
+    /// Stops recording and returns what was recorded, up to this cycle.
+    pub fn take_recording(&mut self) -> Option<Recording> {
+        let inner = self.hw().take_recording();
+        (!inner.is_null()).then_some(Recording { inner })
+    }
+
+    /// Loads `rec` as this model's only input. `self` must be a fresh `Sim`
+    /// built with the same configuration as the recorded one, so that it is
+    /// at the cycle (with the same counters) where recording started;
+    /// checked. Then run [`Sim::replay_bare`] for [`Recording::cycles`]
+    /// (in as many calls as wanted) and [`Recording::check`] the result.
+    pub fn load_recording(&mut self, rec: &Recording) -> Result<(), SimError> {
+        let err = self.hw().load_recording(&rec.inner);
+        if err.is_empty() {
+            Ok(())
+        } else {
+            Err(SimError::Replay(err.to_string()))
+        }
+    }
+
+    /// Clocks the model `cycles` times from C++ alone with what
+    /// [`Sim::load_recording`] loaded: outputs are accepted, counted and
+    /// digested, not serviced; ready/stall settings are left as configured.
+    pub fn replay_bare(&mut self, cycles: u64) -> u64 {
+        self.hw().replay_bare(cycles)
+    }
+
+    /// [`Sim::load_recording`], [`Sim::replay_bare`] to the recording's
+    /// end, [`Recording::check`]; returns the replay's activity.
+    pub fn replay_recording(&mut self, rec: &Recording) -> Result<Activity, SimError> {
+        self.load_recording(rec)?;
+        let end = rec.end().cycle;
+        while self.cycle() < end {
+            let left = end - self.cycle();
+            self.replay_bare(left);
+        }
+        let a = self.activity();
+        rec.check(&a)?;
+        Ok(a)
+    }
+
     /// Queues a frame for the MAC stream, sent after `gap_cycles` idle
     /// cycles (0: back-to-back). `error` sets tuser on the last beat.
     ///
@@ -449,5 +528,156 @@ impl Hal for Sim {
 
     fn dma_write(&mut self, bus_addr: u64, data: &[u8]) -> Result<(), HalError> {
         self.rc.mem.write(bus_addr, data)
+    }
+}
+
+/// Everything a [`Sim`] was driven with between [`Sim::start_recording`]
+/// and [`Sim::take_recording`], and what it did (see the crate docs).
+pub struct Recording {
+    inner: cxx::UniquePtr<bridge::Recording>,
+}
+
+impl Recording {
+    /// Activity when recording started.
+    pub fn start(&self) -> Activity {
+        bridge::recording_start(&self.inner)
+    }
+
+    /// Activity when the recording was taken.
+    pub fn end(&self) -> Activity {
+        bridge::recording_end(&self.inner)
+    }
+
+    /// Cycles recorded.
+    pub fn cycles(&self) -> u64 {
+        self.end().cycle - self.start().cycle
+    }
+
+    /// MAC frames recorded.
+    pub fn frames(&self) -> u64 {
+        bridge::recording_frames(&self.inner)
+    }
+
+    /// Input TLPs recorded: (MMIO requests, completions).
+    pub fn tlps(&self) -> (u64, u64) {
+        (bridge::recording_tlps(&self.inner, ffi::QUEUE_REQ), bridge::recording_tlps(&self.inner, ffi::QUEUE_CPL))
+    }
+
+    /// Why the recording cannot be replayed faithfully, if it cannot.
+    pub fn taint(&self) -> Option<String> {
+        let t = bridge::recording_taint(&self.inner);
+        (!t.is_empty()).then(|| t.to_string())
+    }
+
+    /// Did a replay (activity `got` after replaying to the recording's end)
+    /// do exactly what the recorded run did: same cycle, frames, input TLPs,
+    /// output beats and output digest, every input started on its cycle?
+    pub fn check(&self, got: &Activity) -> Result<(), SimError> {
+        let want = self.end();
+        let mut diffs = Vec::new();
+        let fields: [(&str, u64, u64); 8] = [
+            ("cycle", want.cycle, got.cycle),
+            ("frames_sent", want.frames_sent, got.frames_sent),
+            ("frames_started", want.frames_started, got.frames_started),
+            ("req_tlps_in", want.req_tlps_in, got.req_tlps_in),
+            ("cpl_tlps_in", want.cpl_tlps_in, got.cpl_tlps_in),
+            ("req_beats_out", want.req_beats_out, got.req_beats_out),
+            ("cpl_beats_out", want.cpl_beats_out, got.cpl_beats_out),
+            ("digest", want.digest, got.digest),
+        ];
+        for (name, w, g) in fields {
+            if w != g && name == "digest" {
+                diffs.push(format!("{name}: recorded {w:016x}, replayed {g:016x}"));
+            } else if w != g {
+                diffs.push(format!("{name}: recorded {w}, replayed {g}"));
+            }
+        }
+        if got.late_starts != 0 {
+            diffs.push(format!("{} input(s) started later than recorded", got.late_starts));
+        }
+        if diffs.is_empty() {
+            Ok(())
+        } else {
+            Err(SimError::Replay(format!("replay diverged from the recording: {}", diffs.join("; "))))
+        }
+    }
+}
+
+impl fmt::Debug for Recording {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recording")
+            .field("start", &self.start())
+            .field("end", &self.end())
+            .field("frames", &self.frames())
+            .field("tlps", &self.tlps())
+            .field("taint", &self.taint())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod record_replay_tests {
+    use super::*;
+    use nic_spec::global;
+
+    /// MMIO traffic and frames, recorded from just after reset.
+    fn recorded(cfg: &SimConfig) -> (Recording, Activity) {
+        let mut sim = Sim::new(cfg.clone()).unwrap();
+        sim.start_recording();
+        assert!(sim.recording());
+        sim.mmio_write32(global::SCRATCH, 0x1234_5678);
+        assert_eq!(sim.mmio_read32(global::SCRATCH).unwrap(), 0x1234_5678);
+        for i in 0..20u8 {
+            sim.mac_push(&vec![i; 60 + 13 * usize::from(i)], i == 3, u32::from(i % 3));
+        }
+        sim.run(500);
+        sim.mmio_read32(global::ID).unwrap();
+        sim.run(3000);
+        let a = sim.activity();
+        let rec = sim.take_recording().unwrap();
+        assert!(!sim.recording());
+        (rec, a)
+    }
+
+    #[test]
+    fn replay_is_faithful() {
+        let cfg = SimConfig { mmio_latency_cycles: 7, ..SimConfig::default() };
+        let (rec, a) = recorded(&cfg);
+        assert_eq!(rec.end(), a);
+        assert!(rec.taint().is_none());
+        assert_eq!(rec.frames(), 20);
+        assert_eq!(rec.tlps().0, 3);
+        assert!(a.cpl_beats_out >= 2 && a.digest != 0 && a.frames_sent == 20);
+        let mut bare = Sim::new(cfg).unwrap();
+        assert_eq!(bare.activity().cycle, rec.start().cycle);
+        let got = bare.replay_recording(&rec).unwrap();
+        assert_eq!(got, a);
+    }
+
+    #[test]
+    fn divergence_is_caught() {
+        let (rec, _) = recorded(&SimConfig::default());
+        // Back-pressure the replay: the completions come out later.
+        let mut bare = Sim::new(SimConfig { cpl_stall_probability: 0.5, ..SimConfig::default() }).unwrap();
+        match bare.replay_recording(&rec) {
+            Err(SimError::Replay(e)) => assert!(e.contains("diverged") && e.contains("digest"), "{e}"),
+            r => panic!("replay under back-pressure: {r:?}"),
+        }
+        // Not a fresh model.
+        let mut used = Sim::new(SimConfig::default()).unwrap();
+        used.run(1);
+        assert!(matches!(used.load_recording(&rec), Err(SimError::Replay(_))));
+    }
+
+    #[test]
+    fn unrecorded_changes_taint() {
+        let mut sim = Sim::new(SimConfig::default()).unwrap();
+        sim.start_recording();
+        sim.set_stall(0.1, 0.0, 3);
+        sim.run(10);
+        let rec = sim.take_recording().unwrap();
+        assert!(rec.taint().is_some());
+        let mut bare = Sim::new(SimConfig::default()).unwrap();
+        assert!(bare.load_recording(&rec).is_err());
     }
 }

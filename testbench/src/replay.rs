@@ -366,7 +366,17 @@ impl Replayer {
     /// set knobs `ReplayConfig` does not have).
     pub fn with_sim_config(cfg: ReplayConfig, sim_cfg: SimConfig) -> Result<Self, ReplayError> {
         let started = Instant::now();
-        let mut sim = Sim::new(sim_cfg).map_err(|e| ReplayError::Sim(e.to_string()))?;
+        let sim = Sim::new(sim_cfg).map_err(|e| ReplayError::Sim(e.to_string()))?;
+        Self::build(cfg, sim, started)
+    }
+
+    /// Like [`Replayer::new`] on a simulator built by the caller (fresh from
+    /// [`Sim::new`], say with recording started), which it probes and opens.
+    pub fn with_sim(cfg: ReplayConfig, sim: Sim) -> Result<Self, ReplayError> {
+        Self::build(cfg, sim, Instant::now())
+    }
+
+    fn build(cfg: ReplayConfig, mut sim: Sim, started: Instant) -> Result<Self, ReplayError> {
         let mut nic = Nic::probe(&mut sim)?;
         let nqueues = cfg.queues.unwrap_or(nic.caps().rx_queues as usize).max(1);
         // `open` ends with a read-back, so its posted writes (RX_ENABLE

@@ -3,24 +3,29 @@
 //! For each frame size (1514 and 60 bytes) it replays N synthetic frames
 //! back to back through the simulator and the driver (the full harness:
 //! root complex, MMIO, polling, matching) and reports simulated cycles and
-//! frames per wall-clock second. Then, on a fresh model with the NIC opened
-//! the same way, it runs the simulator's `bare_loop` (C++ only: the same
-//! frame stream, TLP outputs accepted and discarded, no root complex) for
-//! the same number of cycles, and prints the harness/bare speed ratio: the
-//! share of the raw model speed the harness keeps.
+//! frames per wall-clock second. The harness run is recorded from just after
+//! reset (every input TLP and MAC frame with the cycle it started); a fresh
+//! model built the same way then replays that recording from C++ alone
+//! (`Sim::replay_bare`: no Rust, no root complex, outputs only counted), so
+//! the model does exactly the same work: DMA descriptor fetches, frame
+//! writes, completions, MMIO. The replay must end with identical activity
+//! (cycle, frames, input TLPs, output beats and a digest of their contents),
+//! or the bench fails. The harness/bare speed ratio over the same cycle
+//! window is the share of the raw model speed the harness keeps.
+//!
+//! Each measurement is repeated (`--repeat`, default 3) and the fastest run
+//! of each side is reported, to damp noise on a shared machine.
 
 use std::time::Instant;
 
 use clap::Parser;
-use nic_driver::Nic;
-use nic_hal::Hal;
-use nic_sim::Sim;
+use nic_sim::{Activity, Sim};
 use nic_testbench::replay::{ReplayConfig, Replayer};
 use nic_testbench::synth;
 use serde::Serialize;
 
 #[derive(Parser, Debug)]
-#[command(about = "Benchmark the simulation harness against the bare model loop")]
+#[command(about = "Benchmark the simulation harness against a bare C++ replay of the same model activity")]
 struct Args {
     /// Frames per scenario.
     #[arg(long, short = 'n', default_value_t = 20_000)]
@@ -31,6 +36,9 @@ struct Args {
     /// Cycles per simulation chunk between driver polls.
     #[arg(long, default_value_t = ReplayConfig::default().chunk_cycles)]
     chunk_cycles: u64,
+    /// Runs per measurement; the fastest is reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
 }
 
 #[derive(Serialize)]
@@ -39,6 +47,7 @@ struct Scenario {
     frames: u64,
     delivered: u64,
     dropped: u64,
+    /// Cycles of the timed window (the replay of the frames, after probe/open).
     sim_cycles: u64,
     wall_seconds: f64,
     cycles_per_second: f64,
@@ -47,6 +56,44 @@ struct Scenario {
     bare_cycles_per_second: f64,
     /// cycles_per_second / bare_cycles_per_second.
     harness_over_bare: f64,
+    /// Every bare replay ended with exactly the recorded activity.
+    identical: bool,
+    repeats: u32,
+    /// All harness runs, all bare runs (seconds), in order.
+    harness_runs: Vec<f64>,
+    bare_runs: Vec<f64>,
+    /// Recorded cycles (from just after reset: includes probe/open).
+    recorded_cycles: u64,
+    recorded_frames: u64,
+    recorded_mmio_tlps: u64,
+    recorded_completion_tlps: u64,
+    /// Model activity at the end of the run (harness and replay alike).
+    activity: ActivityOut,
+}
+
+#[derive(Serialize)]
+struct ActivityOut {
+    cycle: u64,
+    frames_sent: u64,
+    req_tlps_in: u64,
+    cpl_tlps_in: u64,
+    req_beats_out: u64,
+    cpl_beats_out: u64,
+    digest: String,
+}
+
+impl From<Activity> for ActivityOut {
+    fn from(a: Activity) -> Self {
+        ActivityOut {
+            cycle: a.cycle,
+            frames_sent: a.frames_sent,
+            req_tlps_in: a.req_tlps_in,
+            cpl_tlps_in: a.cpl_tlps_in,
+            req_beats_out: a.req_beats_out,
+            cpl_beats_out: a.cpl_beats_out,
+            digest: format!("{:016x}", a.digest),
+        }
+    }
 }
 
 fn main() {
@@ -70,7 +117,7 @@ fn main() {
         return;
     }
     println!(
-        "{:>6} {:>8} {:>9} {:>8} {:>12} {:>8} {:>10} {:>12} {:>9} {:>13}",
+        "{:>6} {:>7} {:>9} {:>7} {:>11} {:>8} {:>9} {:>9} {:>8} {:>9} {:>8} {:>9}",
         "bytes",
         "frames",
         "delivered",
@@ -80,11 +127,13 @@ fn main() {
         "Mcycles/s",
         "kframes/s",
         "bare_s",
-        "harness/bare"
+        "bare_Mc/s",
+        "h/bare",
+        "identical"
     );
     for s in &out {
         println!(
-            "{:>6} {:>8} {:>9} {:>8} {:>12} {:>8.3} {:>10.3} {:>12.1} {:>9.3} {:>13.3}",
+            "{:>6} {:>7} {:>9} {:>7} {:>11} {:>8.3} {:>9.3} {:>9.1} {:>8.3} {:>9.3} {:>8.3} {:>9}",
             s.frame_len,
             s.frames,
             s.delivered,
@@ -94,49 +143,117 @@ fn main() {
             s.cycles_per_second / 1e6,
             s.frames_per_second / 1e3,
             s.bare_wall_seconds,
-            s.harness_over_bare
+            s.bare_cycles_per_second / 1e6,
+            s.harness_over_bare,
+            if s.identical { "yes" } else { "NO" }
         );
     }
+    println!("(best of {} runs each; bare = C++-only replay of the recorded harness run, same cycles)", args.repeat);
+}
+
+/// One harness run, recorded, and its bare replay.
+struct Pair {
+    wall: f64,
+    bare_wall: f64,
+    cycles: u64,
+    delivered: u64,
+    dropped: u64,
+    recorded_cycles: u64,
+    recorded_frames: u64,
+    tlps: (u64, u64),
+    activity: Activity,
+}
+
+fn once(args: &Args, cfg: &ReplayConfig, len: usize) -> Result<Pair, String> {
+    // Full harness, recorded from right after reset (before probe/open).
+    let mut sim = Sim::new(cfg.sim_config()).map_err(|e| e.to_string())?;
+    sim.start_recording();
+    let mut rp = Replayer::with_sim(cfg.clone(), sim).map_err(|e| e.to_string())?;
+    let c0 = rp.sim().cycle();
+    let t0 = Instant::now();
+    rp.run(synth::stimuli(synth::frames(0, args.frames, len)), |_, _| {}).map_err(|e| e.to_string())?;
+    let wall = t0.elapsed().as_secs_f64().max(1e-9);
+    let rec = rp.sim().take_recording().ok_or("no recording")?;
+    let cycles = rp.sim().cycle() - c0;
+    let r = rp.report().map_err(|e| e.to_string())?;
+    if !r.is_clean() {
+        return Err(format!(
+            "harness run not clean: {} in, {} delivered, {} dropped, {} corrupt, {} TLP violations",
+            r.frames_in, r.frames_delivered, r.frames_dropped.total, r.corrupt_frames.count, r.tlp_violations.count
+        ));
+    }
+    drop(rp);
+
+    // Bare: a fresh model, same config, same reset; replay the recording.
+    // Probe/open (before c0) untimed, then the same window as the harness.
+    let mut bare = Sim::new(cfg.sim_config()).map_err(|e| e.to_string())?;
+    bare.load_recording(&rec).map_err(|e| e.to_string())?;
+    while bare.cycle() < c0 {
+        let left = c0 - bare.cycle();
+        bare.replay_bare(left);
+    }
+    let end = rec.end().cycle;
+    let t1 = Instant::now();
+    while bare.cycle() < end {
+        let left = end - bare.cycle();
+        bare.replay_bare(left);
+    }
+    let bare_wall = t1.elapsed().as_secs_f64().max(1e-9);
+    let activity = bare.activity();
+    rec.check(&activity).map_err(|e| format!("bare replay is not faithful: {e}"))?;
+    Ok(Pair {
+        wall,
+        bare_wall,
+        cycles,
+        delivered: r.frames_delivered,
+        dropped: r.frames_dropped.total,
+        recorded_cycles: rec.cycles(),
+        recorded_frames: rec.frames(),
+        tlps: rec.tlps(),
+        activity,
+    })
 }
 
 fn scenario(args: &Args, len: usize) -> Result<Scenario, String> {
     let cfg = ReplayConfig { chunk_cycles: args.chunk_cycles, ..ReplayConfig::default() };
-
-    // Full harness.
-    let mut rp = Replayer::new(cfg.clone()).map_err(|e| e.to_string())?;
-    let c0 = rp.sim().cycle();
-    let t0 = Instant::now();
-    rp.run(synth::stimuli(synth::frames(0, args.frames, len)), |_, _| {}).map_err(|e| e.to_string())?;
-    let wall = t0.elapsed().as_secs_f64();
-    let cycles = rp.sim().cycle() - c0;
-    let r = rp.report().map_err(|e| e.to_string())?;
-
-    // Bare loop: same device set-up, same frames, same cycle count.
-    let mut sim = Sim::new(cfg.sim_config()).map_err(|e| e.to_string())?;
-    let mut nic = Nic::probe(&mut sim).map_err(|e| e.to_string())?;
-    let queues = (nic.caps().rx_queues as usize).max(1);
-    nic.open(&mut sim, &cfg.rx_config(queues)).map_err(|e| e.to_string())?;
-    sim.mmio_read32(nic_spec::global::CTRL).map_err(|e| e.to_string())?;
-    for f in synth::frames(0, args.frames, len) {
-        sim.mac_push(&f, false, 0);
+    let mut runs: Vec<Pair> = Vec::new();
+    for i in 0..args.repeat {
+        let p = once(args, &cfg, len)?;
+        if let Some(first) = runs.first() {
+            // The simulation is deterministic: every repetition must do the same.
+            if (p.cycles, p.delivered, p.dropped, p.activity)
+                != (first.cycles, first.delivered, first.dropped, first.activity)
+            {
+                return Err(format!("run {} differs from run 1: the simulation is not deterministic", i + 1));
+            }
+        }
+        runs.push(p);
     }
-    let t1 = Instant::now();
-    let bare_cycles = sim.bare_loop(cycles).max(1);
-    let bare_wall = t1.elapsed().as_secs_f64().max(1e-9);
-
-    let cps = cycles as f64 / wall.max(1e-9);
-    let bare_cps = bare_cycles as f64 / bare_wall;
+    let wall = runs.iter().map(|p| p.wall).fold(f64::INFINITY, f64::min);
+    let bare_wall = runs.iter().map(|p| p.bare_wall).fold(f64::INFINITY, f64::min);
+    let p = &runs[0];
+    let cps = p.cycles as f64 / wall;
+    let bare_cps = p.cycles as f64 / bare_wall;
     Ok(Scenario {
         frame_len: len,
         frames: args.frames,
-        delivered: r.frames_delivered,
-        dropped: r.frames_dropped.total,
-        sim_cycles: cycles,
+        delivered: p.delivered,
+        dropped: p.dropped,
+        sim_cycles: p.cycles,
         wall_seconds: wall,
         cycles_per_second: cps,
-        frames_per_second: r.frames_delivered as f64 / wall.max(1e-9),
+        frames_per_second: p.delivered as f64 / wall,
         bare_wall_seconds: bare_wall,
         bare_cycles_per_second: bare_cps,
         harness_over_bare: cps / bare_cps,
+        identical: true,
+        repeats: args.repeat,
+        harness_runs: runs.iter().map(|p| p.wall).collect(),
+        bare_runs: runs.iter().map(|p| p.bare_wall).collect(),
+        recorded_cycles: p.recorded_cycles,
+        recorded_frames: p.recorded_frames,
+        recorded_mmio_tlps: p.tlps.0,
+        recorded_completion_tlps: p.tlps.1,
+        activity: p.activity.into(),
     })
 }
