@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# Regenerate vectors/ns-mixed.pcap and vectors/ns-mixed.pcapng.
+# Regenerate vectors/ns-mixed.pcap and vectors/ns-mixed.pcapng (default), or
+# vectors/ns-multiflow.pcap (`multiflow`).
 #
 # Builds two throw-away network namespaces joined by a veth pair, captures on
 # one veth end with tcpdump while generating a mix of ARP, ICMP/ICMPv6 (incl.
 # minimum-size, full-size and fragmented pings), UDP echo and parallel HTTP
 # downloads over IPv4 and IPv6. No traffic ever leaves the two namespaces.
+# `multiflow` instead runs >100 parallel TCP flows and >50 UDP flows (IPv4 and
+# IPv6, untagged, 802.1Q and QinQ) for receive-side-scaling tests.
 #
-# Usage: sudo vectors/make-captures.sh [OUTDIR]   (OUTDIR defaults to vectors/)
+# Usage: sudo vectors/make-captures.sh [mixed|multiflow] [OUTDIR]
+#        (mode defaults to mixed, OUTDIR to vectors/)
 #
 # Requirements: root, iproute2 (ip), ethtool, tcpdump, tshark, editcap,
 # capinfos, ping (iputils-ping), arping (iputils-arping), python3.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+MODE=mixed
+case "${1:-}" in
+    mixed|multiflow) MODE=$1; shift ;;
+esac
 OUTDIR="${1:-$HERE}"
 NSGEN="$HERE/nsgen.py"
 
@@ -57,6 +65,15 @@ PIDS=()
 nsa() { ip netns exec "$NS_A" "$@"; }
 nsb() { ip netns exec "$NS_B" "$@"; }
 
+wait_for() {  # wait_for FILE PATTERN WHAT
+    local i
+    for ((i = 0; i < 100; i++)); do
+        grep -q "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "timed out waiting for $3 (see $1: $(cat "$1" 2>/dev/null))"
+}
+
 delete_ns() {
     local ns=$1 pid
     ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$ns" || return 0
@@ -86,6 +103,194 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------ multiflow
+# ns-multiflow.pcap: many parallel flows for receive-side-scaling tests.
+# Runs after the common topology below (namespaces, veth, offloads off,
+# 10.77.0.1|2, fd77::1|2).
+MF_TCP_PORTS=(9101 9102 9103 9104)   # flow-server ports (dst ports rotate over them; no dissector)
+MF_UDP_PORTS=(9277 9278 9279 9280)   # udp-echo ports (no Wireshark dissector on them)
+MF_VLAN=100                          # 802.1Q C-VLAN (TPID 0x8100)
+MF_SVLAN=200                         # QinQ: outer S-VLAN (TPID 0x88A8) ...
+MF_CVLAN=300                         # ... inner C-VLAN (TPID 0x8100)
+MF_V4_VLAN=10.77.100 MF_V6_VLAN=fd77:100:
+MF_V4_QINQ=10.77.200 MF_V6_QINQ=fd77:200:
+MF_CLIENT_HOSTS=(2 3 4 5)            # client addresses 10.77.0.N, fd77::N
+
+mf_tap() {  # mf_tap NS DEV MAC MTU IPV4 IPV6: configure a vlan-bridge TAP
+    local ns=$1 t=$2 off
+    ip -n "$ns" link set dev "$t" address "$3" mtu "$4"
+    ip netns exec "$ns" ethtool -K "$t" tx off tso off gso off gro off rx off >/dev/null 2>&1 || true
+    off=$(ip netns exec "$ns" ethtool -k "$t" |
+          awk '/^(tx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):/ && $2 != "off"')
+    [[ -z $off ]] || die "$t: offloads still enabled: $off"
+    ip -n "$ns" addr add "$5/24" dev "$t"
+    ip -n "$ns" -6 addr add "$6/64" dev "$t" nodad
+    ip -n "$ns" link set dev "$t" up
+}
+
+run_multiflow() {
+    local side ns dev mac h i p
+    [[ -c /dev/net/tun ]] || die "multiflow needs /dev/net/tun (TAP devices)"
+
+    # VLAN sub-interfaces. This kernel has no 8021q (`ip link add link nv-a
+    # name nv-a.100 type vlan id 100` fails with "Unknown device type"), so
+    # nsgen.py vlan-bridge provides them as TAP devices and does the tagging
+    # in userspace on the trunk veth; the traffic itself is the kernel stack's.
+    for side in a b; do
+        if [[ $side == a ]]; then ns=$NS_A dev=$DEV_A mac=$MAC_A; else ns=$NS_B dev=$DEV_B mac=$MAC_B; fi
+        ip netns exec "$ns" python3 "$NSGEN" vlan-bridge "$dev" \
+            "$dev.$MF_VLAN=$MF_VLAN" "$dev.$MF_SVLAN.$MF_CVLAN=$MF_SVLAN.$MF_CVLAN" \
+            2>"$WORK/vlan-$side.log" &
+        PIDS+=($!)
+        wait_for "$WORK/vlan-$side.log" "listening" "vlan-bridge $side"
+        h=1; [[ $side == b ]] && h=2
+        # 802.1Q: MTU 1500 -> frames up to 1518. QinQ: inner MTU 1492 -> frames
+        # up to 1514 (the veth MTU stays 1500; AF_PACKET allows the 4 extra
+        # bytes only for a 0x8100 outer tag, so 1518-byte QinQ is not possible).
+        mf_tap "$ns" "$dev.$MF_VLAN" "$mac" 1500 "$MF_V4_VLAN.$h" "$MF_V6_VLAN:$h"
+        mf_tap "$ns" "$dev.$MF_SVLAN.$MF_CVLAN" "$mac" 1492 "$MF_V4_QINQ.$h" "$MF_V6_QINQ:$h"
+    done
+    # Extra client addresses: flows differ in source address as well as port.
+    for h in "${MF_CLIENT_HOSTS[@]:1}"; do
+        nsb ip addr add "10.77.0.$h/24" dev "$DEV_B"
+        nsb ip -6 addr add "fd77::$h/64" dev "$DEV_B" nodad
+    done
+
+    ip netns exec "$NS_A" python3 "$NSGEN" flow-server "${MF_TCP_PORTS[@]}" 2>"$WORK/flow-server.log" &
+    PIDS+=($!)
+    for p in "${MF_UDP_PORTS[@]}"; do
+        ip netns exec "$NS_A" python3 "$NSGEN" udp-echo "$p" 2>"$WORK/udp-$p.log" &
+        PIDS+=($!)
+        wait_for "$WORK/udp-$p.log" "listening" "UDP echo server $p"
+    done
+    wait_for "$WORK/flow-server.log" "listening" "flow server"
+
+    # Flow specs: HOST,PORT,SRC,SPORT,ID[,SIZES]. Sizes derive from ID (nsgen.py).
+    local nh=${#MF_CLIENT_HOSTS[@]} tcp=() udp=()
+    for ((i = 0; i < 64; i++)); do
+        tcp+=("$V4_A,${MF_TCP_PORTS[(i / nh) % 4]},10.77.0.${MF_CLIENT_HOSTS[i % nh]},$((41000 + i)),$i")
+    done
+    for ((i = 0; i < 32; i++)); do
+        tcp+=("$V6_A,${MF_TCP_PORTS[(i / nh) % 4]},fd77::${MF_CLIENT_HOSTS[i % nh]},$((41100 + i)),$((100 + i))")
+    done
+    for ((i = 0; i < 4; i++)); do tcp+=("$MF_V4_VLAN.1,${MF_TCP_PORTS[i]},$MF_V4_VLAN.2,$((41200 + i)),$((200 + i))"); done
+    for ((i = 0; i < 2; i++)); do tcp+=("$MF_V6_VLAN:1,${MF_TCP_PORTS[i]},$MF_V6_VLAN:2,$((41210 + i)),$((210 + i))"); done
+    for ((i = 0; i < 2; i++)); do tcp+=("$MF_V4_QINQ.1,${MF_TCP_PORTS[i]},$MF_V4_QINQ.2,$((41300 + i)),$((300 + i))"); done
+    tcp+=("$MF_V6_QINQ:1,${MF_TCP_PORTS[0]},$MF_V6_QINQ:2,41310,310")
+
+    for ((i = 0; i < 32; i++)); do
+        udp+=("$V4_A,${MF_UDP_PORTS[(i / nh) % 4]},10.77.0.${MF_CLIENT_HOSTS[i % nh]},$((43000 + i)),$i")
+    done
+    udp[0]+=",3000:64:1472"          # one fragmented IPv4 UDP datagram (+ echo)
+    for ((i = 0; i < 16; i++)); do
+        udp+=("$V6_A,${MF_UDP_PORTS[(i / nh) % 4]},fd77::${MF_CLIENT_HOSTS[i % nh]},$((43100 + i)),$((100 + i))")
+    done
+    udp[32]+=",3000:64:1452"         # one fragmented IPv6 UDP datagram (+ echo)
+    for ((i = 0; i < 4; i++)); do udp+=("$MF_V4_VLAN.1,${MF_UDP_PORTS[i]},$MF_V4_VLAN.2,$((43200 + i)),$((200 + i))"); done
+    for ((i = 0; i < 2; i++)); do udp+=("$MF_V6_VLAN:1,${MF_UDP_PORTS[i]},$MF_V6_VLAN:2,$((43210 + i)),$((210 + i))"); done
+    for ((i = 0; i < 2; i++)); do udp+=("$MF_V4_QINQ.1,${MF_UDP_PORTS[i]},$MF_V4_QINQ.2,$((43300 + i)),$((300 + i))"); done
+    udp+=("$MF_V6_QINQ:1,${MF_UDP_PORTS[0]},$MF_V6_QINQ:2,43310,310")
+
+    # Let link-up noise (MLD reports etc.) die down before capturing.
+    sleep 3
+    for dev in "$DEV_A" "$DEV_A.$MF_VLAN" "$DEV_A.$MF_SVLAN.$MF_CVLAN"; do nsa ip neigh flush dev "$dev"; done
+    for dev in "$DEV_B" "$DEV_B.$MF_VLAN" "$DEV_B.$MF_SVLAN.$MF_CVLAN"; do nsb ip neigh flush dev "$dev"; done
+
+    local RAW="$WORK/raw.pcap"
+    ip netns exec "$NS_A" tcpdump -i "$DEV_A" -s 0 -U -n -Z root -w "$RAW" 2>"$WORK/tcpdump.log" &
+    TCPDUMP_PID=$!
+    PIDS+=($TCPDUMP_PID)
+    wait_for "$WORK/tcpdump.log" "listening on" "tcpdump"
+    sleep 0.5
+
+    log "multiflow traffic: ARP, ICMP / ICMPv6 echo from every client address, VLAN $MF_VLAN, QinQ $MF_SVLAN.$MF_CVLAN"
+    nsb arping -q -c 2 -w 3 -I "$DEV_B" "$V4_A" || die "arping failed"
+    for h in "${MF_CLIENT_HOSTS[@]}"; do
+        nsb ping -q -n -c 2 -i 0.1 -I "10.77.0.$h" "$V4_A" >/dev/null
+        nsb ping -6 -q -n -c 2 -i 0.1 -I "fd77::$h" "$V6_A" >/dev/null
+    done
+    nsb ping -q -n -c 2 -i 0.1 "$MF_V4_VLAN.1" >/dev/null
+    nsb ping -6 -q -n -c 2 -i 0.1 "$MF_V6_VLAN:1" >/dev/null
+    nsb ping -q -n -c 2 -i 0.1 "$MF_V4_QINQ.1" >/dev/null
+    nsb ping -6 -q -n -c 2 -i 0.1 "$MF_V6_QINQ:1" >/dev/null
+    sleep 0.3
+
+    log "multiflow traffic: ${#tcp[@]} TCP flows and ${#udp[@]} UDP flows in parallel"
+    nsb python3 "$NSGEN" flow-client "${tcp[@]}" >"$WORK/flow-client.log" 2>&1 &
+    local tcp_pid=$!
+    nsb python3 "$NSGEN" udp-flows "${udp[@]}" >"$WORK/udp-flows.log" 2>&1 &
+    local udp_pid=$!
+    wait "$tcp_pid" || die "TCP flows failed: $(cat "$WORK/flow-client.log" "$WORK"/vlan-?.log)"
+    wait "$udp_pid" || die "UDP flows failed: $(cat "$WORK/udp-flows.log" "$WORK"/vlan-?.log)"
+    cat "$WORK/flow-client.log" "$WORK/udp-flows.log" >&2
+    sleep 0.3
+
+    log "multiflow traffic: IPv4 / IPv6 fragments (ping -s 3000), also tagged"
+    nsb ping -q -n -c 1 -s 3000 "$V4_A" >/dev/null
+    nsb ping -6 -q -n -c 1 -s 3000 "$V6_A" >/dev/null
+    nsb ping -q -n -c 1 -s 3000 "$MF_V4_VLAN.1" >/dev/null
+    nsb ping -6 -q -n -c 1 -s 3000 "$MF_V6_VLAN:1" >/dev/null
+    nsb ping -q -n -c 1 -s 3000 "$MF_V4_QINQ.1" >/dev/null
+
+    sleep 1
+    kill -INT "$TCPDUMP_PID"
+    wait "$TCPDUMP_PID" || true
+    local keep=() pid
+    for pid in "${PIDS[@]}"; do [[ $pid == "$TCPDUMP_PID" ]] || keep+=("$pid"); done
+    PIDS=("${keep[@]}")
+    cat "$WORK/tcpdump.log" >&2
+    grep -q "^0 packets dropped by kernel" "$WORK/tcpdump.log" ||
+        die "tcpdump reports dropped packets"
+    grep -q "mismatch" "$WORK/flow-server.log" && die "flow server saw a corrupt upload"
+
+    # veth does not pad: pad runts to 60 bytes as a real MAC would.
+    python3 "$NSGEN" pad-runts "$RAW" "$WORK/ns-multiflow.pcap" >&2
+
+    # -------------------------------------------------------- verification
+    local F="$WORK/ns-multiflow.pcap"
+    tsk() { tshark -r "$F" -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+                -o ip.check_checksum:TRUE "$@" 2>/dev/null; }
+    count() { tsk -Y "$1" | wc -l; }
+    streams() { tsk -Y "$1" -T fields -e "$2" | sort -u | grep -c . || true; }
+    local n_all n_min n_max n_out n_bad n_fcs n_ana n_vlan n_qinq t4 t6 u4 u6 conc size
+    n_all=$(count "frame")
+    n_min=$(count "frame.len == 60")
+    n_max=$(count "frame.len == 1518")
+    n_out=$(count "frame.len < 60 || frame.len > 1518")
+    n_bad=$(count "tcp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || ip.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || icmpv6.checksum.status == \"Bad\"")
+    n_fcs=$(count "eth.fcs || eth.trailer || _ws.malformed || _ws.expert.severity >= error")
+    n_ana=$(count "tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission || tcp.analysis.lost_segment || tcp.analysis.out_of_order || tcp.analysis.duplicate_ack || tcp.flags.reset == 1")
+    n_vlan=$(count "eth.type == 0x8100 && vlan.id == $MF_VLAN")
+    n_qinq=$(count "eth.type == 0x88a8 && ieee8021ad.id == $MF_SVLAN && vlan.id == $MF_CVLAN")
+    t4=$(streams "tcp && ip" tcp.stream)
+    t6=$(streams "tcp && ipv6" tcp.stream)
+    u4=$(streams "udp && ip" udp.stream)
+    u6=$(streams "udp && ipv6" udp.stream)
+    # most TCP connections open at the same time (first..last frame of each stream)
+    conc=$(tsk -Y tcp -T fields -e tcp.stream -e frame.time_relative |
+           awk '{ if (!($1 in s)) s[$1] = $2; e[$1] = $2 }
+                END { for (k in s) { print s[k], 1; print e[k], -1 } }' |
+           sort -k1,1g -k2,2n | awk '{ c += $2; if (c > m) m = c } END { print m + 0 }')
+    size=$(stat -c %s "$F")
+    log "frames=$n_all min60=$n_min max1518=$n_max out_of_range=$n_out bad_checksums=$n_bad fcs/trailer/malformed=$n_fcs tcp_retrans/dupack/rst=$n_ana"
+    log "tcp_streams v4=$t4 v6=$t6 udp_streams v4=$u4 v6=$u6 max_concurrent_tcp=$conc vlan$MF_VLAN=$n_vlan qinq=$n_qinq bytes=$size"
+    ((n_all >= 2000 && n_all <= 30000)) || die "unexpected frame count $n_all"
+    ((n_min > 0 && n_max > 0)) || die "no 60-byte or no 1518-byte frames"
+    ((n_out == 0)) || die "$n_out frames outside 60..1518"
+    ((n_bad == 0)) || die "$n_bad frames with bad checksums"
+    ((n_fcs == 0)) || die "$n_fcs frames with FCS/trailer/errors"
+    ((n_ana == 0)) || die "$n_ana TCP retransmissions / duplicate ACKs / resets (re-run)"
+    ((n_vlan > 0 && n_qinq > 0)) || die "missing VLAN ($n_vlan) or QinQ ($n_qinq) frames"
+    ((t4 >= 64 && t6 >= 32 && u4 >= 32 && u6 >= 16)) || die "too few flows"
+    ((conc >= 48)) || die "TCP flows not parallel enough (max $conc open at once)"
+    ((size < 2097152)) || die "capture is $size bytes (>= 2 MiB)"
+
+    mv -f "$F" "$OUTDIR/ns-multiflow.pcap"
+    chmod 644 "$OUTDIR/ns-multiflow.pcap"
+    (cd "$OUTDIR" && sha256sum ns-multiflow.pcap) >&2
+    log "done: $OUTDIR/ns-multiflow.pcap ($n_all frames, $size bytes)"
+}
 
 # ------------------------------------------------------------ topology
 delete_ns "$NS_A"   # idempotent: remove leftovers of an interrupted run
@@ -124,6 +329,11 @@ nsb ip -6 addr add "$V6_B/64" dev "$DEV_B" nodad
 nsa ip link set "$DEV_A" up
 nsb ip link set "$DEV_B" up
 
+if [[ $MODE == multiflow ]]; then
+    run_multiflow
+    exit 0
+fi
+
 # ------------------------------------------------------------ services
 python3 "$NSGEN" mkfiles "$WORK/www" > "$WORK/files.txt"
 sha_a=$(awk '$1=="a.bin"{print $3}' "$WORK/files.txt")
@@ -135,14 +345,6 @@ PIDS+=($!)
 ip netns exec "$NS_A" python3 "$NSGEN" udp-echo "$UDP_PORT" 2>"$WORK/udp.log" &
 PIDS+=($!)
 
-wait_for() {  # wait_for FILE PATTERN WHAT
-    local i
-    for ((i = 0; i < 100; i++)); do
-        grep -q "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    die "timed out waiting for $3 (see $1: $(cat "$1" 2>/dev/null))"
-}
 wait_for "$WORK/http.log" "listening" "HTTP server"
 wait_for "$WORK/udp.log" "listening" "UDP echo server"
 

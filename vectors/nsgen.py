@@ -17,16 +17,32 @@ Subcommands:
                               datagram to a closed port (-> ICMP unreachable)
   pad-runts IN OUT            copy a classic pcap, zero-padding frames < 60 bytes
                               to 60 bytes (what an Ethernet MAC puts on the wire)
+
+Used by `make-captures.sh multiflow` (ns-multiflow.pcap):
+  vlan-bridge TRUNK TAP=VID|TAP=SVID.CVID ...
+                              userspace 802.1Q / 802.1ad (QinQ) sub-interfaces:
+                              creates TAP devices and moves frames between them
+                              and TRUNK, adding / removing the tags (for kernels
+                              built without CONFIG_VLAN_8021Q)
+  flow-server PORT...         dual-stack TCP server for the flow protocol below
+  flow-client SPEC...         run all TCP flows in parallel; SPEC = HOST,PORT,SRC_ADDR,SRC_PORT,ID
+                              (upload / download sizes and chunking derive from ID)
+  udp-flows SPEC...           run all UDP flows in parallel against udp-echo;
+                              SPEC = HOST,PORT,SRC_ADDR,SRC_PORT,ID[,SIZE:SIZE...]
 """
+import ctypes
+import fcntl
 import hashlib
 import http.client
 import http.server
 import os
+import select
 import socket
 import socketserver
 import struct
 import sys
 import threading
+import time
 
 # name -> size in bytes; content is SHA-256 in counter mode over the name,
 # so every run (and every machine) produces byte-identical files.
@@ -212,6 +228,249 @@ def cmd_pad_runts(src, dst, minlen=60):
     print("pad-runts: %d frames, %d padded to %d bytes" % (n, padded, minlen))
 
 
+# ---------------------------------------------------------------- multiflow
+# Userspace VLAN sub-interfaces. The kernel that made ns-multiflow.pcap has no
+# 8021q module, so `ip link add ... type vlan` is unavailable. Instead each
+# "sub-interface" is a TAP device (the stack behind it is the normal kernel
+# stack); this process inserts the tag(s) on frames the stack sends through the
+# TAP and transmits them on the trunk veth with an AF_PACKET socket, and
+# strips the tag(s) from frames received on the trunk before writing them to
+# the TAP. On the trunk the kernel sees a tagged frame for which no VLAN device
+# exists and drops it (PACKET_OTHERHOST), so only the TAP stack answers.
+TUNSETIFF = 0x400454CA
+IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
+SOL_PACKET, PACKET_AUXDATA = 263, 8
+TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
+PACKET_OUTGOING = 4
+ETH_P_ALL, ETH_P_8021Q, ETH_P_8021AD = 0x0003, 0x8100, 0x88A8
+SO_RCVBUFFORCE = 33
+SO_ATTACH_FILTER = 26
+
+
+def cmd_vlan_bridge(trunk, *maps):
+    ps = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    ps.bind((trunk, ETH_P_ALL))
+    ps.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    ps.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
+    # Classic BPF: only hand tagged frames to this process (the kernel lifts
+    # the outer tag into skb metadata on receive), so the untagged bulk of the
+    # traffic does not queue up in front of the VLAN frames.
+    #   ld vlan_avail; jeq #0, drop; ret #262144; drop: ret #0
+    insns = b"".join(struct.pack("HBBI", *i) for i in (
+        (0x20, 0, 0, (0xFFFFF000 + 48)),   # BPF_LD|BPF_W|BPF_ABS, SKF_AD_OFF+SKF_AD_VLAN_TAG_PRESENT
+        (0x15, 1, 0, 0),                   # BPF_JMP|BPF_JEQ|BPF_K
+        (0x06, 0, 0, 262144),              # BPF_RET|BPF_K
+        (0x06, 0, 0, 0)))
+    filt = ctypes.create_string_buffer(insns, len(insns))
+    ps.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER,
+                  struct.pack("HL", 4, ctypes.addressof(filt)))
+    by_fd, by_tags = {}, {}
+    for m in maps:
+        name, spec = m.split("=")
+        ids = [int(x) for x in spec.split(".")]
+        if len(ids) == 1:
+            tags = ((ETH_P_8021Q, ids[0]),)
+        elif len(ids) == 2:  # QinQ: outer S-tag 802.1ad, inner C-tag 802.1Q
+            tags = ((ETH_P_8021AD, ids[0]), (ETH_P_8021Q, ids[1]))
+        else:
+            sys.exit("vlan-bridge: bad map %r" % m)
+        fd = os.open("/dev/net/tun", os.O_RDWR)
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", name.encode(), IFF_TAP | IFF_NO_PI))
+        hdr = b"".join(struct.pack(">HH", tpid, vid) for tpid, vid in tags)  # PCP 0, DEI 0
+        by_fd[fd] = hdr
+        by_tags[tags] = fd
+    sys.stderr.write("vlan-bridge: %s <-> %s listening\n" % (trunk, " ".join(maps)))
+    sys.stderr.flush()
+    rlist = [ps] + list(by_fd)
+    anc_size = socket.CMSG_SPACE(20)
+    while True:
+        ready, _, _ = select.select(rlist, [], [])
+        for r in ready:
+            if r is ps:
+                data, anc, _, addr = ps.recvmsg(65536, anc_size)
+                if addr[2] == PACKET_OUTGOING:
+                    continue
+                tags = []
+                for level, typ, d in anc:
+                    if level == SOL_PACKET and typ == PACKET_AUXDATA and len(d) >= 20:
+                        status, _, _, _, _, tci, tpid = struct.unpack("IIIHHHH", d[:20])
+                        if status & TP_STATUS_VLAN_VALID:
+                            if not status & TP_STATUS_VLAN_TPID_VALID:
+                                tpid = ETH_P_8021Q
+                            tags.append((tpid, tci & 0x0FFF))
+                # the kernel only lifts the outer tag into the aux data
+                while len(data) >= 18 and struct.unpack(">H", data[12:14])[0] in (ETH_P_8021Q, ETH_P_8021AD):
+                    tpid, tci = struct.unpack(">HH", data[12:16])
+                    tags.append((tpid, tci & 0x0FFF))
+                    data = data[:12] + data[16:]
+                fd = by_tags.get(tuple(tags))
+                if fd is not None:
+                    try:
+                        os.write(fd, data)
+                    except OSError:  # TAP still down (EIO): drop, like a real link
+                        pass
+            else:
+                frame = os.read(r, 65536)
+                if len(frame) >= 14:
+                    try:
+                        ps.send(frame[:12] + by_fd[r] + frame[12:])
+                    except OSError as e:
+                        sys.stderr.write("vlan-bridge: dropped %d-byte frame: %s\n" % (len(frame), e))
+
+
+def flow_bytes(fid, direction, n):
+    out = bytearray()
+    ctr = 0
+    while len(out) < n:
+        out += hashlib.sha256(b"nic-vectors/flow/%d/%s/" % (fid, direction.encode())
+                              + struct.pack(">Q", ctr)).digest()
+        ctr += 1
+    return bytes(out[:n])
+
+
+def flow_sizes(fid):
+    """(upload bytes, download bytes, server write size) for flow ID."""
+    up = 64 + (fid * 389) % 2900
+    down = 2048 + (fid * 7919) % 12288
+    chunk = (1448, 1000, 512, 1448, 1200, 700)[fid % 6]
+    return up, down, chunk
+
+
+FLOW_PACE = 0.005  # seconds between server writes: keeps the flows interleaved
+
+
+class FlowHandler(socketserver.BaseRequestHandler):
+    def handle(self):
+        s = self.request
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        f = s.makefile("rb")
+        try:
+            _, fid, up, down, chunk = f.readline(200).split()
+            fid, up, down, chunk = int(fid), int(up), int(down), int(chunk)
+        except ValueError:
+            return
+        if f.read(up) != flow_bytes(fid, "up", up):
+            sys.stderr.write("flow-server: flow %d: upload mismatch\n" % fid)
+            return
+        data = flow_bytes(fid, "down", down)
+        for off in range(0, down, chunk):
+            s.sendall(data[off:off + chunk])
+            time.sleep(FLOW_PACE)
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(4096):   # wait for the client's FIN: no RST
+            pass
+
+
+class DualStackTCPServer(socketserver.ThreadingTCPServer):
+    address_family = socket.AF_INET6
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
+def cmd_flow_server(*ports):
+    servers = [DualStackTCPServer(("::", int(p)), FlowHandler) for p in ports]
+    for srv in servers[1:]:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    sys.stderr.write("flow-server: listening on [::]:%s\n" % ",".join(ports))
+    sys.stderr.flush()
+    servers[0].serve_forever()
+
+
+def _flow(spec, barrier, results, idx):
+    host, port, src, sport, fid = spec.split(",")
+    fid = int(fid)
+    up, down, chunk = flow_sizes(fid)
+    try:
+        barrier.wait()
+        c = socket.create_connection((host, int(port)), timeout=30,
+                                     source_address=(src, int(sport)))
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        c.sendall(b"FLOW %d %d %d %d\n" % (fid, up, down, chunk) + flow_bytes(fid, "up", up))
+        got = bytearray()
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            got += b
+        c.close()
+        ok = bytes(got) == flow_bytes(fid, "down", down)
+        results[idx] = (ok, "%s flow %d [%s]:%s -> [%s]:%s up %d down %d"
+                        % ("OK " if ok else "BAD", fid, src, sport, host, port, up, len(got)))
+    except Exception as e:  # noqa: BLE001
+        results[idx] = (False, "BAD flow %s: %r" % (spec, e))
+
+
+def cmd_flow_client(specs):
+    results = [None] * len(specs)
+    barrier = threading.Barrier(len(specs))
+    threads = [threading.Thread(target=_flow, args=(s, barrier, results, i))
+               for i, s in enumerate(specs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bad = [m for ok, m in results if not ok]
+    for m in bad:
+        print("flow-client: " + m)
+    print("flow-client: %d/%d TCP flows OK, %d bytes up, %d bytes down"
+          % (len(specs) - len(bad), len(specs),
+             sum(flow_sizes(int(s.split(",")[4]))[0] for s in specs),
+             sum(flow_sizes(int(s.split(",")[4]))[1] for s in specs)))
+    if bad:
+        sys.exit(1)
+
+
+def udp_flow_sizes(fid):
+    return [(fid * 97 + j * 331) % 1401 for j in range(2 + fid % 4)]
+
+
+def _udp_flow(spec, barrier, results, idx):
+    parts = spec.split(",")
+    host, port, src, sport, fid = parts[:5]
+    fid = int(fid)
+    sizes = [int(x) for x in parts[5].split(":")] if len(parts) > 5 else udp_flow_sizes(fid)
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.bind((src, int(sport)))
+        s.settimeout(3.0)
+        barrier.wait()
+        time.sleep(0.003 * (fid % 16))   # spread the first datagrams a little
+        for seq, n in enumerate(sizes):
+            data = udp_payload(n, fid % 1000)
+            s.sendto(data, (host, int(port)))
+            back, _ = s.recvfrom(65535)
+            if back != data:
+                raise RuntimeError("echo mismatch, size %d" % n)
+            time.sleep(0.02)
+        s.close()
+        results[idx] = (True, "OK udp flow %d: %d datagrams" % (fid, len(sizes)))
+    except Exception as e:  # noqa: BLE001
+        results[idx] = (False, "BAD udp flow %s: %r" % (spec, e))
+
+
+def cmd_udp_flows(specs):
+    results = [None] * len(specs)
+    barrier = threading.Barrier(len(specs))
+    threads = [threading.Thread(target=_udp_flow, args=(s, barrier, results, i))
+               for i, s in enumerate(specs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bad = [m for ok, m in results if not ok]
+    for m in bad:
+        print("udp-flows: " + m)
+    print("udp-flows: %d/%d UDP flows OK" % (len(specs) - len(bad), len(specs)))
+    if bad:
+        sys.exit(1)
+
+
 def main(argv):
     if not argv:
         sys.exit(__doc__)
@@ -228,6 +487,14 @@ def main(argv):
         cmd_udp_client(*args)
     elif cmd == "pad-runts":
         cmd_pad_runts(*args)
+    elif cmd == "vlan-bridge":
+        cmd_vlan_bridge(*args)
+    elif cmd == "flow-server":
+        cmd_flow_server(*args)
+    elif cmd == "flow-client":
+        cmd_flow_client(args)
+    elif cmd == "udp-flows":
+        cmd_udp_flows(args)
     else:
         sys.exit("unknown subcommand %r\n%s" % (cmd, __doc__))
 
