@@ -3,13 +3,19 @@
 
 /*
  * NIC core (top level): MAC RX stream -> store-and-forward RX FIFO -> RX DMA
- * engine (descriptor ring, DMA writes, completion ring) on queue 0, plus the
- * BAR0 register block / MMIO completer. Ports: docs/interfaces.md.
+ * engine (RX_QUEUES queues: descriptor rings, DMA writes, completion rings),
+ * plus the BAR0 register block / MMIO completer. nic_rss taps the MAC stream
+ * (parser, Toeplitz hash, indirection table) and hands one metadata word per
+ * frame to the FIFO, which keeps it with the frame; the engine steers each
+ * frame to the meta's queue and copies the fields into the completion record.
+ * Ports: docs/interfaces.md.
  *
  * Resets: rst is the hard reset. CTRL.RESET (soft reset from nic_csr) is or'ed
  * into the datapath reset (FIFO, engine); the CSR clears its own registers
  * for the same window. The FIFO also gets the hard reset alone, to keep track
- * of MAC framing across a soft reset.
+ * of MAC framing across a soft reset; nic_rss sees the same stream and also
+ * runs on the hard reset only, so its results stay paired with the FIFO's
+ * frames across a soft reset.
  */
 module nic_core #(
     parameter AXIS_DATA_WIDTH   = 64,            // MAC stream
@@ -18,8 +24,10 @@ module nic_core #(
     parameter RX_FIFO_BYTES     = 32768,         // store-and-forward RX FIFO
     parameter DESC_FETCH_MAX    = 8,             // descriptors per DMA read
     parameter DESC_CACHE_DEPTH  = 16,            // descriptors held on chip
-    parameter DMA_READ_TAGS     = 4,             // outstanding descriptor reads
-    parameter CPL_TIMEOUT_CYCLES = 1 << 20       // DMA read completion timeout
+    parameter DMA_READ_TAGS     = 4,             // outstanding descriptor reads per queue
+    parameter CPL_TIMEOUT_CYCLES = 1 << 20,      // DMA read completion timeout
+    parameter RX_QUEUES         = 8,             // RX queues, 1..64 (RX_QUEUES * DMA_READ_TAGS <= 256)
+    parameter RETA_ENTRIES      = 128            // RSS indirection table entries, power of two, 128..512
 ) (
     input  wire                        clk,
     input  wire                        rst,
@@ -75,9 +83,8 @@ module nic_core #(
 // The shared header declares every spec constant; each module uses a few.
 /* verilator lint_off UNUSEDPARAM */
 `include "nic_spec.vh"
+`include "nic_rx_meta.vh"
 /* verilator lint_on UNUSEDPARAM */
-
-localparam RX_QUEUES = 1;
 
 // ---------------------------------------------------------------------------
 // Resets
@@ -92,27 +99,36 @@ wire dp_rst = rst || soft_rst;
 
 wire rx_enable;
 
-wire q_enable;
-wire [63:0] q_desc_base;
-wire [3:0] q_desc_log_size;
-wire [15:0] q_desc_prod;
-wire [63:0] q_cpl_base;
-wire [3:0] q_cpl_log_size;
-wire [15:0] q_cpl_cons;
-wire [15:0] q_desc_cons;
-wire [15:0] q_cpl_prod;
-wire q_halted;
-wire q_busy;
+wire [RX_QUEUES-1:0] q_enable;
+wire [RX_QUEUES*64-1:0] q_desc_base;
+wire [RX_QUEUES*4-1:0] q_desc_log_size;
+wire [RX_QUEUES*16-1:0] q_desc_prod;
+wire [RX_QUEUES*64-1:0] q_cpl_base;
+wire [RX_QUEUES*4-1:0] q_cpl_log_size;
+wire [RX_QUEUES*16-1:0] q_cpl_cons;
+wire [RX_QUEUES*16-1:0] q_desc_cons;
+wire [RX_QUEUES*16-1:0] q_cpl_prod;
+wire [RX_QUEUES-1:0] q_halted;
+wire [RX_QUEUES-1:0] q_busy;
 
-wire stat_q_frame_ok;
-wire [15:0] stat_q_frame_bytes;
-wire stat_q_drop_no_desc;
-wire stat_q_drop_buf_too_small;
-wire stat_q_drop_bad_desc;
-wire stat_q_drop_disabled;
-wire err_cpl_status;
-wire err_cpl_unexpected;
-wire err_cpl_timeout;
+wire [RX_QUEUES-1:0] stat_q_frame_ok;
+wire [RX_QUEUES*16-1:0] stat_q_frame_bytes;
+wire [RX_QUEUES-1:0] stat_q_drop_no_desc;
+wire [RX_QUEUES-1:0] stat_q_drop_buf_too_small;
+wire [RX_QUEUES-1:0] stat_q_drop_bad_desc;
+wire [RX_QUEUES-1:0] stat_q_drop_disabled;
+wire [RX_QUEUES-1:0] err_cpl_status;
+wire [RX_QUEUES-1:0] err_cpl_unexpected;
+wire [RX_QUEUES-1:0] err_cpl_timeout;
+
+wire [5:0] rss_hash_types;
+wire [7:0] rss_default_queue;
+wire [319:0] rss_key;
+wire reta_wr_en;
+wire [8:0] reta_wr_addr;
+wire [7:0] reta_wr_data;
+wire [8:0] reta_rd_addr;
+wire [7:0] reta_rd_data;
 
 wire [31:0] fifo_fill_bytes;
 wire stat_rx_frame_in;
@@ -127,6 +143,7 @@ nic_csr #(
     .RX_QUEUES(RX_QUEUES),
     .RX_FIFO_BYTES(RX_FIFO_BYTES),
     .DESC_FETCH_MAX(DESC_FETCH_MAX),
+    .RETA_ENTRIES(RETA_ENTRIES),
     .SOFT_RESET_CYCLES(16)
 )
 csr_inst (
@@ -152,6 +169,15 @@ csr_inst (
 
     .soft_rst(soft_rst),
     .rx_enable(rx_enable),
+
+    .rss_hash_types(rss_hash_types),
+    .rss_default_queue(rss_default_queue),
+    .rss_key(rss_key),
+    .reta_wr_en(reta_wr_en),
+    .reta_wr_addr(reta_wr_addr),
+    .reta_wr_data(reta_wr_data),
+    .reta_rd_addr(reta_rd_addr),
+    .reta_rd_data(reta_rd_data),
 
     .q_enable(q_enable),
     .q_desc_base(q_desc_base),
@@ -185,6 +211,70 @@ csr_inst (
 );
 
 // ---------------------------------------------------------------------------
+// RSS: parser, Toeplitz hash, indirection table on a tap of the MAC stream
+// ---------------------------------------------------------------------------
+
+wire rss_meta_valid;
+wire [31:0] rss_meta_hash;
+wire [3:0] rss_meta_type;
+wire [7:0] rss_meta_queue;
+wire [1:0] rss_meta_l3_type;
+wire [1:0] rss_meta_l4_type;
+wire [7:0] rss_meta_flags;
+wire [1:0] rss_meta_vlan_count;
+wire [9:0] rss_meta_l3_offset;
+wire [9:0] rss_meta_l4_offset;
+wire [9:0] rss_meta_payload_offset;
+
+nic_rss #(
+    .RX_QUEUES(RX_QUEUES),
+    .RETA_ENTRIES(RETA_ENTRIES)
+)
+rss_inst (
+    .clk(clk),
+    .rst(rst),
+
+    .s_axis_tdata(s_axis_rx_tdata),
+    .s_axis_tkeep(s_axis_rx_tkeep),
+    .s_axis_tvalid(s_axis_rx_tvalid),
+    .s_axis_tready(s_axis_rx_tready),
+    .s_axis_tlast(s_axis_rx_tlast),
+
+    .rss_key(rss_key),
+    .rss_hash_types(rss_hash_types),
+    .rss_default_queue(rss_default_queue),
+    .reta_wr_en(reta_wr_en),
+    .reta_wr_addr(reta_wr_addr),
+    .reta_wr_data(reta_wr_data),
+    .reta_rd_addr(reta_rd_addr),
+    .reta_rd_data(reta_rd_data),
+
+    .m_meta_valid(rss_meta_valid),
+    .m_meta_hash(rss_meta_hash),
+    .m_meta_type(rss_meta_type),
+    .m_meta_queue(rss_meta_queue),
+    .m_meta_l3_type(rss_meta_l3_type),
+    .m_meta_l4_type(rss_meta_l4_type),
+    .m_meta_flags(rss_meta_flags),
+    .m_meta_vlan_count(rss_meta_vlan_count),
+    .m_meta_l3_offset(rss_meta_l3_offset),
+    .m_meta_l4_offset(rss_meta_l4_offset),
+    .m_meta_payload_offset(rss_meta_payload_offset)
+);
+
+wire [META_W-1:0] rss_meta;
+assign rss_meta[META_HASH_LSB +: 32] = rss_meta_hash;
+assign rss_meta[META_TYPE_LSB +: 4] = rss_meta_type;
+assign rss_meta[META_QUEUE_LSB +: 8] = rss_meta_queue;
+assign rss_meta[META_L3_TYPE_LSB +: 2] = rss_meta_l3_type;
+assign rss_meta[META_L4_TYPE_LSB +: 2] = rss_meta_l4_type;
+assign rss_meta[META_FLAGS_LSB +: 8] = rss_meta_flags;
+assign rss_meta[META_VLAN_LSB +: 2] = rss_meta_vlan_count;
+assign rss_meta[META_L3_OFF_LSB +: 10] = rss_meta_l3_offset;
+assign rss_meta[META_L4_OFF_LSB +: 10] = rss_meta_l4_offset;
+assign rss_meta[META_PAY_OFF_LSB +: 10] = rss_meta_payload_offset;
+
+// ---------------------------------------------------------------------------
 // RX FIFO
 // ---------------------------------------------------------------------------
 
@@ -193,9 +283,10 @@ wire [TLP_DATA_WIDTH/8-1:0] fifo_tkeep;
 wire fifo_tvalid;
 wire fifo_tready;
 wire fifo_tlast;
-wire [15:0] fifo_len_tdata;
-wire fifo_len_tvalid;
-wire fifo_len_tready;
+wire [15:0] fifo_meta_len;
+wire [META_W-1:0] fifo_meta_tdata;
+wire fifo_meta_tvalid;
+wire fifo_meta_tready;
 
 nic_rx_fifo #(
     .S_DATA_WIDTH(AXIS_DATA_WIDTH),
@@ -204,7 +295,8 @@ nic_rx_fifo #(
     .M_KEEP_WIDTH(TLP_DATA_WIDTH/8),
     .RX_FIFO_BYTES(RX_FIFO_BYTES),
     .MIN_FRAME_LEN(MIN_FRAME_LEN),
-    .MAX_FRAME_LEN(MAX_FRAME_LEN)
+    .MAX_FRAME_LEN(MAX_FRAME_LEN),
+    .META_WIDTH(META_W)
 )
 rx_fifo_inst (
     .clk(clk),
@@ -226,9 +318,13 @@ rx_fifo_inst (
     .m_axis_tready(fifo_tready),
     .m_axis_tlast(fifo_tlast),
 
-    .m_len_tdata(fifo_len_tdata),
-    .m_len_tvalid(fifo_len_tvalid),
-    .m_len_tready(fifo_len_tready),
+    .s_meta_tdata(rss_meta),
+    .s_meta_tvalid(rss_meta_valid),
+
+    .m_meta_len(fifo_meta_len),
+    .m_meta_tdata(fifo_meta_tdata),
+    .m_meta_tvalid(fifo_meta_tvalid),
+    .m_meta_tready(fifo_meta_tready),
 
     .fifo_fill_bytes(fifo_fill_bytes),
 
@@ -241,16 +337,17 @@ rx_fifo_inst (
 );
 
 // ---------------------------------------------------------------------------
-// RX DMA engine, queue 0
+// RX DMA engine, RX_QUEUES queues
 // ---------------------------------------------------------------------------
 
 nic_rx_engine #(
     .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
+    .RX_QUEUES(RX_QUEUES),
+    .META_WIDTH(META_W),
     .DESC_FETCH_MAX(DESC_FETCH_MAX),
     .DESC_CACHE_DEPTH(DESC_CACHE_DEPTH),
     .DMA_READ_TAGS(DMA_READ_TAGS),
-    .CPL_TIMEOUT_CYCLES(CPL_TIMEOUT_CYCLES),
-    .QUEUE_ID(0)
+    .CPL_TIMEOUT_CYCLES(CPL_TIMEOUT_CYCLES)
 )
 rx_engine_inst (
     .clk(clk),
@@ -262,9 +359,10 @@ rx_engine_inst (
     .s_axis_tready(fifo_tready),
     .s_axis_tlast(fifo_tlast),
 
-    .s_len_tdata(fifo_len_tdata),
-    .s_len_tvalid(fifo_len_tvalid),
-    .s_len_tready(fifo_len_tready),
+    .s_meta_len(fifo_meta_len),
+    .s_meta_tdata(fifo_meta_tdata),
+    .s_meta_tvalid(fifo_meta_tvalid),
+    .s_meta_tready(fifo_meta_tready),
 
     .q_enable(q_enable),
     .q_desc_base(q_desc_base),

@@ -12,6 +12,17 @@
  *   CPL    present the completion until accepted
  * Request sop beat accepted -> completion valid: 3 cycles; a 1-DW write takes
  * 3 cycles (the next request is accepted 3 cycles after the write).
+ * RSS_RETA accesses add a RETA state between DECODE and ACCESS: the four
+ * entries of the dword are written (byte enables honoured) / read one per
+ * cycle through reta_wr_* / reta_rd_* (read data one cycle after the
+ * address), 5 cycles more.
+ *
+ * RSS registers: RSS_HASH_TYPES (6 bits), RSS_DEFAULT_QUEUE (8 bits, masked
+ * by nic_rss), RSS_RETA_SIZE (= RETA_ENTRIES), RSS_KEY[0..9] (rss_key[32n +:
+ * 32] is RSS_KEY+4n, so key byte i is rss_key[8i +: 8]), RSS_RETA (table in
+ * nic_rss). Every reset (hard or CTRL.RESET) clears them; the table is
+ * cleared by a sweep of RETA_ENTRIES writes right after the reset, during
+ * which RETA accesses wait.
  *
  * Supported: 1-DW MemRd/MemWr (3- or 4-DW header) to BAR 0, Last BE 0, not
  * poisoned; address bits [15:2] are decoded. Everything else sets
@@ -29,6 +40,7 @@ module nic_csr #(
     parameter RX_QUEUES = 1,
     parameter RX_FIFO_BYTES = 32768,
     parameter DESC_FETCH_MAX = 8,
+    parameter RETA_ENTRIES = 128,
     parameter SOFT_RESET_CYCLES = 16
 ) (
     input  wire                        clk,
@@ -56,6 +68,16 @@ module nic_csr #(
     // control
     output wire                        soft_rst,
     output wire                        rx_enable,
+
+    // RSS configuration (nic_rss)
+    output wire [5:0]                  rss_hash_types,
+    output wire [7:0]                  rss_default_queue,
+    output wire [319:0]                rss_key,
+    output wire                        reta_wr_en,
+    output wire [8:0]                  reta_wr_addr,
+    output wire [7:0]                  reta_wr_data,
+    output wire [8:0]                  reta_rd_addr,
+    input  wire [7:0]                  reta_rd_data,
 
     // per-queue configuration
     output wire [RX_QUEUES-1:0]        q_enable,
@@ -107,11 +129,16 @@ localparam [31:0] CAPS_VAL =
     ((DESC_FETCH_MAX & 32'hFF) << CAPS_DESC_FETCH_MAX_SHIFT);
 localparam [31:0] FIFO_BYTES_VAL = RX_FIFO_BYTES;
 localparam [RST_CNT_W-1:0] RST_CNT_INIT = SOFT_RESET_CYCLES;
+localparam [31:0] RETA_SIZE_VAL = RETA_ENTRIES;
+localparam [15:0] KEY_END = REG_RSS_KEY + 16'd4 * RSS_KEY_DWORDS[15:0];
+localparam [15:0] RETA_END = REG_RSS_RETA + RETA_ENTRIES[15:0];
+localparam [9:0] SWEEP_INIT = RETA_ENTRIES[9:0];
 
 // global register indices
 localparam G_ID = 0, G_VERSION = 1, G_CTRL = 2, G_ERR = 3, G_CAPS = 4, G_SCRATCH = 5,
     G_FIFO_BYTES = 6, G_FIFO_PEAK = 7, G_FRAMES_IN = 8, G_DROP_FULL = 9,
-    G_DROP_MAC = 10, G_DROP_RUNT = 11, G_DROP_OVER = 12, G_DROP_DIS = 13, G_N = 14;
+    G_DROP_MAC = 10, G_DROP_RUNT = 11, G_DROP_OVER = 12, G_DROP_DIS = 13,
+    G_RSS_TYPES = 14, G_RSS_DEFQ = 15, G_RSS_RETA_SIZE = 16, G_N = 17;
 
 // per-queue register indices
 localparam Q_DESC_BASE_LO = 0, Q_DESC_BASE_HI = 1, Q_DESC_LOG = 2, Q_DESC_PROD = 3,
@@ -124,7 +151,8 @@ localparam [2:0]
     ST_DRAIN = 3'd1,
     ST_DECODE = 3'd2,
     ST_ACCESS = 3'd3,
-    ST_CPL = 3'd4;
+    ST_CPL = 3'd4,
+    ST_RETA = 3'd5;
 
 function [31:0] be_merge(input [31:0] old, input [31:0] wdata, input [3:0] be);
     integer k;
@@ -167,6 +195,14 @@ reg op_mem_reg = 1'b0;
 reg [G_N-1:0] gsel_reg = {G_N{1'b0}};
 reg [Q_N-1:0] qsel_reg = {Q_N{1'b0}};
 reg [QSEL_W-1:0] qidx_reg = {QSEL_W{1'b0}};
+reg key_sel_reg = 1'b0;
+reg [3:0] key_idx_reg = 4'd0;
+reg reta_sel_reg = 1'b0;
+reg [6:0] reta_idx_reg = 7'd0;
+reg [2:0] reta_k_reg = 3'd0;
+reg [31:0] reta_rdata_reg = 32'd0;
+reg [9:0] sweep_cnt_reg = SWEEP_INIT;
+wire sweeping = sweep_cnt_reg != 10'd0;
 
 // completion
 reg [127:0] cpl_hdr_reg = 128'd0;
@@ -197,7 +233,12 @@ always @* begin
             end
         end
         ST_DECODE: begin
-            state_next = ST_ACCESS;
+            state_next = (dec_reta_hit && !dec_bad) ? ST_RETA : ST_ACCESS;
+        end
+        ST_RETA: begin
+            if (reta_k_reg == 3'd4) begin
+                state_next = ST_ACCESS;
+            end
         end
         ST_ACCESS: begin
             state_next = (op_rd_reg || op_ur_reg) ? ST_CPL : ST_IDLE;
@@ -230,6 +271,12 @@ wire [15:0] dec_qrel = dec_addr - RXQ_BASE;
 wire [QIDX_W-1:0] dec_qidx = dec_qrel[15:RXQ_OFF_W];
 wire dec_qhit = dec_addr >= RXQ_BASE && {{32-QIDX_W{1'b0}}, dec_qidx} < RX_QUEUES;
 wire [RXQ_OFF_W-1:2] dec_qoff = dec_qrel[RXQ_OFF_W-1:2];
+wire dec_key_hit = dec_addr >= REG_RSS_KEY && dec_addr < KEY_END;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] dec_key_rel = dec_addr - REG_RSS_KEY;
+wire [15:0] dec_reta_rel = dec_addr - REG_RSS_RETA;
+/* verilator lint_on UNUSEDSIGNAL */
+wire dec_reta_hit = dec_addr >= REG_RSS_RETA && dec_addr < RETA_END;
 
 reg [G_N-1:0] dec_gsel;
 reg [Q_N-1:0] dec_qsel;
@@ -250,6 +297,9 @@ always @* begin
     dec_gsel[G_DROP_RUNT] = req_addr_reg == REG_RX_DROP_RUNT[15:2];
     dec_gsel[G_DROP_OVER] = req_addr_reg == REG_RX_DROP_OVERSIZE[15:2];
     dec_gsel[G_DROP_DIS] = req_addr_reg == REG_RX_DROP_DISABLED[15:2];
+    dec_gsel[G_RSS_TYPES] = req_addr_reg == REG_RSS_HASH_TYPES[15:2];
+    dec_gsel[G_RSS_DEFQ] = req_addr_reg == REG_RSS_DEFAULT_QUEUE[15:2];
+    dec_gsel[G_RSS_RETA_SIZE] = req_addr_reg == REG_RSS_RETA_SIZE[15:2];
 
     dec_qsel = {Q_N{1'b0}};
     dec_qsel[Q_DESC_BASE_LO] = dec_qoff == RXQ_DESC_BASE_LO[RXQ_OFF_W-1:2];
@@ -351,9 +401,74 @@ reg [31:0] cnt_drop_mac_reg = 32'd0;
 reg [31:0] cnt_drop_runt_reg = 32'd0;
 reg [31:0] cnt_drop_over_reg = 32'd0;
 reg [31:0] cnt_drop_dis_reg = 32'd0;
+reg [5:0] rss_types_reg = 6'd0;
+reg [7:0] rss_defq_reg = 8'd0;
+reg [31:0] rss_key_reg [0:RSS_KEY_DWORDS-1];
 
 assign soft_rst = soft_rst_reg;
 assign rx_enable = rx_enable_reg;
+assign rss_hash_types = rss_types_reg;
+assign rss_default_queue = rss_defq_reg;
+
+genvar kd;
+generate
+for (kd = 0; kd < RSS_KEY_DWORDS; kd = kd + 1) begin : g_key
+    assign rss_key[kd*32 +: 32] = rss_key_reg[kd];
+end
+endgenerate
+
+// RETA: MMIO sequencer (ST_RETA, entry k of the dword in cycle k, read data
+// of entry k captured in cycle k+1) and the clearing sweep after a reset
+wire [8:0] reta_entry = {reta_idx_reg, reta_k_reg[1:0]};
+wire [1:0] reta_k_prev = reta_k_reg[1:0] - 2'd1;
+wire [31:0] rss_types_wr = be_merge({26'd0, rss_types_reg}, wdata, wbe);
+wire [31:0] rss_defq_wr = be_merge({24'd0, rss_defq_reg}, wdata, wbe);
+wire reta_mmio_wr = state_reg == ST_RETA && !sweeping && !reta_k_reg[2] && op_wr_reg
+    && req_fbe_reg[reta_k_reg[1:0]];
+
+assign reta_wr_en = sweeping || reta_mmio_wr;
+assign reta_wr_addr = sweeping ? (RETA_ENTRIES[8:0] - sweep_cnt_reg[8:0]) : reta_entry;
+assign reta_wr_data = sweeping ? 8'd0 : req_data_reg[reta_k_reg[1:0]*8 +: 8];
+assign reta_rd_addr = reta_entry;
+
+always @(posedge clk) begin
+    if (state_reg == ST_RETA && !sweeping) begin
+        reta_k_reg <= reta_k_reg + 3'd1;
+        if (reta_k_reg != 3'd0) begin
+            reta_rdata_reg[reta_k_prev*8 +: 8] <= reta_rd_data;
+        end
+    end
+    if (state_reg != ST_RETA) begin
+        reta_k_reg <= 3'd0;
+    end
+    if (sweeping) begin
+        sweep_cnt_reg <= sweep_cnt_reg - 10'd1;
+    end
+    if (regs_rst) begin
+        sweep_cnt_reg <= SWEEP_INIT;
+        reta_k_reg <= 3'd0;
+    end
+end
+
+integer ki;
+always @(posedge clk) begin
+    if (acc_wr && gsel_reg[G_RSS_TYPES]) begin
+        rss_types_reg <= rss_types_wr[5:0];
+    end
+    if (acc_wr && gsel_reg[G_RSS_DEFQ]) begin
+        rss_defq_reg <= rss_defq_wr[7:0];
+    end
+    if (acc_wr && key_sel_reg) begin
+        rss_key_reg[key_idx_reg] <= be_merge(rss_key_reg[key_idx_reg], wdata, wbe);
+    end
+    if (regs_rst) begin
+        rss_types_reg <= 6'd0;
+        rss_defq_reg <= 8'd0;
+        for (ki = 0; ki < RSS_KEY_DWORDS; ki = ki + 1) begin
+            rss_key_reg[ki] <= 32'd0;
+        end
+    end
+end
 
 wire [31:0] ctrl_wr_val = be_merge({30'd0, rx_enable_reg, 1'b0}, wdata, wbe);
 
@@ -429,6 +544,9 @@ assign gval[G_DROP_MAC*32 +: 32] = cnt_drop_mac_reg;
 assign gval[G_DROP_RUNT*32 +: 32] = cnt_drop_runt_reg;
 assign gval[G_DROP_OVER*32 +: 32] = cnt_drop_over_reg;
 assign gval[G_DROP_DIS*32 +: 32] = cnt_drop_dis_reg;
+assign gval[G_RSS_TYPES*32 +: 32] = {26'd0, rss_types_reg};
+assign gval[G_RSS_DEFQ*32 +: 32] = {24'd0, rss_defq_reg};
+assign gval[G_RSS_RETA_SIZE*32 +: 32] = RETA_SIZE_VAL;
 
 wire [RX_QUEUES*Q_N*32-1:0] qval;
 
@@ -550,6 +668,12 @@ integer gi, qi, qq;
 
 always @* begin
     rd_data = 32'd0;
+    if (key_sel_reg) begin
+        rd_data = rss_key[key_idx_reg*32 +: 32];
+    end
+    if (reta_sel_reg) begin
+        rd_data = reta_rdata_reg;
+    end
     for (gi = 0; gi < G_N; gi = gi + 1) begin
         if (gsel_reg[gi]) begin
             rd_data = rd_data | gval[gi*32 +: 32];
@@ -603,6 +727,10 @@ always @(posedge clk) begin
         gsel_reg <= dec_gsel;
         qsel_reg <= dec_qsel;
         qidx_reg <= dec_qidx[QSEL_W-1:0];
+        key_sel_reg <= dec_key_hit;
+        key_idx_reg <= dec_key_rel[5:2];
+        reta_sel_reg <= dec_reta_hit;
+        reta_idx_reg <= dec_reta_rel[8:2];
     end
 
     if (state_reg == ST_ACCESS) begin
@@ -621,13 +749,15 @@ always @(posedge clk) begin
         op_ur_reg <= 1'b0;
         gsel_reg <= {G_N{1'b0}};
         qsel_reg <= {Q_N{1'b0}};
+        key_sel_reg <= 1'b0;
+        reta_sel_reg <= 1'b0;
         cpl_valid_reg <= 1'b0;
     end
 end
 
 // header bits not needed: LN, TH, TD (digest already stripped), AT, address
 // bits outside the 64 KiB BAR, payload past DW0
-wire _unused_ok = &{1'b0, s_tlp_req_hdr[113:111], s_tlp_req_hdr[107:106],
+wire _unused_ok = &{1'b0, rss_types_wr[31:6], rss_defq_wr[31:8], s_tlp_req_hdr[113:111], s_tlp_req_hdr[107:106],
     s_tlp_req_hdr[63:48], s_tlp_req_hdr[33:32], s_tlp_req_hdr[31:16], s_tlp_req_hdr[1:0],
     s_tlp_req_data[TLP_DATA_WIDTH-1:32], cpl_bc[12], dec_qrel[1:0], 1'b0};
 

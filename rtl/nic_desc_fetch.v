@@ -10,8 +10,10 @@
  *       entries to the ring end, entries to the next 4 KiB boundary)
  * descriptors. A read cut short only by the cache room waits until it is at
  * least DESC_FETCH_MAX/2 long, so a nearly full cache does not degrade into
- * single-descriptor reads (MemRd beats stay <= 1/4 per frame). Up to DMA_READ_TAGS reads are outstanding, tags
- * 0..DMA_READ_TAGS-1. The issue path is a 3-state loop (calc, decide, send)
+ * single-descriptor reads (MemRd beats stay <= 1/4 per frame). Up to
+ * DMA_READ_TAGS reads are outstanding, with the PCIe tags
+ * TAG_BASE..TAG_BASE+DMA_READ_TAGS-1 (one range per queue when several
+ * instances share the completion stream). The issue path is a 3-state loop (calc, decide, send)
  * so every compare works on registered, fresh operands.
  *
  * Cache: descriptor index i lives in row i % DESC_CACHE_DEPTH, so completion
@@ -22,7 +24,10 @@
  * valid when its last dword is written (completions per tag arrive in address
  * order). Rows are handed out strictly in ring order.
  *
- * Completion checks (on the sop beat): unknown/free tag, wrong type -> error
+ * Completions are snooped: one whose tag is outside this instance's range is
+ * ignored (flagged as unexpected only with FLAG_FOREIGN, for a lone instance;
+ * a multi-queue engine flags tags outside every range itself).
+ * Completion checks (on the sop beat): free tag, wrong type -> error
  * pulse err_cpl_unexpected, discard. Status != SC -> err_cpl_status, halt,
  * tag freed. Byte Count != bytes outstanding, Length > Byte Count, Lower
  * Address mismatch -> err_cpl_unexpected, discard. No completion for
@@ -45,6 +50,8 @@ module nic_desc_fetch #(
     parameter DESC_CACHE_DEPTH = 16,
     parameter DMA_READ_TAGS = 4,
     parameter CPL_TIMEOUT_CYCLES = 1 << 20,
+    parameter TAG_BASE = 0,
+    parameter FLAG_FOREIGN = 1,
     parameter CACHE_AW = $clog2(DESC_CACHE_DEPTH),
     parameter TAG_W = DMA_READ_TAGS > 1 ? $clog2(DMA_READ_TAGS) : 1,
     parameter TIMER_W = $clog2(CPL_TIMEOUT_CYCLES + 1)
@@ -104,7 +111,9 @@ localparam [CNT_W-1:0] FETCH_THRESH = FETCH_THRESH_I[CNT_W-1:0];
 localparam [16:0] DEPTH_17 = DESC_CACHE_DEPTH[16:0];
 localparam integer DWPOS_W = CACHE_AW + 2;
 localparam [TIMER_W-1:0] TIMEOUT_INIT = CPL_TIMEOUT_CYCLES[TIMER_W-1:0];
-localparam [7:0] TAGS_8 = DMA_READ_TAGS[7:0];
+localparam [8:0] TAG_LO_9 = TAG_BASE[8:0];
+localparam [8:0] TAG_HI_9 = TAG_LO_9 + DMA_READ_TAGS[8:0];
+localparam [7:0] TAG_BASE_8 = TAG_BASE[7:0];
 
 function [CNT_W-1:0] sat;
     input [16:0] x;
@@ -257,7 +266,8 @@ wire [10:0] dec_len_full = {{(9-CNT_W){1'b0}}, dec_count, 2'b00};   // 4 dwords 
 wire [9:0]  dec_len_dw = dec_len_full[9:0];   // 1024 encodes as 0
 /* verilator lint_on UNUSEDSIGNAL */
 wire [31:0] dec_dw0 = {dec_4dw ? TLP_FMT_4DW_NO_DATA : TLP_FMT_3DW_NO_DATA, TLP_TYPE_MEM, 14'd0, dec_len_dw};
-wire [31:0] dec_dw1 = {cfg_requester_id, {{(8-TAG_W){1'b0}}, free_tag}, 4'hF, 4'hF};
+wire [7:0]  dec_tag = TAG_BASE_8 + {{(8-TAG_W){1'b0}}, free_tag};
+wire [31:0] dec_dw1 = {cfg_requester_id, dec_tag, 4'hF, 4'hF};
 wire [63:0] dec_dw23 = dec_4dw ? {calc_addr_reg[63:32], calc_addr_reg[31:2], 2'b00}
                                : {calc_addr_reg[31:2], 2'b00, 32'd0};
 
@@ -333,7 +343,13 @@ wire [11:0] c_bc = c1_hdr_reg[43:32];
 wire [7:0]  c_tag = c1_hdr_reg[15:8];
 wire [6:0]  c_la = c1_hdr_reg[6:0];
 
-wire [TAG_W-1:0] c_t = c_tag[TAG_W-1:0];
+/* verilator lint_off UNUSEDSIGNAL */
+wire [7:0]  c_tag_rel = c_tag - TAG_BASE_8;
+/* verilator lint_on UNUSEDSIGNAL */
+wire [TAG_W-1:0] c_t = c_tag_rel[TAG_W-1:0];
+/* verilator lint_off UNSIGNED */
+wire        c_mine = ({1'b0, c_tag} >= TAG_LO_9) && ({1'b0, c_tag} < TAG_HI_9);
+/* verilator lint_on UNSIGNED */
 wire        c_is_cpl = (c_type == TLP_TYPE_CPL) && (c_fmt == TLP_FMT_3DW_NO_DATA || c_fmt == TLP_FMT_3DW_DATA);
 wire        c_has_data = c_fmt == TLP_FMT_3DW_DATA;
 wire [10:0] c_len_dw = (c_length == 10'd0) ? 11'd1024 : {1'b0, c_length};
@@ -341,7 +357,7 @@ wire [12:0] c_len_bytes = {c_len_dw, 2'b00};
 wire [12:0] c_bc_bytes = (c_bc == 12'd0) ? 13'd4096 : {1'b0, c_bc};
 
 wire        c_head = c1_valid_reg && c1_sop_reg;
-wire        c_match = c_head && c_is_cpl && (c_tag < TAGS_8) && tag_busy_reg[c_t];
+wire        c_match = c_head && c_is_cpl && c_mine && tag_busy_reg[c_t];
 wire        c_stale = tag_stale_reg[c_t] || !q_enable;
 wire        c_final = (c_status != TLP_CPL_STATUS_SC) || !c_has_data || (c_len_bytes >= c_bc_bytes);
 wire        c_consistent = c_has_data && (c_bc_bytes == tag_rem_reg[c_t])
@@ -350,7 +366,7 @@ wire        c_consistent = c_has_data && (c_bc_bytes == tag_rem_reg[c_t])
 wire        c_swallow = c_match && c_stale;
 wire        c_bad_status = c_match && !c_stale && (c_status != TLP_CPL_STATUS_SC);
 wire        c_accept = c_match && !c_stale && (c_status == TLP_CPL_STATUS_SC) && c_consistent;
-wire        c_unexpected = c_head && !c_swallow && !c_bad_status && !c_accept;
+wire        c_unexpected = c_head && (c_mine || FLAG_FOREIGN != 0) && !c_swallow && !c_bad_status && !c_accept;
 
 // beat placement
 wire                beat_active = c1_valid_reg && q_enable && (c1_sop_reg ? c_accept : cur_active_reg);

@@ -2,38 +2,53 @@
 `default_nettype none
 
 /*
- * RX DMA engine for one RX queue.
+ * Multi-queue RX DMA engine (RX_QUEUES queues, each with its own descriptor
+ * ring, completion ring, doorbells, descriptor cache and counters).
  *
- *   nic_desc_fetch  - batched descriptor MemRd, tag table, completion checks
- *                     and timeout, descriptor cache, head descriptor output
- *   nic_rx_dma_wr   - per-frame decision, MemWr segmentation at MPS, frame
- *                     data streaming, completion record
+ *   nic_desc_fetch x RX_QUEUES - batched descriptor MemRd, tag table,
+ *                     completion checks and timeout, descriptor cache, head
+ *                     descriptor output. Queue q owns the PCIe tags
+ *                     q*DMA_READ_TAGS .. q*DMA_READ_TAGS+DMA_READ_TAGS-1;
+ *                     every instance snoops the (never back-pressured)
+ *                     completion stream and takes the TLPs with its tags.
+ *                     A completion whose tag is in no queue's range is
+ *                     flagged here (err_cpl_unexpected, reported on queue 0).
+ *   MemRd arbiter   - round-robin over the queues' pending MemRd requests,
+ *                     one registered request at a time.
+ *   nic_rx_dma_wr   - one shared frame path: frames leave the FIFO in order,
+ *                     each goes to the queue named by its meta; decision,
+ *                     MemWr segmentation at MPS, frame data streaming,
+ *                     completion record (with the RSS / parser fields).
  *   nic_tlp_req_mux - TLP-boundary round-robin arbiter onto m_tlp_req
- *                     (registered skid output)
+ *                     (registered skid output) between MemRd and MemWr.
  *
- * Exported indices: q_desc_cons and q_cpl_prod advance when a completion
- * record's last beat is accepted on m_tlp_req (after the frame's data TLPs),
- * and are held at zero while the queue is disabled.
+ * Exported indices: q_desc_cons[q] and q_cpl_prod[q] advance when a
+ * completion record of queue q has its last beat accepted on m_tlp_req (after
+ * the frame's data TLPs), and are held at zero while the queue is disabled.
+ * q_busy[q]: a MemWr of queue q was started and has not yet left the engine.
  *
- * The FIFO length stream is popped ahead of the frame data (the scheduler
- * works one or two frames ahead of the words being streamed).
+ * A queue without descriptors only costs the frame at the FIFO head: it is
+ * dropped (no_desc) as soon as nothing is cached, in flight or posted; frames
+ * wait only while a descriptor of their own queue is on its way or their
+ * completion ring is full.
  *
- * Requires TLP_DATA_WIDTH == 128.
+ * Requires TLP_DATA_WIDTH == 128 and RX_QUEUES * DMA_READ_TAGS <= 256.
  */
 module nic_rx_engine #(
     parameter TLP_DATA_WIDTH = 128,
+    parameter RX_QUEUES = 8,
+    parameter META_WIDTH = 88,
     parameter DESC_FETCH_MAX = 8,
     parameter DESC_CACHE_DEPTH = 16,
-    parameter DMA_READ_TAGS = 4,
-    parameter CPL_TIMEOUT_CYCLES = 1 << 20,
-    parameter QUEUE_ID = 0
+    parameter DMA_READ_TAGS = 4,            // per queue
+    parameter CPL_TIMEOUT_CYCLES = 1 << 20
 ) (
     input  wire                       clk,
     input  wire                       rst,
 
     input  wire [TLP_DATA_WIDTH-1:0]  s_axis_tdata,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [TLP_DATA_WIDTH/8-1:0] s_axis_tkeep,   // words are counted from s_len
+    input  wire [TLP_DATA_WIDTH/8-1:0] s_axis_tkeep,   // words are counted from s_meta_len
     /* verilator lint_on UNUSEDSIGNAL */
     input  wire                       s_axis_tvalid,
     output wire                       s_axis_tready,
@@ -41,31 +56,34 @@ module nic_rx_engine #(
     input  wire                       s_axis_tlast,
     /* verilator lint_on UNUSEDSIGNAL */
 
-    input  wire [15:0]                s_len_tdata,
-    input  wire                       s_len_tvalid,
-    output wire                       s_len_tready,
+    // per-frame length + metadata (nic_rx_meta.vh), in frame order
+    input  wire [15:0]                s_meta_len,
+    input  wire [META_WIDTH-1:0]      s_meta_tdata,
+    input  wire                       s_meta_tvalid,
+    output wire                       s_meta_tready,
 
-    input  wire                       q_enable,
-    input  wire [63:0]                q_desc_base,
-    input  wire [3:0]                 q_desc_log_size,
-    input  wire [15:0]                q_desc_prod,
-    input  wire [63:0]                q_cpl_base,
-    input  wire [3:0]                 q_cpl_log_size,
-    input  wire [15:0]                q_cpl_cons,
-    output wire [15:0]                q_desc_cons,
-    output wire [15:0]                q_cpl_prod,
-    output wire                       q_halted,
-    output wire                       q_busy,       // DMA writes to this queue's memory still pending
+    // per-queue configuration and status, flattened: queue q uses [q*W +: W]
+    input  wire [RX_QUEUES-1:0]       q_enable,
+    input  wire [RX_QUEUES*64-1:0]    q_desc_base,
+    input  wire [RX_QUEUES*4-1:0]     q_desc_log_size,
+    input  wire [RX_QUEUES*16-1:0]    q_desc_prod,
+    input  wire [RX_QUEUES*64-1:0]    q_cpl_base,
+    input  wire [RX_QUEUES*4-1:0]     q_cpl_log_size,
+    input  wire [RX_QUEUES*16-1:0]    q_cpl_cons,
+    output wire [RX_QUEUES*16-1:0]    q_desc_cons,
+    output wire [RX_QUEUES*16-1:0]    q_cpl_prod,
+    output wire [RX_QUEUES-1:0]       q_halted,
+    output wire [RX_QUEUES-1:0]       q_busy,       // DMA writes to this queue's memory still pending
 
-    output wire                       stat_frame_ok,
-    output wire [15:0]                stat_frame_bytes,
-    output wire                       stat_drop_no_desc,
-    output wire                       stat_drop_buf_too_small,
-    output wire                       stat_drop_bad_desc,
-    output wire                       stat_drop_disabled,
-    output wire                       err_cpl_status,
-    output wire                       err_cpl_unexpected,
-    output wire                       err_cpl_timeout,
+    output wire [RX_QUEUES-1:0]       stat_frame_ok,
+    output wire [RX_QUEUES*16-1:0]    stat_frame_bytes,
+    output wire [RX_QUEUES-1:0]       stat_drop_no_desc,
+    output wire [RX_QUEUES-1:0]       stat_drop_buf_too_small,
+    output wire [RX_QUEUES-1:0]       stat_drop_bad_desc,
+    output wire [RX_QUEUES-1:0]       stat_drop_disabled,
+    output wire [RX_QUEUES-1:0]       err_cpl_status,
+    output wire [RX_QUEUES-1:0]       err_cpl_unexpected,
+    output wire [RX_QUEUES-1:0]       err_cpl_timeout,
 
     output wire [127:0]               m_tlp_req_hdr,
     output wire [TLP_DATA_WIDTH-1:0]  m_tlp_req_data,
@@ -87,20 +105,32 @@ module nic_rx_engine #(
     input  wire [2:0]                 cfg_max_read_req_size
 );
 
-// descriptor fetch <-> frame path
-wire [63:0] desc_addr;
-wire [15:0] desc_len;
-wire [15:0] desc_buf_id;
-wire [15:0] desc_idx;
-wire        desc_bad;
-wire        desc_valid;
-wire        desc_ready;
-wire        desc_empty;
-wire        halted;
+localparam QW = RX_QUEUES > 1 ? $clog2(RX_QUEUES) : 1;
+localparam integer TAGS_TOTAL_I = RX_QUEUES * DMA_READ_TAGS;
+localparam [8:0] TAGS_TOTAL = TAGS_TOTAL_I[8:0];
+// mux user bits: {write beat of queue (one-hot), queue, commit}
+localparam UW = RX_QUEUES + QW + 1;
+localparam [RX_QUEUES-1:0] ONE = 1;
 
-// MemRd stream
-wire [127:0] rd_tlp_hdr;
-wire         rd_tlp_valid;
+// descriptor fetch <-> frame path
+wire [RX_QUEUES*64-1:0] desc_addr;
+wire [RX_QUEUES*16-1:0] desc_len;
+wire [RX_QUEUES*16-1:0] desc_buf_id;
+wire [RX_QUEUES*16-1:0] desc_idx;
+wire [RX_QUEUES-1:0]    desc_bad;
+wire [RX_QUEUES-1:0]    desc_valid;
+wire [RX_QUEUES-1:0]    desc_ready;
+wire [RX_QUEUES-1:0]    desc_empty;
+wire [RX_QUEUES-1:0]    halted;
+
+// per-queue MemRd requests
+wire [RX_QUEUES*128-1:0] fq_hdr;
+wire [RX_QUEUES-1:0]     fq_valid;
+wire [RX_QUEUES-1:0]     fq_ready;
+wire [RX_QUEUES-1:0]     fq_cpl_ready;
+wire [RX_QUEUES-1:0]     fq_err_unexp;
+
+// arbitrated MemRd stream
 wire         rd_tlp_ready;
 
 // MemWr stream
@@ -109,71 +139,150 @@ wire [TLP_DATA_WIDTH-1:0] wr_tlp_data;
 wire                      wr_tlp_sop;
 wire                      wr_tlp_eop;
 wire                      wr_tlp_commit;
+wire [QW-1:0]             wr_tlp_queue;
 wire                      wr_tlp_valid;
 wire                      wr_tlp_ready;
 
-wire m_commit_user;
+wire [UW-1:0] m_user;
+wire [UW-1:0] pend_user;
 
-wire wr_busy;
-
-wire drop_disabled_dec;
-wire drop_disabled_abort;
+wire [RX_QUEUES-1:0] wr_busy;
+wire [RX_QUEUES-1:0] drop_disabled_dec;
+wire [RX_QUEUES-1:0] drop_disabled_abort;
+wire [15:0]          frame_bytes;
 
 assign q_halted = halted;
-// Started write TLPs, plus whatever sits in the arbiter's output register.
-assign q_busy = wr_busy || m_tlp_req_valid;
+// Started write TLPs, plus write beats still held in the arbiter's output stage.
+assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES];
 
-nic_desc_fetch #(
-    .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
-    .DESC_FETCH_MAX(DESC_FETCH_MAX),
-    .DESC_CACHE_DEPTH(DESC_CACHE_DEPTH),
-    .DMA_READ_TAGS(DMA_READ_TAGS),
-    .CPL_TIMEOUT_CYCLES(CPL_TIMEOUT_CYCLES)
-) desc_fetch_inst (
-    .clk(clk),
-    .rst(rst),
-    .q_enable(q_enable),
-    .q_desc_base(q_desc_base),
-    .q_desc_log_size(q_desc_log_size),
-    .q_desc_prod(q_desc_prod),
-    .q_halted(halted),
-    .m_desc_addr(desc_addr),
-    .m_desc_len(desc_len),
-    .m_desc_buf_id(desc_buf_id),
-    .m_desc_idx(desc_idx),
-    .m_desc_bad(desc_bad),
-    .m_desc_valid(desc_valid),
-    .m_desc_ready(desc_ready),
-    .m_desc_empty(desc_empty),
-    .m_tlp_hdr(rd_tlp_hdr),
-    .m_tlp_valid(rd_tlp_valid),
-    .m_tlp_ready(rd_tlp_ready),
-    .s_tlp_cpl_hdr(s_tlp_cpl_hdr),
-    .s_tlp_cpl_data(s_tlp_cpl_data),
-    .s_tlp_cpl_sop(s_tlp_cpl_sop),
-    .s_tlp_cpl_eop(s_tlp_cpl_eop),
-    .s_tlp_cpl_valid(s_tlp_cpl_valid),
-    .s_tlp_cpl_ready(s_tlp_cpl_ready),
-    .cfg_requester_id(cfg_requester_id),
-    .cfg_bus_master_enable(cfg_bus_master_enable),
-    .cfg_max_read_req_size(cfg_max_read_req_size),
-    .err_cpl_status(err_cpl_status),
-    .err_cpl_unexpected(err_cpl_unexpected),
-    .err_cpl_timeout(err_cpl_timeout)
-);
+assign s_tlp_cpl_ready = 1'b1;
+
+// ---------------------------------------------------------------------------
+// descriptor fetch, one per queue
+// ---------------------------------------------------------------------------
+
+genvar q;
+generate
+for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
+    nic_desc_fetch #(
+        .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
+        .DESC_FETCH_MAX(DESC_FETCH_MAX),
+        .DESC_CACHE_DEPTH(DESC_CACHE_DEPTH),
+        .DMA_READ_TAGS(DMA_READ_TAGS),
+        .CPL_TIMEOUT_CYCLES(CPL_TIMEOUT_CYCLES),
+        .TAG_BASE(q * DMA_READ_TAGS),
+        .FLAG_FOREIGN(0)
+    ) desc_fetch_inst (
+        .clk(clk),
+        .rst(rst),
+        .q_enable(q_enable[q]),
+        .q_desc_base(q_desc_base[q*64 +: 64]),
+        .q_desc_log_size(q_desc_log_size[q*4 +: 4]),
+        .q_desc_prod(q_desc_prod[q*16 +: 16]),
+        .q_halted(halted[q]),
+        .m_desc_addr(desc_addr[q*64 +: 64]),
+        .m_desc_len(desc_len[q*16 +: 16]),
+        .m_desc_buf_id(desc_buf_id[q*16 +: 16]),
+        .m_desc_idx(desc_idx[q*16 +: 16]),
+        .m_desc_bad(desc_bad[q]),
+        .m_desc_valid(desc_valid[q]),
+        .m_desc_ready(desc_ready[q]),
+        .m_desc_empty(desc_empty[q]),
+        .m_tlp_hdr(fq_hdr[q*128 +: 128]),
+        .m_tlp_valid(fq_valid[q]),
+        .m_tlp_ready(fq_ready[q]),
+        .s_tlp_cpl_hdr(s_tlp_cpl_hdr),
+        .s_tlp_cpl_data(s_tlp_cpl_data),
+        .s_tlp_cpl_sop(s_tlp_cpl_sop),
+        .s_tlp_cpl_eop(s_tlp_cpl_eop),
+        .s_tlp_cpl_valid(s_tlp_cpl_valid),
+        .s_tlp_cpl_ready(fq_cpl_ready[q]),
+        .cfg_requester_id(cfg_requester_id),
+        .cfg_bus_master_enable(cfg_bus_master_enable),
+        .cfg_max_read_req_size(cfg_max_read_req_size),
+        .err_cpl_status(err_cpl_status[q]),
+        .err_cpl_unexpected(fq_err_unexp[q]),
+        .err_cpl_timeout(err_cpl_timeout[q])
+    );
+end
+endgenerate
+
+// completions with a tag outside every queue's range
+reg orphan_reg = 1'b0;
+always @(posedge clk) begin
+    orphan_reg <= s_tlp_cpl_valid && s_tlp_cpl_sop && ({1'b0, s_tlp_cpl_hdr[47:40]} >= TAGS_TOTAL);
+    if (rst) begin
+        orphan_reg <= 1'b0;
+    end
+end
+
+assign err_cpl_unexpected = fq_err_unexp | (ONE & {RX_QUEUES{orphan_reg}});
+
+// ---------------------------------------------------------------------------
+// MemRd arbiter: round robin over the queues, registered output
+// ---------------------------------------------------------------------------
+
+reg [127:0]  rd_hdr_reg = 128'd0;
+reg          rd_valid_reg = 1'b0;
+reg [QW-1:0] rd_rr_reg = {QW{1'b0}};     // first queue to look at
+
+wire rd_load = !rd_valid_reg || rd_tlp_ready;
+
+// lowest requesting queue at or after rd_rr_reg, else the lowest overall
+reg          rd_found;
+reg [QW-1:0] rd_grant;
+integer ai;
+
+always @* begin
+    rd_found = 1'b0;
+    rd_grant = {QW{1'b0}};
+    for (ai = RX_QUEUES - 1; ai >= 0; ai = ai - 1) begin
+        if (fq_valid[ai]) begin
+            rd_found = 1'b1;
+            rd_grant = ai[QW-1:0];
+        end
+    end
+    for (ai = RX_QUEUES - 1; ai >= 0; ai = ai - 1) begin
+        if (fq_valid[ai] && ai[QW-1:0] >= rd_rr_reg) begin
+            rd_grant = ai[QW-1:0];
+        end
+    end
+end
+
+assign fq_ready = (rd_load && rd_found) ? (ONE << rd_grant) : {RX_QUEUES{1'b0}};
+
+always @(posedge clk) begin
+    if (rd_load) begin
+        rd_valid_reg <= rd_found;
+        if (rd_found) begin
+            rd_hdr_reg <= fq_hdr[rd_grant*128 +: 128];
+            rd_rr_reg <= ({{(32-QW){1'b0}}, rd_grant} == RX_QUEUES - 1) ? {QW{1'b0}} : rd_grant + 1'b1;
+        end
+    end
+    if (rst) begin
+        rd_valid_reg <= 1'b0;
+        rd_rr_reg <= {QW{1'b0}};
+    end
+end
+
+// ---------------------------------------------------------------------------
+// frame path (shared)
+// ---------------------------------------------------------------------------
 
 nic_rx_dma_wr #(
     .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
-    .QUEUE_ID(QUEUE_ID)
+    .RX_QUEUES(RX_QUEUES),
+    .META_WIDTH(META_WIDTH)
 ) dma_wr_inst (
     .clk(clk),
     .rst(rst),
     .s_axis_tdata(s_axis_tdata),
     .s_axis_tvalid(s_axis_tvalid),
     .s_axis_tready(s_axis_tready),
-    .s_len_tdata(s_len_tdata),
-    .s_len_tvalid(s_len_tvalid),
-    .s_len_tready(s_len_tready),
+    .s_meta_len(s_meta_len),
+    .s_meta_tdata(s_meta_tdata),
+    .s_meta_tvalid(s_meta_tvalid),
+    .s_meta_tready(s_meta_tready),
     .q_enable(q_enable),
     .q_halted(halted),
     .q_cpl_base(q_cpl_base),
@@ -195,10 +304,11 @@ nic_rx_dma_wr #(
     .m_tlp_sop(wr_tlp_sop),
     .m_tlp_eop(wr_tlp_eop),
     .m_tlp_commit(wr_tlp_commit),
+    .m_tlp_queue(wr_tlp_queue),
     .m_tlp_valid(wr_tlp_valid),
     .m_tlp_ready(wr_tlp_ready),
     .stat_frame_ok(stat_frame_ok),
-    .stat_frame_bytes(stat_frame_bytes),
+    .stat_frame_bytes(frame_bytes),
     .stat_drop_no_desc(stat_drop_no_desc),
     .stat_drop_buf_too_small(stat_drop_buf_too_small),
     .stat_drop_bad_desc(stat_drop_bad_desc),
@@ -207,71 +317,88 @@ nic_rx_dma_wr #(
     .busy(wr_busy)
 );
 
+assign stat_frame_bytes = {RX_QUEUES{frame_bytes}};
+
+wire [RX_QUEUES-1:0] wr_onehot = ONE << wr_tlp_queue;
+
 nic_tlp_req_mux #(
     .DATA_WIDTH(TLP_DATA_WIDTH),
-    .USER_WIDTH(1)
+    .USER_WIDTH(UW)
 ) req_mux_inst (
     .clk(clk),
     .rst(rst),
-    .s0_hdr(rd_tlp_hdr),
+    .s0_hdr(rd_hdr_reg),
     .s0_data({TLP_DATA_WIDTH{1'b0}}),
     .s0_sop(1'b1),
     .s0_eop(1'b1),
-    .s0_user(1'b0),
-    .s0_valid(rd_tlp_valid),
+    .s0_user({UW{1'b0}}),
+    .s0_valid(rd_valid_reg),
     .s0_ready(rd_tlp_ready),
     .s1_hdr(wr_tlp_hdr),
     .s1_data(wr_tlp_data),
     .s1_sop(wr_tlp_sop),
     .s1_eop(wr_tlp_eop),
-    .s1_user(wr_tlp_commit),
+    .s1_user({wr_onehot, wr_tlp_queue, wr_tlp_commit}),
     .s1_valid(wr_tlp_valid),
     .s1_ready(wr_tlp_ready),
     .m_hdr(m_tlp_req_hdr),
     .m_data(m_tlp_req_data),
     .m_sop(m_tlp_req_sop),
     .m_eop(m_tlp_req_eop),
-    .m_user(m_commit_user),
+    .m_user(m_user),
     .m_valid(m_tlp_req_valid),
-    .m_ready(m_tlp_req_ready)
+    .m_ready(m_tlp_req_ready),
+    .pend_user(pend_user)
 );
 
-// exported indices: advance when a completion record leaves the engine
-reg [15:0] desc_cons_reg = 16'd0;
-reg [15:0] cpl_prod_reg = 16'd0;
+// ---------------------------------------------------------------------------
+// per-queue exported indices and drop-disabled merging
+// ---------------------------------------------------------------------------
 
-wire commit = m_tlp_req_valid && m_tlp_req_ready && m_tlp_req_eop && m_commit_user;
+wire          commit = m_tlp_req_valid && m_tlp_req_ready && m_tlp_req_eop && m_user[0];
+wire [QW-1:0] commit_q = m_user[QW:1];
 
-always @(posedge clk) begin
-    if (commit) begin
-        desc_cons_reg <= desc_cons_reg + 16'd1;
-        cpl_prod_reg <= cpl_prod_reg + 16'd1;
+generate
+for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
+    localparam [QW-1:0] QI = q;
+
+    // desc_cons and cpl_prod move together: one register serves both
+    reg [15:0] cons_reg = 16'd0;
+
+    always @(posedge clk) begin
+        if (commit && commit_q == QI) begin
+            cons_reg <= cons_reg + 16'd1;
+        end
+        if (rst || !q_enable[q]) begin
+            cons_reg <= 16'd0;
+        end
     end
-    if (rst || !q_enable) begin
-        desc_cons_reg <= 16'd0;
-        cpl_prod_reg <= 16'd0;
+
+    assign q_desc_cons[q*16 +: 16] = cons_reg;
+    assign q_cpl_prod[q*16 +: 16] = cons_reg;
+
+    // drop-disabled pulses from two sources, merged without losing any
+    reg [2:0] drop_dis_pend_reg = 3'd0;
+    reg       drop_dis_reg = 1'b0;
+
+    wire [3:0] drop_dis_total = {1'b0, drop_dis_pend_reg} + {3'd0, drop_disabled_dec[q]}
+        + {3'd0, drop_disabled_abort[q]};
+
+    always @(posedge clk) begin
+        drop_dis_reg <= drop_dis_total != 4'd0;
+        drop_dis_pend_reg <= (drop_dis_total != 4'd0) ? drop_dis_total[2:0] - 3'd1 : 3'd0;
+        if (rst) begin
+            drop_dis_reg <= 1'b0;
+            drop_dis_pend_reg <= 3'd0;
+        end
     end
+
+    assign stat_drop_disabled[q] = drop_dis_reg;
 end
+endgenerate
 
-assign q_desc_cons = desc_cons_reg;
-assign q_cpl_prod = cpl_prod_reg;
-
-// drop-disabled pulses from two sources, merged without losing any
-reg [2:0] drop_dis_pend_reg = 3'd0;
-reg       drop_dis_reg = 1'b0;
-
-wire [3:0] drop_dis_total = {1'b0, drop_dis_pend_reg} + {3'd0, drop_disabled_dec} + {3'd0, drop_disabled_abort};
-
-always @(posedge clk) begin
-    drop_dis_reg <= drop_dis_total != 4'd0;
-    drop_dis_pend_reg <= (drop_dis_total != 4'd0) ? drop_dis_total[2:0] - 3'd1 : 3'd0;
-    if (rst) begin
-        drop_dis_reg <= 1'b0;
-        drop_dis_pend_reg <= 3'd0;
-    end
-end
-
-assign stat_drop_disabled = drop_dis_reg;
+// unused: per-instance completion ready (always 1), user bits of MemRd beats
+wire _unused_ok = &{1'b0, fq_cpl_ready, m_user[UW-1 -: RX_QUEUES], pend_user[QW:0], 1'b0};
 
 endmodule
 

@@ -19,18 +19,32 @@
  * storing stops at the first beat past the limit; runt: < MIN_FRAME_LEN bytes;
  * fifo_full: a word or the length entry found no room).
  *
- * Output: m_len (frame length in bytes) becomes valid once the frame is
- * committed; the consumer pops it and reads ceil(len/M_KEEP_WIDTH) words of
- * m_axis (tlast on the last, tkeep a run from bit 0). One word per cycle.
+ * Metadata: every frame the MAC stream carries (every tlast beat accepted
+ * while s_axis_tready is high, including frames dropped here, cut by a reset
+ * or arriving during one) gets exactly one s_meta pulse from the steering
+ * block (nic_rss), in order, at most META_FIFO_DEPTH - 4 cycles after its
+ * tlast beat. The FIFO records the outcome of each frame at its tlast (+1) in
+ * an outcome queue and pairs outcomes with metas in order: a dropped frame's
+ * meta is discarded; a committed frame becomes visible to the read side
+ * (length entry {meta, len} and its data words) only once its meta arrived.
+ * One pairing per cycle, so the metadata costs no throughput. The outcome
+ * and meta queues are reset by mac_rst only (the steering block sees the
+ * same stream); rst turns outcomes not yet paired into drops.
+ *
+ * Output: m_meta (frame length in bytes + metadata) becomes valid once the
+ * frame is committed and its meta arrived; the consumer pops it and reads
+ * ceil(len/M_KEEP_WIDTH) words of m_axis (tlast on the last, tkeep a run from
+ * bit 0). One word per cycle.
  *
  * Reset: rst is the datapath reset (hard or soft) and clears all storage;
  * mac_rst is the hard reset only. Beats arriving during rst are accepted and
  * discarded, and a frame cut by rst has its tail discarded silently (it is
  * not counted), so the FIFO never sees half a frame as a new frame.
  *
- * Latencies: tlast beat in -> m_len_tvalid / first word m_axis_tvalid: 4 cycles
- * (input register, commit, RAM read, output register). Stat pulses: 2 cycles
- * after the tlast beat. Bytes past the frame end in the last word are zero.
+ * Latencies: tlast beat in -> m_meta_tvalid / first word m_axis_tvalid:
+ * max(4, meta latency + 4) cycles (input register, commit, meta pairing, RAM
+ * read, output register). Stat pulses: 2 cycles after the tlast beat. Bytes
+ * past the frame end in the last word are zero.
  *
  * RX_FIFO_BYTES / M_KEEP_WIDTH and LEN_FIFO_DEPTH must be powers of two.
  */
@@ -42,8 +56,12 @@ module nic_rx_fifo #(
     parameter RX_FIFO_BYTES = 32768,
     parameter MIN_FRAME_LEN = 14,
     parameter MAX_FRAME_LEN = 9216,
-    // one entry per storage word: the length FIFO can never be the limit
-    parameter LEN_FIFO_DEPTH = RX_FIFO_BYTES/M_KEEP_WIDTH
+    parameter META_WIDTH = 88,
+    // one entry per 64 bytes of storage: a FIFO full of minimum-size (60-byte)
+    // frames; only shorter frames can find the length FIFO full first
+    parameter LEN_FIFO_DEPTH = RX_FIFO_BYTES/64,
+    // frames whose meta is outstanding (bounds the meta latency, see above)
+    parameter META_FIFO_DEPTH = 32
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -64,9 +82,14 @@ module nic_rx_fifo #(
     input  wire                     m_axis_tready,
     output wire                     m_axis_tlast,
 
-    output wire [15:0]              m_len_tdata,
-    output wire                     m_len_tvalid,
-    input  wire                     m_len_tready,
+    // per-frame metadata from the steering block: one pulse per frame, in order
+    input  wire [META_WIDTH-1:0]    s_meta_tdata,
+    input  wire                     s_meta_tvalid,
+
+    output wire [15:0]              m_meta_len,
+    output wire [META_WIDTH-1:0]    m_meta_tdata,
+    output wire                     m_meta_tvalid,
+    input  wire                     m_meta_tready,
 
     output wire [31:0]              fifo_fill_bytes,
 
@@ -86,6 +109,10 @@ localparam NB_W = $clog2(M_KEEP_WIDTH);
 // storage word: {last, bytes in word - 1, data}
 localparam MEM_W = M_DATA_WIDTH + NB_W + 1;
 localparam LEN_ADDR_W = $clog2(LEN_FIFO_DEPTH);
+localparam LEN_W = 16 + META_WIDTH;
+localparam OQ_AW = $clog2(META_FIFO_DEPTH);
+localparam MQ_DEPTH = 8;        // metas wait at most ~2 cycles for their outcome
+localparam MQ_AW = 3;
 localparam CNT_W = 17;
 localparam FILL_W = ADDR_W + 1 + NB_W;
 
@@ -107,6 +134,7 @@ reg in_last_reg = 1'b0;
 reg in_user_reg = 1'b0;
 reg in_enable_reg = 1'b0;
 reg in_valid_reg = 1'b0;
+reg in_obs_last_reg = 1'b0;     // a tlast beat the steering block saw
 
 assign s_axis_tready = s_axis_tready_reg;
 
@@ -120,6 +148,7 @@ always @(posedge clk) begin
     in_user_reg <= s_axis_tuser;
     in_enable_reg <= rx_enable;
     in_valid_reg <= in_beat && !skip_reg && !rst;
+    in_obs_last_reg <= in_beat && s_axis_tlast;
 
     s_axis_tready_reg <= 1'b1;
     mac_in_frame_reg <= mac_in_frame_next;
@@ -136,6 +165,7 @@ always @(posedge clk) begin
         mac_in_frame_reg <= 1'b0;
         skip_reg <= 1'b0;
         in_valid_reg <= 1'b0;
+        in_obs_last_reg <= 1'b0;
     end
 end
 
@@ -144,12 +174,14 @@ end
 // ---------------------------------------------------------------------------
 
 reg [MEM_W-1:0] mem[(2**ADDR_W)-1:0];
-reg [15:0] len_mem[(2**LEN_ADDR_W)-1:0];
+reg [LEN_W-1:0] len_mem[(2**LEN_ADDR_W)-1:0];
 
 reg [ADDR_W:0] wr_ptr_reg = {ADDR_W+1{1'b0}}, wr_ptr_next;
 reg [ADDR_W:0] wr_ptr_commit_reg = {ADDR_W+1{1'b0}}, wr_ptr_commit_next;
 reg [ADDR_W:0] rd_ptr_reg = {ADDR_W+1{1'b0}}, rd_ptr_next;
-reg [LEN_ADDR_W:0] len_wr_ptr_reg = {LEN_ADDR_W+1{1'b0}}, len_wr_ptr_next;
+reg [LEN_ADDR_W:0] len_alloc_ptr_reg = {LEN_ADDR_W+1{1'b0}}, len_alloc_ptr_next;
+reg [LEN_ADDR_W:0] len_wr_ptr_reg = {LEN_ADDR_W+1{1'b0}};
+reg [ADDR_W:0] wr_ptr_pub_reg = {ADDR_W+1{1'b0}};
 reg [LEN_ADDR_W:0] len_rd_ptr_reg = {LEN_ADDR_W+1{1'b0}}, len_rd_ptr_next;
 
 reg in_frame_reg = 1'b0, in_frame_next;
@@ -181,7 +213,7 @@ assign stat_drop_disabled = stat_drop_disabled_reg;
 
 // full when the pointers differ only in the wrap bit
 wire mem_full = wr_ptr_reg == {~rd_ptr_reg[ADDR_W], rd_ptr_reg[ADDR_W-1:0]};
-wire len_full = len_wr_ptr_reg == {~len_rd_ptr_reg[LEN_ADDR_W], len_rd_ptr_reg[LEN_ADDR_W-1:0]};
+wire len_full = len_alloc_ptr_reg == {~len_rd_ptr_reg[LEN_ADDR_W], len_rd_ptr_reg[LEN_ADDR_W-1:0]};
 
 // tkeep checks: all ones except on the tlast beat, where it is a non-zero run
 // from bit 0 (keep + 1 is a power of two)
@@ -206,7 +238,7 @@ always @* begin
 
     wr_ptr_next = wr_ptr_reg;
     wr_ptr_commit_next = wr_ptr_commit_reg;
-    len_wr_ptr_next = len_wr_ptr_reg;
+    len_alloc_ptr_next = len_alloc_ptr_reg;
     in_frame_next = in_frame_reg;
     drop_dis_next = drop_dis_reg;
     drop_err_next = drop_err_reg;
@@ -275,7 +307,7 @@ always @* begin
 
             if (len_wr_en) begin
                 wr_ptr_commit_next = wr_ptr_next;
-                len_wr_ptr_next = len_wr_ptr_reg + 1'b1;
+                len_alloc_ptr_next = len_alloc_ptr_reg + 1'b1;
             end else begin
                 wr_ptr_next = wr_ptr_commit_reg;
             end
@@ -297,7 +329,7 @@ end
 always @(posedge clk) begin
     wr_ptr_reg <= wr_ptr_next;
     wr_ptr_commit_reg <= wr_ptr_commit_next;
-    len_wr_ptr_reg <= len_wr_ptr_next;
+    len_alloc_ptr_reg <= len_alloc_ptr_next;
     in_frame_reg <= in_frame_next;
     drop_dis_reg <= drop_dis_next;
     drop_err_reg <= drop_err_next;
@@ -319,7 +351,7 @@ always @(posedge clk) begin
     if (rst) begin
         wr_ptr_reg <= {ADDR_W+1{1'b0}};
         wr_ptr_commit_reg <= {ADDR_W+1{1'b0}};
-        len_wr_ptr_reg <= {LEN_ADDR_W+1{1'b0}};
+        len_alloc_ptr_reg <= {LEN_ADDR_W+1{1'b0}};
         in_frame_reg <= 1'b0;
         drop_dis_reg <= 1'b0;
         drop_err_reg <= 1'b0;
@@ -341,8 +373,69 @@ always @(posedge clk) begin
     if (mem_wr_en) begin
         mem[wr_ptr_reg[ADDR_W-1:0]] <= mem_wr_data;
     end
-    if (len_wr_en) begin
-        len_mem[len_wr_ptr_reg[LEN_ADDR_W-1:0]] <= cnt_sum[15:0];
+end
+
+// ---------------------------------------------------------------------------
+// Outcome queue x meta queue: pair in order, publish committed frames
+// ---------------------------------------------------------------------------
+
+// outcome of every observed frame: {end pointer, length} in distributed RAM,
+// the commit flag in flops so rst can turn pending commits into drops
+reg [ADDR_W+16:0] oq_mem[(2**OQ_AW)-1:0];
+reg [(2**OQ_AW)-1:0] oq_commit_reg = {(2**OQ_AW){1'b0}};
+reg [OQ_AW:0] oq_wr_ptr_reg = {OQ_AW+1{1'b0}};
+reg [OQ_AW:0] oq_rd_ptr_reg = {OQ_AW+1{1'b0}};
+
+reg [META_WIDTH-1:0] mq_mem[MQ_DEPTH-1:0];
+reg [MQ_AW:0] mq_wr_ptr_reg = {MQ_AW+1{1'b0}};
+reg [MQ_AW:0] mq_rd_ptr_reg = {MQ_AW+1{1'b0}};
+
+wire oq_push = in_obs_last_reg;
+wire oq_push_commit = len_wr_en && !rst;
+
+wire pair = (oq_rd_ptr_reg != oq_wr_ptr_reg) && (mq_rd_ptr_reg != mq_wr_ptr_reg);
+wire [ADDR_W+16:0] oq_head = oq_mem[oq_rd_ptr_reg[OQ_AW-1:0]];
+wire pair_commit = pair && oq_commit_reg[oq_rd_ptr_reg[OQ_AW-1:0]] && !rst;
+
+always @(posedge clk) begin
+    if (oq_push) begin
+        oq_mem[oq_wr_ptr_reg[OQ_AW-1:0]] <= {wr_ptr_next, cnt_sum[15:0]};
+    end
+    if (s_meta_tvalid) begin
+        mq_mem[mq_wr_ptr_reg[MQ_AW-1:0]] <= s_meta_tdata;
+    end
+    if (pair_commit) begin
+        len_mem[len_wr_ptr_reg[LEN_ADDR_W-1:0]] <= {mq_mem[mq_rd_ptr_reg[MQ_AW-1:0]], oq_head[15:0]};
+    end
+end
+
+always @(posedge clk) begin
+    if (oq_push) begin
+        oq_commit_reg[oq_wr_ptr_reg[OQ_AW-1:0]] <= oq_push_commit;
+        oq_wr_ptr_reg <= oq_wr_ptr_reg + 1'b1;
+    end
+    if (s_meta_tvalid) begin
+        mq_wr_ptr_reg <= mq_wr_ptr_reg + 1'b1;
+    end
+    if (pair) begin
+        oq_rd_ptr_reg <= oq_rd_ptr_reg + 1'b1;
+        mq_rd_ptr_reg <= mq_rd_ptr_reg + 1'b1;
+    end
+    if (pair_commit) begin
+        len_wr_ptr_reg <= len_wr_ptr_reg + 1'b1;
+        wr_ptr_pub_reg <= oq_head[16 +: ADDR_W+1];
+    end
+
+    if (rst) begin
+        oq_commit_reg <= {(2**OQ_AW){1'b0}};
+        len_wr_ptr_reg <= {LEN_ADDR_W+1{1'b0}};
+        wr_ptr_pub_reg <= {ADDR_W+1{1'b0}};
+    end
+    if (mac_rst) begin
+        oq_wr_ptr_reg <= {OQ_AW+1{1'b0}};
+        oq_rd_ptr_reg <= {OQ_AW+1{1'b0}};
+        mq_wr_ptr_reg <= {MQ_AW+1{1'b0}};
+        mq_rd_ptr_reg <= {MQ_AW+1{1'b0}};
     end
 end
 
@@ -365,18 +458,19 @@ assign m_axis_tkeep = m_axis_tkeep_reg;
 assign m_axis_tlast = m_axis_tlast_reg;
 assign m_axis_tvalid = m_axis_tvalid_reg;
 
-reg [15:0] len_rd_data_reg = 16'd0;
+reg [LEN_W-1:0] len_rd_data_reg = {LEN_W{1'b0}};
 reg len_rd_valid_reg = 1'b0, len_rd_valid_next;
 reg len_rd_en;
 
-reg [15:0] m_len_tdata_reg = 16'd0;
+reg [LEN_W-1:0] m_len_tdata_reg = {LEN_W{1'b0}};
 reg m_len_tvalid_reg = 1'b0, m_len_tvalid_next;
 reg m_len_store;
 
-assign m_len_tdata = m_len_tdata_reg;
-assign m_len_tvalid = m_len_tvalid_reg;
+assign m_meta_len = m_len_tdata_reg[15:0];
+assign m_meta_tdata = m_len_tdata_reg[16 +: META_WIDTH];
+assign m_meta_tvalid = m_len_tvalid_reg;
 
-wire mem_empty = rd_ptr_reg == wr_ptr_commit_reg;
+wire mem_empty = rd_ptr_reg == wr_ptr_pub_reg;
 wire len_empty = len_rd_ptr_reg == len_wr_ptr_reg;
 
 always @* begin
@@ -397,7 +491,7 @@ always @* begin
     end
 
     // length: output register
-    m_len_store = !m_len_tvalid_reg || m_len_tready;
+    m_len_store = !m_len_tvalid_reg || m_meta_tready;
     m_len_tvalid_next = m_len_store ? len_rd_valid_reg : m_len_tvalid_reg;
 
     // length: RAM read register

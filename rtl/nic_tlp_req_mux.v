@@ -13,8 +13,11 @@
  * no input ready depends combinationally on m_ready and the output is
  * registered. Back-to-back TLPs from either input pass without idle cycles.
  *
- * USER_WIDTH sideband bits travel with each beat (the RX engine uses one to
- * mark the beat that commits a completion record).
+ * USER_WIDTH sideband bits travel with each beat (the RX engine uses them to
+ * mark the beat that commits a completion record and the queue a MemWr
+ * belongs to). pend_user is the OR of the user bits of every beat held in the
+ * output stage (output and skid registers), so the engine can tell which
+ * queues still have write beats inside the arbiter.
  */
 module nic_tlp_req_mux #(
     parameter DATA_WIDTH = 128,
@@ -45,7 +48,9 @@ module nic_tlp_req_mux #(
     output wire                   m_eop,
     output wire [USER_WIDTH-1:0]  m_user,
     output wire                   m_valid,
-    input  wire                   m_ready
+    input  wire                   m_ready,
+
+    output wire [USER_WIDTH-1:0]  pend_user
 );
 
 localparam BEAT_W = 128 + DATA_WIDTH + 2 + USER_WIDTH;
@@ -74,6 +79,8 @@ assign s1_ready = s_ready_reg && sel;
 
 assign {m_hdr, m_data, m_sop, m_eop, m_user} = m_beat_reg;
 assign m_valid = m_valid_reg;
+assign pend_user = (m_valid_reg ? m_beat_reg[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}})
+    | (temp_valid_reg ? temp_beat_reg[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}});
 
 wire s_xfer = sel_valid && s_ready_reg;
 

@@ -38,6 +38,14 @@ pub enum DriverError {
     InvalidConfig(String),
     /// [`crate::Nic::open`] on a NIC that is already open.
     AlreadyOpen,
+    /// The call needs an open NIC.
+    NotOpen,
+    /// `RSS_RETA_SIZE` is neither 0 nor a power of two up to
+    /// `nic_spec::rss::RETA_MAX_ENTRIES`.
+    BadRetaSize {
+        /// The value read.
+        found: u32,
+    },
     /// The queue index is not an open queue.
     NoSuchQueue {
         /// The queue asked for.
@@ -81,6 +89,10 @@ impl fmt::Display for DriverError {
             }
             DriverError::InvalidConfig(why) => write!(f, "invalid RX configuration: {why}"),
             DriverError::AlreadyOpen => write!(f, "the NIC is already open"),
+            DriverError::NotOpen => write!(f, "the NIC is not open"),
+            DriverError::BadRetaSize { found } => {
+                write!(f, "RSS_RETA_SIZE reads {found}, not a power of two up to {}", nic_spec::rss::RETA_MAX_ENTRIES)
+            }
             DriverError::NoSuchQueue { queue } => write!(f, "RX queue {queue} is not open"),
             DriverError::OutOfDmaMemory { len } => write!(f, "out of DMA memory allocating {len} bytes"),
             DriverError::Hal(e) => write!(f, "transport error: {e}"),

@@ -42,24 +42,41 @@
 //! [`Nic::last_fault`], not delivered, and the buffer is recycled anyway;
 //! the driver never panics or indexes out of bounds on device data.
 //!
+//! # Queues and receive-side scaling
+//!
+//! [`Nic::open`] opens [`RxConfig::queues`] queues (by default every queue
+//! the device has), each with its own rings and buffer pool, polled
+//! independently: a frame's queue is chosen by the device's RSS (Toeplitz
+//! hash over the addresses and ports, indirection table, default queue for
+//! frames with no enabled hash type; docs/rss.md). [`RxConfig::rss`] is
+//! programmed before reception starts and [`Nic::set_rss`] changes it later;
+//! by default it is the Microsoft key, all six hash types and an even
+//! spread of the [`Caps::rss_reta_size`]-entry table over the open queues.
+//! Each [`RxFrame`] carries the hash, its type and the parser's findings
+//! (L3/L4 types, offsets, VLAN tags, flags). Frames of one flow stay on one
+//! queue, in order; across queues there is no order.
+//!
 //! # Typical use
 //!
 //! ```no_run
 //! use nic_driver::{DriverError, Nic, RxConfig};
 //!
-//! fn receive<H: nic_hal::Hal>(hal: &mut H, want: usize) -> Result<Vec<Vec<u8>>, DriverError> {
+//! fn receive<H: nic_hal::Hal>(hal: &mut H, want: usize) -> Result<Vec<(u32, Vec<u8>)>, DriverError> {
 //!     let mut nic = Nic::probe(hal)?;
 //!     nic.open(hal, &RxConfig { buf_size: 16384, ..RxConfig::default() })?;
 //!     let mut frames = Vec::new();
 //!     while frames.len() < want {
 //!         // (whoever owns the clock advances the device here)
-//!         let n = nic.poll(hal, 0, 64, |f| frames.push(f.data.to_vec()))?;
+//!         let mut n = 0;
+//!         for q in 0..nic.num_queues() {
+//!             n += nic.poll(hal, q, 64, |f| frames.push((f.rss_hash, f.data.to_vec())))?;
+//!         }
 //!         if n == 0 {
 //!             nic.check_health(hal)?;
 //!         }
 //!     }
 //!     let stats = nic.stats(hal)?;
-//!     assert_eq!(stats.queues[0].device_faults, 0);
+//!     assert!(stats.queues.iter().all(|q| q.device_faults == 0));
 //!     nic.close(hal)?;
 //!     Ok(frames)
 //! }
@@ -73,14 +90,16 @@
 
 mod error;
 mod queue;
+mod rss;
 mod stats;
 
 use nic_hal::Hal;
-use nic_spec::{caps, ctrl, global, id, limits, qstatus, rxq, rxq_layout};
+use nic_spec::{caps, ctrl, global, id, limits, qstatus, rss as rss_spec, rxq, rxq_layout};
 use serde::Serialize;
 
 pub use error::{CplFault, DriverError, ErrStatus};
 pub use queue::RxFrame;
+pub use rss::RssConfig;
 pub use stats::{QueueStats, Stats};
 
 use queue::{qreg, QueueParams, RxQueue};
@@ -102,24 +121,29 @@ pub struct Caps {
     pub desc_fetch_max: u32,
     /// RX FIFO capacity in bytes.
     pub rx_fifo_bytes: u32,
+    /// RSS indirection table entries (`RSS_RETA_SIZE`); 0: no RSS.
+    pub rss_reta_size: u32,
 }
 
 impl Caps {
-    fn from_raw(raw: u32, rx_fifo_bytes: u32) -> Self {
+    fn from_raw(raw: u32, rx_fifo_bytes: u32, rss_reta_size: u32) -> Self {
         let field = |shift: u32| (raw >> shift) & caps::FIELD_MASK;
         Caps {
             rx_queues: field(caps::RX_QUEUES_SHIFT),
             max_log_ring: field(caps::MAX_LOG_RING_SHIFT),
             desc_fetch_max: field(caps::DESC_FETCH_MAX_SHIFT),
             rx_fifo_bytes,
+            rss_reta_size,
         }
     }
 }
 
-/// RX configuration for [`Nic::open`]. Every queue gets the same.
+/// RX configuration for [`Nic::open`]. Every queue gets the same rings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RxConfig {
-    /// Queues to open, `1..=caps.rx_queues`.
+    /// Queues to open, `1..=caps.rx_queues`; 0 (the default): every queue
+    /// the device has. Queue `q` gets its own descriptor ring, completion
+    /// ring and buffer pool.
     pub queues: usize,
     /// Descriptor ring holds `2^desc_ring_log` descriptors.
     pub desc_ring_log: u32,
@@ -136,11 +160,22 @@ pub struct RxConfig {
     /// Buffers re-posted per `DESC_PROD` doorbell while polling (capped at
     /// what the ring can hold).
     pub repost_batch: usize,
+    /// Receive-side scaling, programmed before reception is enabled
+    /// (ignored by a device without RSS, whose `RSS_RETA_SIZE` reads 0).
+    pub rss: RssConfig,
 }
 
 impl Default for RxConfig {
     fn default() -> Self {
-        RxConfig { queues: 1, desc_ring_log: 8, cpl_ring_log: 8, buf_size: 2048, bufs_per_queue: 0, repost_batch: 32 }
+        RxConfig {
+            queues: 0,
+            desc_ring_log: 8,
+            cpl_ring_log: 8,
+            buf_size: 2048,
+            bufs_per_queue: 0,
+            repost_batch: 32,
+            rss: RssConfig::default(),
+        }
     }
 }
 
@@ -165,6 +200,8 @@ pub struct Nic {
     global: GlobalCounters,
     /// One per queue ever opened; outlives close so stats stay readable.
     qcounters: Vec<QueueCounters>,
+    /// The RSS settings programmed while open, with the expanded table.
+    rss: Option<(RssConfig, Vec<u8>)>,
 }
 
 impl Nic {
@@ -180,15 +217,20 @@ impl Nic {
             return Err(DriverError::VersionMismatch { found: version, expected: id::VERSION });
         }
         let mut nic = Nic {
-            caps: Caps::from_raw(0, 0),
+            caps: Caps::from_raw(0, 0, 0),
             queues: Vec::new(),
             global: GlobalCounters::default(),
             qcounters: Vec::new(),
+            rss: None,
         };
         nic.reset(hal)?;
         let raw = hal.mmio_read32(global::CAPS)?;
         let fifo = hal.mmio_read32(global::RX_FIFO_BYTES)?;
-        nic.caps = Caps::from_raw(raw, fifo);
+        let reta = hal.mmio_read32(global::RSS_RETA_SIZE)?;
+        if reta != 0 && (!reta.is_power_of_two() || reta > rss_spec::RETA_MAX_ENTRIES) {
+            return Err(DriverError::BadRetaSize { found: reta });
+        }
+        nic.caps = Caps::from_raw(raw, fifo, reta);
         Ok(nic)
     }
 
@@ -223,6 +265,7 @@ impl Nic {
         for q in self.queues.drain(..) {
             q.free(hal);
         }
+        self.rss = None;
         self.global.device_reset();
         for c in &mut self.qcounters {
             c.device_reset();
@@ -238,6 +281,7 @@ impl Nic {
             return Err(DriverError::AlreadyOpen);
         }
         let params = self.check_config(cfg)?;
+        let rss = self.check_rss(&cfg.rss, params.len())?;
         let mut result = Ok(());
         for p in &params {
             match RxQueue::alloc(hal, p) {
@@ -252,7 +296,7 @@ impl Nic {
             self.qcounters.resize_with(self.queues.len(), QueueCounters::default);
         }
         if result.is_ok() {
-            result = self.start(hal);
+            result = self.start(hal, rss);
         }
         if let Err(e) = result {
             for (i, q) in self.queues.drain(..).enumerate() {
@@ -267,7 +311,8 @@ impl Nic {
     fn check_config(&self, cfg: &RxConfig) -> Result<Vec<QueueParams>, DriverError> {
         let bad = |why: String| Err(DriverError::InvalidConfig(why));
         let max_queues = (self.caps.rx_queues as usize).min(rxq_layout::MAX_QUEUES as usize);
-        if cfg.queues == 0 || cfg.queues > max_queues {
+        let nqueues = if cfg.queues == 0 { max_queues } else { cfg.queues };
+        if nqueues == 0 || nqueues > max_queues {
             return bad(format!("{} queues requested, the device has {max_queues}", cfg.queues));
         }
         let max_log = self.caps.max_log_ring.min(limits::MAX_LOG_RING);
@@ -290,7 +335,7 @@ impl Nic {
         if cfg.repost_batch == 0 {
             return bad("repost_batch must be at least 1".into());
         }
-        Ok((0..cfg.queues)
+        Ok((0..nqueues)
             .map(|index| QueueParams {
                 index,
                 desc_log: cfg.desc_ring_log,
@@ -302,7 +347,21 @@ impl Nic {
             .collect())
     }
 
-    fn start<H: Hal>(&mut self, hal: &mut H) -> Result<(), DriverError> {
+    /// Validates RSS settings for `queues` open queues; `None` for a device
+    /// without RSS.
+    fn check_rss(&self, cfg: &RssConfig, queues: usize) -> Result<Option<(RssConfig, Vec<u8>)>, DriverError> {
+        if self.caps.rss_reta_size == 0 {
+            return Ok(None);
+        }
+        let reta = cfg.expand_reta(self.caps.rss_reta_size as usize, queues).map_err(DriverError::InvalidConfig)?;
+        Ok(Some((cfg.clone(), reta)))
+    }
+
+    fn start<H: Hal>(&mut self, hal: &mut H, rss: Option<(RssConfig, Vec<u8>)>) -> Result<(), DriverError> {
+        if let Some((cfg, reta)) = &rss {
+            rss::program(hal, cfg, reta);
+        }
+        self.rss = rss;
         for q in &mut self.queues {
             q.program(hal)?;
         }
@@ -339,7 +398,37 @@ impl Nic {
         for q in self.queues.drain(..) {
             q.free(hal);
         }
+        self.rss = None;
         Ok(())
+    }
+
+    /// Reprograms receive-side scaling on an open NIC (key, hash types,
+    /// indirection table, default queue), validated against the open queues
+    /// like [`RxConfig::rss`]. Frames already past the parser keep the queue
+    /// they were given; the change is flushed (read back) before returning.
+    pub fn set_rss<H: Hal>(&mut self, hal: &mut H, cfg: &RssConfig) -> Result<(), DriverError> {
+        if self.queues.is_empty() {
+            return Err(DriverError::NotOpen);
+        }
+        if self.caps.rss_reta_size == 0 {
+            return Err(DriverError::InvalidConfig("the device has no RSS (RSS_RETA_SIZE reads 0)".into()));
+        }
+        let (cfg, reta) = self.check_rss(cfg, self.queues.len())?.expect("device has RSS");
+        rss::program(hal, &cfg, &reta);
+        hal.mmio_read32(global::RSS_HASH_TYPES)?;
+        self.rss = Some((cfg, reta));
+        Ok(())
+    }
+
+    /// The RSS settings in force (`None` while closed or without RSS).
+    pub fn rss(&self) -> Option<&RssConfig> {
+        self.rss.as_ref().map(|(c, _)| c)
+    }
+
+    /// The indirection table as programmed: [`Caps::rss_reta_size`]
+    /// entries, each an open queue (empty while closed or without RSS).
+    pub fn reta(&self) -> &[u8] {
+        self.rss.as_ref().map_or(&[], |(_, r)| r.as_slice())
     }
 
     /// Handles up to `budget` completions on `queue`, calling `deliver` for

@@ -27,10 +27,25 @@ pub struct RxFrame<'a> {
     pub buf_id: u16,
     /// `cpl::STATUS` (see `nic_spec::cpl_status`).
     pub status: u8,
-    /// `cpl::RSS_HASH` (0 until RSS exists).
+    /// `cpl::RSS_HASH`: the Toeplitz hash (0 when `rss_type` is none),
+    /// what Linux keeps in `skb->hash`.
     pub rss_hash: u32,
-    /// `cpl::RSS_TYPE` (0 = none).
+    /// `cpl::RSS_TYPE` (`nic_spec::rss_type`, 0 = none).
     pub rss_type: u8,
+    /// `cpl::L3_TYPE` (`nic_spec::l3_type`).
+    pub l3_type: u8,
+    /// `cpl::L4_TYPE` (`nic_spec::l4_type`).
+    pub l4_type: u8,
+    /// `cpl::PARSE_FLAGS` (`nic_spec::parse_flags`).
+    pub flags: u8,
+    /// `cpl::VLAN_COUNT`: VLAN tags the parser stepped over (0..=2).
+    pub vlan_count: u8,
+    /// `cpl::L3_OFFSET`: where the L3 header starts.
+    pub l3_offset: u16,
+    /// `cpl::L4_OFFSET`: where the L4 header starts (0 if not parsed).
+    pub l4_offset: u16,
+    /// `cpl::PAYLOAD_OFFSET`: where the L4 payload starts (0 if not parsed).
+    pub payload_offset: u16,
     /// Ring index of the descriptor that carried the buffer.
     pub desc_idx: u16,
 }
@@ -348,6 +363,13 @@ impl RxQueue {
             status,
             rss_hash: cpl::RSS_HASH.get(rec) as u32,
             rss_type: cpl::RSS_TYPE.get(rec) as u8,
+            l3_type: cpl::L3_TYPE.get(rec) as u8,
+            l4_type: cpl::L4_TYPE.get(rec) as u8,
+            flags: cpl::PARSE_FLAGS.get(rec) as u8,
+            vlan_count: cpl::VLAN_COUNT.get(rec) as u8,
+            l3_offset: cpl::L3_OFFSET.get(rec) as u16,
+            l4_offset: cpl::L4_OFFSET.get(rec) as u16,
+            payload_offset: cpl::PAYLOAD_OFFSET.get(rec) as u16,
             desc_idx,
         });
         Ok(())

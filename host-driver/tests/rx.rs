@@ -345,7 +345,6 @@ fn config_is_validated() {
     let mut nic = Nic::probe(&mut hal).unwrap();
     for bad in [
         RxConfig { queues: 2, ..Default::default() },
-        RxConfig { queues: 0, ..Default::default() },
         RxConfig { desc_ring_log: 16, cpl_ring_log: 16, ..Default::default() },
         RxConfig { desc_ring_log: 5, cpl_ring_log: 4, ..Default::default() },
         RxConfig { buf_size: 0, ..Default::default() },

@@ -46,11 +46,32 @@ reg [Q-1:0] e_status = 0, e_unexp = 0, e_timeout = 0;
 reg [31:0] fill = 0;
 reg f_in = 0, f_full = 0, f_mac = 0, f_runt = 0, f_over = 0, f_dis = 0;
 
+// RSS: configuration outputs and a model of nic_rss's indirection table
+localparam RETA = 128;
+wire [5:0] rss_types;
+wire [7:0] rss_defq;
+wire [319:0] rss_key;
+wire reta_wr_en;
+wire [8:0] reta_wr_addr, reta_rd_addr;
+wire [7:0] reta_wr_data;
+reg [7:0] reta_rd_data = 8'd0;
+reg [7:0] reta_m [0:RETA-1];
+integer n_reta_wr = 0;
+always @(posedge clk) begin
+    if (reta_wr_en) begin
+        if (reta_wr_addr >= RETA) $fatal(1, "RETA write past the table: %0d", reta_wr_addr);
+        reta_m[reta_wr_addr] <= reta_wr_data;
+        n_reta_wr = n_reta_wr + 1;
+    end
+    reta_rd_data <= reta_rd_addr < RETA ? reta_m[reta_rd_addr] : 8'd0;
+end
+
 nic_csr #(
     .TLP_DATA_WIDTH(128),
     .RX_QUEUES(Q),
     .RX_FIFO_BYTES(FIFO_BYTES),
     .DESC_FETCH_MAX(8),
+    .RETA_ENTRIES(RETA),
     .SOFT_RESET_CYCLES(16)
 ) dut (
     .clk(clk),
@@ -71,6 +92,14 @@ nic_csr #(
     .cfg_requester_id(CPL_ID),
     .soft_rst(soft_rst),
     .rx_enable(rx_enable),
+    .rss_hash_types(rss_types),
+    .rss_default_queue(rss_defq),
+    .rss_key(rss_key),
+    .reta_wr_en(reta_wr_en),
+    .reta_wr_addr(reta_wr_addr),
+    .reta_wr_data(reta_wr_data),
+    .reta_rd_addr(reta_rd_addr),
+    .reta_rd_data(reta_rd_data),
     .q_enable(q_enable),
     .q_desc_base(q_desc_base),
     .q_desc_log_size(q_desc_log_size),
@@ -572,6 +601,57 @@ initial begin
     expect_rd(REG_RX_FIFO_PEAK, 5000);
     $display("global counters: ok");
 
+    // 7b. RSS registers
+    expect_rd(REG_RSS_HASH_TYPES, 32'd0);
+    expect_rd(REG_RSS_DEFAULT_QUEUE, 32'd0);
+    expect_rd(REG_RSS_RETA_SIZE, RETA);
+    for (i = 0; i < RSS_KEY_DWORDS; i = i + 1) expect_rd(REG_RSS_KEY + 4 * i, 32'd0);
+    for (i = 0; i < RETA / 4; i = i + 1) expect_rd(REG_RSS_RETA + 4 * i, 32'd0);   // cleared by the reset sweep
+    if (rss_types !== 6'd0 || rss_defq !== 8'd0 || rss_key !== 320'd0) $fatal(1, "RSS outputs after reset");
+    wr(REG_RSS_HASH_TYPES, 32'hFFFF_FFFF);
+    expect_rd(REG_RSS_HASH_TYPES, 32'h3F);
+    wr_be(REG_RSS_HASH_TYPES, 32'h0000_0005, 4'b0010, 1'b0);
+    expect_rd(REG_RSS_HASH_TYPES, 32'h3F);
+    wr(REG_RSS_HASH_TYPES, 32'h12);
+    wr(REG_RSS_DEFAULT_QUEUE, 32'h1234_5607);
+    expect_rd(REG_RSS_DEFAULT_QUEUE, 32'h07);
+    if (rss_types !== 6'h12 || rss_defq !== 8'h07) $fatal(1, "RSS hash types / default queue outputs");
+    wr(REG_RSS_RETA_SIZE, 32'd4);
+    expect_rd(REG_RSS_RETA_SIZE, RETA);
+    // key: dword n holds key bytes 4n..4n+3, byte 4n in bits [7:0]; rss_key byte i at [8i +: 8]
+    for (i = 0; i < RSS_KEY_DWORDS; i = i + 1) wr(REG_RSS_KEY + 4 * i, {i[5:0], 2'd3, i[5:0], 2'd2, i[5:0], 2'd1, i[5:0], 2'd0});
+    wr_be(REG_RSS_KEY + 4 * 9, 32'hAA00_00BB, 4'b1001, 1'b1);
+    for (i = 0; i < RSS_KEY_DWORDS; i = i + 1)
+        expect_rd(REG_RSS_KEY + 4 * i, i == 9 ? 32'hAA26_25BB : {i[5:0], 2'd3, i[5:0], 2'd2, i[5:0], 2'd1, i[5:0], 2'd0});
+    for (i = 0; i < 36; i = i + 1)
+        if (rss_key[8*i +: 8] !== i[7:0]) $fatal(1, "rss_key byte %0d: %h", i, rss_key[8*i +: 8]);
+    if (rss_key[319:288] !== 32'hAA26_25BB) $fatal(1, "rss_key last dword %h", rss_key[319:288]);
+    // table: four entries per dword, byte enables honoured, reads through the RAM port
+    for (i = 0; i < RETA / 4; i = i + 1) wr(REG_RSS_RETA + 4 * i, {i[7:0] + 8'd3, i[7:0] + 8'd2, i[7:0] + 8'd1, i[7:0]});
+    for (i = 0; i < RETA / 4; i = i + 1) expect_rd(REG_RSS_RETA + 4 * i, {i[7:0] + 8'd3, i[7:0] + 8'd2, i[7:0] + 8'd1, i[7:0]});
+    for (i = 0; i < RETA; i = i + 1)
+        if (reta_m[i] !== (i / 4) + (i % 4)) $fatal(1, "RETA entry %0d = %0d", i, reta_m[i]);
+    t = n_reta_wr;
+    wr_be(REG_RSS_RETA + 4 * 5, 32'hF4F3_F2F1, 4'b0101, 1'b0);
+    expect_rd(REG_RSS_RETA + 4 * 5, {8'd8, 8'hF3, 8'd6, 8'hF1});
+    if (n_reta_wr != t + 2) $fatal(1, "RETA writes with byte enables 0101: %0d", n_reta_wr - t);
+    wr_be(REG_RSS_RETA + 4 * 6, 32'hFFFF_FFFF, 4'b0000, 1'b1);
+    expect_rd(REG_RSS_RETA + 4 * 6, {8'd9, 8'd8, 8'd7, 8'd6});
+    // past RSS_RETA_SIZE: reads 0, writes ignored
+    t = n_reta_wr;
+    expect_rd(REG_RSS_RETA + RETA, 32'd0);
+    wr(REG_RSS_RETA + RETA, 32'h0505_0505);
+    expect_rd(REG_RSS_RETA + RETA, 32'd0);
+    if (n_reta_wr != t) $fatal(1, "RETA written past RSS_RETA_SIZE");
+    // back to back with other registers (the RETA state must not leak into them)
+    wr(REG_SCRATCH, 32'h0000_600D);
+    expect_rd(REG_SCRATCH, 32'h0000_600D);
+    wr(REG_RSS_RETA + 4 * 31, 32'h0102_0304);
+    expect_rd(REG_RSS_HASH_TYPES, 32'h12);
+    expect_rd(REG_RSS_RETA + 4 * 31, 32'h0102_0304);
+    expect_bad(0);
+    $display("rss registers: ok");
+
     // 8. CTRL and the soft reset
     wr(REG_CTRL, 32'd1 << CTRL_RX_ENABLE_BIT);
     expect_rd(REG_CTRL, 32'd1 << CTRL_RX_ENABLE_BIT);
@@ -612,6 +692,13 @@ initial begin
     end
     if (rx_enable !== 1'b0 || q_enable !== 0) $fatal(1, "outputs after soft reset");
     expect_rd(REG_ID, NIC_ID_MAGIC);
+    // RSS configuration and table are cleared too
+    expect_rd(REG_RSS_HASH_TYPES, 32'd0);
+    expect_rd(REG_RSS_DEFAULT_QUEUE, 32'd0);
+    for (i = 0; i < RSS_KEY_DWORDS; i = i + 1) expect_rd(REG_RSS_KEY + 4 * i, 32'd0);
+    for (i = 0; i < RETA / 4; i = i + 1) expect_rd(REG_RSS_RETA + 4 * i, 32'd0);
+    if (rss_types !== 6'd0 || rss_defq !== 8'd0 || rss_key !== 320'd0) $fatal(1, "RSS outputs after soft reset");
+    for (i = 0; i < RETA; i = i + 1) if (reta_m[i] !== 8'd0) $fatal(1, "RETA entry %0d not cleared", i);
     $display("soft reset: ok");
 
     // 9. back-to-back traffic with the completion stream always ready

@@ -13,6 +13,9 @@
  * bad descriptor -> BAD record, disabled, halted); completion ring full and
  * BME low (wait); disable in the middle of a frame (finish the current TLP,
  * drain the rest, no record).
+ * The DUT has 8 queues; every frame is steered to queue 7 by its meta (the
+ * others are disabled and must see nothing), and each frame's meta fields
+ * (random) must show up in its completion record.
  * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_rx_dma_wr.v rtl/nic_rx_dma_wr.v && vvp tb
  */
 module tb_nic_rx_dma_wr;
@@ -48,21 +51,31 @@ wire         t_sop, t_eop, t_commit, t_valid;
 reg          t_ready = 1;
 wire         st_ok, st_nd, st_sm, st_bad, st_dis, st_abort;
 wire [15:0]  st_bytes;
+reg  [87:0]  meta_data = 0;
 
-nic_rx_dma_wr #(.TLP_DATA_WIDTH(128), .QUEUE_ID(7)) dut (
+// queue 7 is the tb's queue; queues 0..6 are disabled with nothing posted
+localparam NQ = 8;
+wire [NQ-1:0] v_ok, v_nd, v_sm, v_bad, v_dis, v_abort, v_busy, v_d_ready;
+wire [2:0]    t_queue;
+assign {st_ok, st_nd, st_sm, st_bad, st_dis, st_abort, d_ready} =
+    {v_ok[7], v_nd[7], v_sm[7], v_bad[7], v_dis[7], v_abort[7], v_d_ready[7]};
+wire other_events = |{v_ok[6:0], v_nd[6:0], v_sm[6:0], v_bad[6:0], v_dis[6:0], v_abort[6:0], v_busy[6:0], v_d_ready[6:0]};
+
+nic_rx_dma_wr #(.TLP_DATA_WIDTH(128), .RX_QUEUES(NQ)) dut (
     .clk(clk), .rst(rst),
     .s_axis_tdata(ax_data), .s_axis_tvalid(ax_valid), .s_axis_tready(ax_ready),
-    .s_len_tdata(len_data), .s_len_tvalid(len_valid), .s_len_tready(len_ready),
-    .q_enable(q_enable), .q_halted(q_halted), .q_cpl_base(q_cpl_base), .q_cpl_log_size(q_cpl_log_size),
-    .q_cpl_cons(q_cpl_cons),
-    .s_desc_addr(d_addr), .s_desc_len(d_len), .s_desc_buf_id(d_buf), .s_desc_idx(d_idx), .s_desc_bad(d_bad),
-    .s_desc_valid(d_valid), .s_desc_ready(d_ready), .s_desc_empty(d_empty),
+    .s_meta_len(len_data), .s_meta_tdata(meta_data), .s_meta_tvalid(len_valid), .s_meta_tready(len_ready),
+    .q_enable({q_enable, 7'd0}), .q_halted({q_halted, 7'd0}), .q_cpl_base({q_cpl_base, 448'd0}),
+    .q_cpl_log_size({q_cpl_log_size, 28'd0}), .q_cpl_cons({q_cpl_cons, 112'd0}),
+    .s_desc_addr({d_addr, 448'd0}), .s_desc_len({d_len, 112'd0}), .s_desc_buf_id({d_buf, 112'd0}),
+    .s_desc_idx({d_idx, 112'd0}), .s_desc_bad({d_bad, 7'd0}),
+    .s_desc_valid({d_valid, 7'd0}), .s_desc_ready(v_d_ready), .s_desc_empty({d_empty, 7'h7F}),
     .cfg_requester_id(REQ_ID), .cfg_bus_master_enable(bme), .cfg_max_payload_size(mps_n),
     .m_tlp_hdr(t_hdr), .m_tlp_data(t_data), .m_tlp_sop(t_sop), .m_tlp_eop(t_eop), .m_tlp_commit(t_commit),
-    .m_tlp_valid(t_valid), .m_tlp_ready(t_ready),
-    .stat_frame_ok(st_ok), .stat_frame_bytes(st_bytes), .stat_drop_no_desc(st_nd),
-    .stat_drop_buf_too_small(st_sm), .stat_drop_bad_desc(st_bad), .stat_drop_disabled(st_dis),
-    .stat_abort_disabled(st_abort)
+    .m_tlp_queue(t_queue), .m_tlp_valid(t_valid), .m_tlp_ready(t_ready),
+    .stat_frame_ok(v_ok), .stat_frame_bytes(st_bytes), .stat_drop_no_desc(v_nd),
+    .stat_drop_buf_too_small(v_sm), .stat_drop_bad_desc(v_bad), .stat_drop_disabled(v_dis),
+    .stat_abort_disabled(v_abort), .busy(v_busy)
 );
 
 integer errors = 0;
@@ -78,6 +91,28 @@ endtask
 localparam MAXF = 512;
 integer flen [0:MAXF-1];
 integer fseed [0:MAXF-1];
+reg [79:0] fmeta [0:MAXF-1];
+
+// meta word as nic_core packs it (rtl/nic_rx_meta.vh), queue 7
+function [87:0] pack_meta(input [79:0] m);
+    pack_meta = {m[79:70], m[69:60], m[59:50], m[49:48], m[47:40], m[39:38], m[37:36], 8'd7, m[35:32], m[31:0]};
+endfunction
+
+// the record fields a meta carries
+function [255:0] rec_meta(input [79:0] m);
+    begin
+        rec_meta = 0;
+        rec_meta[CPL_RSS_HASH_LSB +: 32] = m[31:0];
+        rec_meta[CPL_RSS_TYPE_LSB +: 4] = m[35:32];
+        rec_meta[CPL_L3_TYPE_LSB +: 2] = m[37:36];
+        rec_meta[CPL_L4_TYPE_LSB +: 2] = m[39:38];
+        rec_meta[CPL_PARSE_FLAGS_LSB +: 8] = m[47:40];
+        rec_meta[CPL_VLAN_COUNT_LSB +: 2] = m[49:48];
+        rec_meta[CPL_L3_OFFSET_LSB +: 10] = m[59:50];
+        rec_meta[CPL_L4_OFFSET_LSB +: 10] = m[69:60];
+        rec_meta[CPL_PAYLOAD_OFFSET_LSB +: 10] = m[79:70];
+    end
+endfunction
 integer n_frames = 0, len_i = 0, wf = 0, ww = 0;
 reg     gaps = 0;
 
@@ -88,7 +123,9 @@ endfunction
 integer k1;
 always @(posedge clk) begin
     if (len_valid && len_ready) begin len_valid <= 0; len_i = len_i + 1; end
-    if ((!len_valid || len_ready) && len_i < n_frames) begin len_valid <= 1; len_data <= flen[len_i]; end
+    if ((!len_valid || len_ready) && len_i < n_frames) begin
+        len_valid <= 1; len_data <= flen[len_i]; meta_data <= pack_meta(fmeta[len_i]);
+    end
     if (ax_valid && ax_ready) begin
         ax_valid <= 0; ww = ww + 1;
         if (ww * 16 >= flen[wf]) begin wf = wf + 1; ww = 0; end
@@ -130,11 +167,11 @@ function [127:0] mk_hdr(input [63:0] a, input integer dw, input [3:0] fbe, input
     end
 endfunction
 
-task expect_record(input integer len, input integer buf_id, input integer status, input integer idx);
+task expect_record(input integer f, input integer len, input integer buf_id, input integer status, input integer idx);
     reg [255:0] r;
     reg [63:0]  a;
     begin
-        r = 0;
+        r = rec_meta(fmeta[f]);
         r[CPL_LEN_LSB +: 16] = len; r[CPL_BUF_ID_LSB +: 16] = buf_id; r[CPL_STATUS_LSB +: 8] = status;
         r[CPL_QUEUE_LSB +: 8] = 7; r[CPL_DESC_IDX_LSB +: 16] = idx;
         r[CPL_PHASE_LSB] = ((cprod >> q_cpl_log_size) & 1) == 0;
@@ -164,13 +201,14 @@ task expect_dma(input integer f, input [63:0] a, input integer idx);
             n_exp = n_exp + 1;
             off = off + bytes;
         end
-        expect_record(flen[f], idx + 1000, 0, idx);
+        expect_record(f, flen[f], idx + 1000, 0, idx);
     end
 endtask
 
 task add_frame(input integer len);
     begin
         flen[n_frames] = len; fseed[n_frames] = $urandom;
+        fmeta[n_frames] = {$urandom, $urandom, $urandom};
         n_frames = n_frames + 1;
     end
 endtask
@@ -189,6 +227,8 @@ reg [257:0] prev_beat;
 always @(posedge clk) begin
     if (!rst) begin
         if (t_valid && t_ready && !bme) fail("TLP while BME low");
+        if (t_valid && t_queue != 7) fail("TLP of another queue");
+        if (other_events) fail("event on a queue without frames");
         if (t_valid && t_ready) begin
             if (n_got >= n_exp) fail("unexpected TLP");
             else begin
@@ -286,9 +326,9 @@ initial begin
     add_frame(300); add_desc(64'h0000_0000_0030_0000, 200);     // too small, kept
     add_frame(200); expect_dma(n_frames - 1, 64'h0000_0000_0030_0000, n_desc - 1);
     add_frame(100); add_desc(64'h0000_0000_0031_0004, 100);     // misaligned: bad
-    expect_record(0, n_desc - 1 + 1000, 1, n_desc - 1);
+    expect_record(n_frames - 1, 0, n_desc - 1 + 1000, 1, n_desc - 1);
     add_frame(100); add_desc(64'h0000_0000_0032_0000, 0);       // zero length: bad
-    expect_record(0, n_desc - 1 + 1000, 1, n_desc - 1);
+    expect_record(n_frames - 1, 0, n_desc - 1 + 1000, 1, n_desc - 1);
     wait_done(5000);
     stats(nok + 1, 0, 1, 2, 0);
     d_empty = 1;

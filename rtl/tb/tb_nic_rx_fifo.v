@@ -8,6 +8,9 @@
  * a monitor maps every stat pulse to the frame it belongs to and checks the
  * outcome; a consumer checks the length stream and every output word (data,
  * tkeep, tlast) of the committed frames, under random back-pressure.
+ * A steering-block model answers every frame the MAC stream carries with one
+ * meta pulse (a function of the frame id) after a random 1..24-cycle latency,
+ * in order; the consumer checks each committed frame's meta.
  * Prints PASS, or stops with $fatal.
  */
 module tb_nic_rx_fifo;
@@ -41,8 +44,12 @@ wire m_tlast;
 reg m_tready = 1'b0;
 
 wire [15:0] m_len;
+wire [87:0] m_meta;
 wire m_len_valid;
 reg m_len_ready = 1'b0;
+
+reg [87:0] s_meta = 88'd0;
+reg s_meta_valid = 1'b0;
 
 wire [31:0] fill;
 wire st_in, st_full, st_err, st_runt, st_over, st_dis;
@@ -69,9 +76,12 @@ nic_rx_fifo #(
     .m_axis_tvalid(m_tvalid),
     .m_axis_tready(m_tready),
     .m_axis_tlast(m_tlast),
-    .m_len_tdata(m_len),
-    .m_len_tvalid(m_len_valid),
-    .m_len_tready(m_len_ready),
+    .s_meta_tdata(s_meta),
+    .s_meta_tvalid(s_meta_valid),
+    .m_meta_len(m_len),
+    .m_meta_tdata(m_meta),
+    .m_meta_tvalid(m_len_valid),
+    .m_meta_tready(m_len_ready),
     .fifo_fill_bytes(fill),
     .stat_frame_in(st_in),
     .stat_drop_fifo_full(st_full),
@@ -116,6 +126,40 @@ endfunction
 always @(posedge clk) cycle <= cycle + 1;
 
 // ---------------------------------------------------------------------------
+// steering-block model: one meta per observed frame, in order, 1..24 cycles
+// after its tlast beat (frame ids count observed frames: the tb never sends
+// while tready is low)
+// ---------------------------------------------------------------------------
+
+function [87:0] metaf(input integer fid);
+    metaf = {fid[23:0] * 24'd40503, fid[31:0] ^ 32'h5A5A_0000, fid[31:0] * 32'd2654435761};
+endfunction
+
+integer obs_n = 0, meta_n = 0, meta_lat_max = 24;
+integer meta_seed = 32'h4321;
+integer emit_at [0:NF-1];
+
+always @(posedge clk) begin
+    if (s_tvalid && s_tready && s_tlast) begin
+        emit_at[obs_n] = cycle + 1 + {$random(meta_seed)} % meta_lat_max;
+        if (obs_n > 0 && emit_at[obs_n] <= emit_at[obs_n - 1]) emit_at[obs_n] = emit_at[obs_n - 1] + 1;
+        obs_n = obs_n + 1;
+    end
+    s_meta_valid <= 1'b0;
+    if (meta_n < obs_n && emit_at[meta_n] <= cycle + 1) begin
+        // visible in cycle + 1, i.e. at most 24 cycles after the tlast beat
+        s_meta_valid <= 1'b1;
+        s_meta <= metaf(meta_n);
+        meta_n = meta_n + 1;
+    end
+    // the steering block shares the hard reset: results in flight are lost
+    if (mac_rst) begin
+        meta_n = obs_n;
+        s_meta_valid <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------------------
 // MAC driver
 // ---------------------------------------------------------------------------
 
@@ -127,6 +171,8 @@ task send_frame(input integer len, input integer en, input integer user,
     begin
         fid = n_sent;
         exp_len[fid] = len;
+        // a hole in a one-beat frame's keep is just a short legal last keep
+        if (keep_mode == KEEP_MID && len <= 8) keep_mode = KEEP_GAP;
         k = !en ? K_DIS :
             (user || keep_mode != KEEP_OK) ? K_ERR :
             len > MAXF ? K_OVER :
@@ -232,6 +278,8 @@ always @(posedge clk) begin
         if (len_idx >= n_commit) $fatal(1, "length entry for an uncommitted frame");
         if (m_len != exp_len[commit_fid[len_idx]][15:0])
             $fatal(1, "frame %0d: length %0d, expected %0d", commit_fid[len_idx], m_len, exp_len[commit_fid[len_idx]]);
+        if (m_meta !== metaf(commit_fid[len_idx]))
+            $fatal(1, "frame %0d: meta %h, expected %h", commit_fid[len_idx], m_meta, metaf(commit_fid[len_idx]));
         len_idx = len_idx + 1;
     end
     if (m_tvalid && m_tready) begin

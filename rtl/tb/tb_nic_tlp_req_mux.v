@@ -22,7 +22,7 @@ reg          s_valid [0:1];
 wire         s_ready [0:1];
 
 wire [127:0] m_hdr, m_data;
-wire         m_sop, m_eop, m_user, m_valid;
+wire         m_sop, m_eop, m_user, m_valid, pend_user;
 reg          m_ready = 0;
 
 nic_tlp_req_mux #(.DATA_WIDTH(128), .USER_WIDTH(1)) dut (
@@ -32,8 +32,14 @@ nic_tlp_req_mux #(.DATA_WIDTH(128), .USER_WIDTH(1)) dut (
     .s1_hdr(s_hdr[1]), .s1_data(s_data[1]), .s1_sop(s_sop[1]), .s1_eop(s_eop[1]), .s1_user(s_user[1]),
     .s1_valid(s_valid[1]), .s1_ready(s_ready[1]),
     .m_hdr(m_hdr), .m_data(m_data), .m_sop(m_sop), .m_eop(m_eop), .m_user(m_user),
-    .m_valid(m_valid), .m_ready(m_ready)
+    .m_valid(m_valid), .m_ready(m_ready), .pend_user(pend_user)
 );
+
+// pend_user covers the output beat (and the skid beat, which implies one)
+always @(posedge clk) begin
+    if (m_valid && m_user && !pend_user) $fatal(1, "pend_user misses the output beat");
+    if (!m_valid && pend_user) $fatal(1, "pend_user without a held beat");
+end
 
 integer errors = 0;
 task fail(input [8*64-1:0] msg);

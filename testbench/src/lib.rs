@@ -7,10 +7,12 @@
 //! * [`replay`]: the replay engine;
 //! * [`output`]: the output directory (`summary.json`, `completions.jsonl`,
 //!   `queues/q<N>.pcap`);
+//! * [`rss`]: RSS settings as the CLI takes them, names the output prints;
 //! * [`synth`]: synthetic frames for tests and the benchmark.
 
 pub mod output;
 pub mod pacing;
 pub mod pcap;
 pub mod replay;
+pub mod rss;
 pub mod synth;

@@ -2,7 +2,9 @@
 //!
 //! * `summary.json`: [`Summary`], pretty-printed, keys in a fixed order;
 //! * `completions.jsonl`: one [`crate::replay::Delivered`] per line
-//!   (`frame`, `queue`, `len`, `buf_id`, `status`, `desc_idx`), in delivery order;
+//!   (`frame`, `queue`, `len`, `buf_id`, `status`, `desc_idx`, `rss_hash`,
+//!   `rss_type`, `l3_type`, `l4_type`, `l3_offset`, `l4_offset`,
+//!   `payload_offset`, `flags`, `vlan_count`), in delivery order;
 //! * `queues/q<N>.pcap`: the frames delivered on queue `N`, with their input
 //!   timestamps (classic pcap, Ethernet, nanosecond resolution).
 

@@ -14,21 +14,25 @@
 //!
 //! # Matching
 //!
-//! Each queue delivers its frames in input order, so delivered frames are an
-//! in-order subsequence of the input. A delivered frame is matched to the
-//! earliest not-yet-matched input frame with identical bytes that comes after
-//! the last frame matched on the same queue; unmatched frames before it (on a
-//! single queue: all of them) were dropped. A delivered frame that matches no
-//! input frame is corruption: it is recorded with a hex dump against the
-//! frame that was expected.
+//! Each queue delivers its frames in input order, so the frames of one queue
+//! are an in-order subsequence of the input; across queues the order is free
+//! (RSS spreads flows over queues that are polled in turn). A delivered frame
+//! is matched to the earliest not-yet-matched input frame with identical
+//! bytes that comes after the last frame matched on the same queue (a
+//! per-queue cursor); unmatched frames before it were dropped or went to
+//! another queue. A delivered frame that matches no input frame is
+//! corruption: it is recorded with a hex dump against the frame that was
+//! expected. The replayer does not predict queues itself: which queue a
+//! frame should land on is for the tests to check (against `nic-model`).
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use nic_driver::{DriverError, Nic, RxConfig};
+use nic_driver::{DriverError, Nic, RssConfig, RxConfig};
 use nic_sim::{Sim, SimConfig};
+use nic_spec::{rss, rss_type};
 use serde::Serialize;
 
 use crate::pacing::Pacer;
@@ -77,6 +81,18 @@ pub struct ReplayConfig {
     pub bufs_per_queue: usize,
     /// Queues to open (`None`: every queue the device has).
     pub queues: Option<usize>,
+    /// RSS Toeplitz key (`--rss-key`, 80 hex digits in `summary.json`).
+    #[serde(serialize_with = "ser_key")]
+    pub rss_key: [u8; rss::KEY_BYTES],
+    /// Enabled RSS hash types, `RSS_HASH_TYPES` bits (`--rss-types`; a list
+    /// of names in `summary.json`).
+    #[serde(serialize_with = "ser_types")]
+    pub rss_types: u32,
+    /// Indirection table (`--reta`); empty: even spread over the open queues.
+    /// Its length must divide the device's table size (it is repeated).
+    pub reta: Vec<u8>,
+    /// Queue for frames with no enabled hash type (`--default-queue`).
+    pub default_queue: u8,
     /// Write an FST waveform here.
     pub fst: Option<PathBuf>,
     /// Cycles per simulation chunk between driver polls.
@@ -102,6 +118,10 @@ impl Default for ReplayConfig {
             ring_log: 8,
             bufs_per_queue: 0,
             queues: None,
+            rss_key: rss::MS_KEY,
+            rss_types: rss_type::ALL_ENABLED,
+            reta: Vec::new(),
+            default_queue: 0,
             fst: None,
             chunk_cycles: 512,
             mac_window: 64,
@@ -132,7 +152,18 @@ impl ReplayConfig {
             cpl_ring_log: self.ring_log,
             buf_size: self.buf_size,
             bufs_per_queue: self.bufs_per_queue,
+            rss: self.rss_config(),
             ..RxConfig::default()
+        }
+    }
+
+    /// The driver's RSS settings these imply.
+    pub fn rss_config(&self) -> RssConfig {
+        RssConfig {
+            key: self.rss_key,
+            hash_types: self.rss_types,
+            reta: self.reta.clone(),
+            default_queue: self.default_queue,
         }
     }
 
@@ -177,7 +208,29 @@ impl From<DriverError> for ReplayError {
     }
 }
 
-/// A frame the driver delivered, matched to its input frame.
+fn ser_key<S: serde::Serializer>(key: &[u8; rss::KEY_BYTES], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::rss::key_hex(key))
+}
+
+fn ser_types<S: serde::Serializer>(bits: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(crate::rss::type_names(*bits))
+}
+
+fn ser_rss_type<S: serde::Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(crate::rss::name_of(&rss_type::NAMES, *v))
+}
+
+fn ser_l3<S: serde::Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(crate::rss::name_of(&crate::rss::L3_NAMES, *v))
+}
+
+fn ser_l4<S: serde::Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(crate::rss::name_of(&crate::rss::L4_NAMES, *v))
+}
+
+/// A frame the driver delivered, matched to its input frame. One line of
+/// `completions.jsonl`; the enum fields are numbers here (`nic_spec`
+/// values) and names in the JSON.
 #[derive(Clone, Debug, Serialize)]
 pub struct Delivered {
     /// 0-based index of the input frame (pcap index for a pcap replay).
@@ -187,6 +240,23 @@ pub struct Delivered {
     pub buf_id: u16,
     pub status: u8,
     pub desc_idx: u16,
+    /// RSS hash from the completion record.
+    pub rss_hash: u32,
+    /// `nic_spec::rss_type` value (a name from `rss_type::NAMES` in JSON).
+    #[serde(serialize_with = "ser_rss_type")]
+    pub rss_type: u8,
+    /// `nic_spec::l3_type` value (`none`, `ipv4`, `ipv6` in JSON).
+    #[serde(serialize_with = "ser_l3")]
+    pub l3_type: u8,
+    /// `nic_spec::l4_type` value (`none`, `tcp`, `udp`, `other` in JSON).
+    #[serde(serialize_with = "ser_l4")]
+    pub l4_type: u8,
+    pub l3_offset: u16,
+    pub l4_offset: u16,
+    pub payload_offset: u16,
+    /// `nic_spec::parse_flags` bits.
+    pub flags: u8,
+    pub vlan_count: u8,
     #[serde(skip)]
     pub ts_sec: u64,
     #[serde(skip)]
@@ -322,6 +392,15 @@ struct Polled {
     buf_id: u16,
     status: u8,
     desc_idx: u16,
+    rss_hash: u32,
+    rss_type: u8,
+    l3_type: u8,
+    l4_type: u8,
+    l3_offset: u16,
+    l4_offset: u16,
+    payload_offset: u16,
+    flags: u8,
+    vlan_count: u8,
     start: usize,
     len: usize,
 }
@@ -590,6 +669,15 @@ impl Replayer {
                         buf_id: f.buf_id,
                         status: f.status,
                         desc_idx: f.desc_idx,
+                        rss_hash: f.rss_hash,
+                        rss_type: f.rss_type,
+                        l3_type: f.l3_type,
+                        l4_type: f.l4_type,
+                        l3_offset: f.l3_offset,
+                        l4_offset: f.l4_offset,
+                        payload_offset: f.payload_offset,
+                        flags: f.flags,
+                        vlan_count: f.vlan_count,
                         start,
                         len: f.data.len(),
                     });
@@ -612,11 +700,13 @@ impl Replayer {
         let data = &self.arena[p.start..p.start + p.len];
         let q = p.queue.min(self.nqueues - 1);
         let after = self.last_matched[q];
-        let pos = self.window.iter().position(|f| !f.matched && after.map_or(true, |a| f.index > a) && f.data == data);
+        // The window is sorted by index: start the search after this queue's cursor.
+        let from = after.map_or(0, |a| self.window.partition_point(|f| f.index <= a));
+        let pos = self.window.range(from..).position(|f| !f.matched && f.data == data).map(|i| from + i);
         let Some(pos) = pos else {
             self.corruption.count += 1;
             if self.corruption.list.len() < MAX_MISMATCHES_KEPT {
-                let expected = self.window.iter().find(|f| !f.matched && after.map_or(true, |a| f.index > a));
+                let expected = self.window.range(from..).find(|f| !f.matched);
                 let first_diff = expected
                     .map(|e| e.data.iter().zip(data).position(|(a, b)| a != b).unwrap_or(e.data.len().min(data.len())));
                 self.corruption.list.push(Mismatch {
@@ -641,6 +731,15 @@ impl Replayer {
             buf_id: p.buf_id,
             status: p.status,
             desc_idx: p.desc_idx,
+            rss_hash: p.rss_hash,
+            rss_type: p.rss_type,
+            l3_type: p.l3_type,
+            l4_type: p.l4_type,
+            l3_offset: p.l3_offset,
+            l4_offset: p.l4_offset,
+            payload_offset: p.payload_offset,
+            flags: p.flags,
+            vlan_count: p.vlan_count,
             ts_sec: f.ts_sec,
             ts_nsec: f.ts_nsec,
             orig_len: f.orig_len,

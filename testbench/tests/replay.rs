@@ -33,16 +33,17 @@ fn synthetic(frames: impl IntoIterator<Item = Vec<u8>>) -> Vec<Stimulus> {
 }
 
 /// Every delivered frame is byte-identical to the input frame it was
-/// matched to, indices strictly increase, and nothing was corrupt.
+/// matched to, indices strictly increase on each queue (across queues the
+/// order is free), and nothing was corrupt.
 fn assert_in_order_identical(input: &[Stimulus], got: &Got, r: &Report) {
     assert_eq!(r.corrupt_frames.count, 0, "corrupt frames: {:#?}", r.corrupt_frames.list);
-    let mut last = None;
+    let mut last = std::collections::HashMap::new();
     for (d, data) in got {
         let want = &input[d.frame as usize].frame.data;
         assert_eq!(data, want, "frame {} differs", d.frame);
         assert_eq!(d.len, want.len());
-        assert!(last.map_or(true, |l| d.frame > l), "frame {} delivered after {:?}", d.frame, last);
-        last = Some(d.frame);
+        let prev = last.insert(d.queue, d.frame);
+        assert!(prev.is_none_or(|l| d.frame > l), "queue {}: frame {} delivered after {prev:?}", d.queue, d.frame);
     }
     assert_eq!(r.frames_delivered, got.len() as u64);
 }
@@ -69,8 +70,34 @@ fn replay_capture(name: &str) {
     let frames = pcap::read_all(&path).unwrap_or_else(|e| panic!("{e}"));
     assert!(!frames.is_empty());
     let input: Vec<Stimulus> = frames.into_iter().map(Stimulus::from).collect();
-    let (r, got) = replay(ReplayConfig::default(), input.clone());
+    let mut rp = Replayer::new(ReplayConfig::default()).expect("simulator and driver come up");
+    let (nic, _) = rp.parts();
+    let model =
+        nic_model::RssConfig { reta: nic.reta().to_vec(), ..nic_model::RssConfig::even(nic.caps().rx_queues, 0) };
+    let mut got = Vec::new();
+    rp.run(input.clone().into_iter().map(Ok), |d, data| got.push((d.clone(), data.to_vec()))).unwrap();
+    let r = rp.report().unwrap();
+    rp.close().unwrap();
     assert_in_order_identical(&input, &got, &r);
+    // RSS: every completion as the reference model predicts it.
+    for (d, data) in &got {
+        let c = nic_model::classify(&model, data);
+        assert_eq!(
+            (d.queue, d.rss_hash, d.rss_type, d.l3_type, d.l4_type, d.flags, d.l4_offset, d.payload_offset),
+            (
+                usize::from(c.queue),
+                c.hash,
+                c.rss_type,
+                c.parsed.l3_type,
+                c.parsed.l4_type,
+                c.parsed.flags,
+                c.parsed.l4_offset,
+                c.parsed.payload_offset
+            ),
+            "frame {}",
+            d.frame
+        );
+    }
     assert_no_violations(&r);
     assert_accounted(&r);
     assert_eq!(r.frames_delivered, r.frames_in, "every frame of the capture is delivered: {r:#?}");
@@ -313,7 +340,8 @@ fn payload_larger_than_enforced_mps_is_reported() {
     let _ = rp.run(input.clone().into_iter().map(Ok), |d, data| got.push((d.clone(), data.to_vec())));
     let v = rp.sim().violations().to_vec();
     assert!(
-        v.iter().any(|v| v.kind == ViolationKind::PayloadTooLarge && v.detail.contains("256 bytes > Max Payload Size 128")),
+        v.iter()
+            .any(|v| v.kind == ViolationKind::PayloadTooLarge && v.detail.contains("256 bytes > Max Payload Size 128")),
         "expected a PayloadTooLarge violation, got {v:#?}"
     );
     assert!(v.iter().all(|v| v.kind == ViolationKind::PayloadTooLarge), "only MPS violations: {v:#?}");
@@ -412,13 +440,25 @@ fn cli_writes_output_contract() {
     ] {
         assert_eq!(summary["frames_dropped"][k], 0, "{k}");
     }
-    assert_eq!(summary["queues"][0]["queue"], 0);
-    assert_eq!(summary["queues"][0]["frames"], 200);
+    let queues = summary["queues"].as_array().unwrap();
+    assert!(!queues.is_empty());
+    for (i, q) in queues.iter().enumerate() {
+        assert_eq!(q["queue"], i as u64);
+    }
+    assert_eq!(queues.iter().map(|q| q["frames"].as_u64().unwrap()).sum::<u64>(), 200);
     assert!(summary["sim_cycles"].as_u64().unwrap() > 0);
     assert!(summary["wall_seconds"].as_f64().unwrap() > 0.0);
     assert_eq!(summary["tlp_violations"]["count"], 0);
     assert_eq!(summary["pcap"], input.display().to_string());
     assert_eq!(summary["config"]["buf_size"], 2048);
+    assert_eq!(summary["config"]["queues"], serde_json::Value::Null);
+    assert_eq!(summary["config"]["rss_key"], nic_testbench::rss::key_hex(&nic_spec::rss::MS_KEY));
+    assert_eq!(
+        summary["config"]["rss_types"],
+        serde_json::json!(["ipv4", "ipv4_tcp", "ipv4_udp", "ipv6", "ipv6_tcp", "ipv6_udp"])
+    );
+    assert_eq!(summary["config"]["reta"], serde_json::json!([]));
+    assert_eq!(summary["config"]["default_queue"], 0);
 
     let input_frames: Vec<Frame> = pcap::read_all(&input).unwrap().into_iter().take(200).collect();
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(out.join("completions.jsonl"))
@@ -427,18 +467,42 @@ fn cli_writes_output_contract() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 200);
-    for (i, l) in lines.iter().enumerate() {
-        assert_eq!(l["frame"], i as u64);
-        assert_eq!(l["queue"], 0);
+    // Every frame once; in order within each queue.
+    let mut frames: Vec<u64> = lines.iter().map(|l| l["frame"].as_u64().unwrap()).collect();
+    frames.sort_unstable();
+    assert_eq!(frames, (0..200).collect::<Vec<_>>());
+    let mut per_queue: Vec<Vec<u64>> = vec![Vec::new(); queues.len()];
+    let mut hashed = 0;
+    for l in &lines {
+        let i = l["frame"].as_u64().unwrap() as usize;
+        let q = l["queue"].as_u64().unwrap() as usize;
+        per_queue[q].push(i as u64);
         assert_eq!(l["len"], input_frames[i].data.len() as u64);
         assert_eq!(l["status"], 0);
-        assert!(l["buf_id"].is_u64());
+        assert!(l["buf_id"].is_u64() && l["desc_idx"].is_u64());
+        // RSS and parser fields (additive): names for enums, numbers otherwise.
+        assert!(l["rss_hash"].is_u64());
+        let t = l["rss_type"].as_str().unwrap();
+        assert!(nic_spec::rss_type::NAMES.contains(&t), "{t}");
+        hashed += usize::from(t != "none");
+        assert!(["none", "ipv4", "ipv6"].contains(&l["l3_type"].as_str().unwrap()));
+        assert!(["none", "tcp", "udp", "other"].contains(&l["l4_type"].as_str().unwrap()));
+        for k in ["l3_offset", "l4_offset", "payload_offset", "flags", "vlan_count"] {
+            assert!(l[k].is_u64(), "{k}: {l}");
+        }
+        // The real capture is Ethernet + IP: an L3 header right after the MAC header.
+        assert_eq!(l["l3_offset"], 14, "{l}");
     }
-    // The per-queue capture holds the input frames with their timestamps.
-    let q0 = pcap::read_all(out.join("queues/q0.pcap")).unwrap();
-    assert_eq!(q0.len(), 200);
-    for (a, b) in q0.iter().zip(&input_frames) {
-        assert_eq!((&a.data, a.ts_sec, a.ts_nsec, a.orig_len), (&b.data, b.ts_sec, b.ts_nsec, b.orig_len));
+    assert!(hashed > 150, "{hashed} of 200 frames hashed");
+    // Each queue's capture holds that queue's frames, in order, with their timestamps.
+    for (q, idx) in per_queue.iter().enumerate() {
+        assert!(idx.windows(2).all(|w| w[0] < w[1]), "queue {q} out of order: {idx:?}");
+        let cap = pcap::read_all(out.join(format!("queues/q{q}.pcap"))).unwrap();
+        assert_eq!(cap.len(), idx.len());
+        for (a, &i) in cap.iter().zip(idx) {
+            let b = &input_frames[i as usize];
+            assert_eq!((&a.data, a.ts_sec, a.ts_nsec, a.orig_len), (&b.data, b.ts_sec, b.ts_nsec, b.orig_len));
+        }
     }
     std::fs::remove_dir_all(&out).unwrap();
 }
@@ -542,7 +606,8 @@ fn close_under_traffic_leaves_no_dma_into_freed_memory() {
     use nic_driver::{Nic, RxConfig};
     use nic_sim::{Sim, SimConfig};
     for seed in 1..=8u64 {
-        let mut sim = Sim::new(SimConfig { req_stall_probability: 0.7, stall_seed: seed, ..SimConfig::default() }).unwrap();
+        let mut sim =
+            Sim::new(SimConfig { req_stall_probability: 0.7, stall_seed: seed, ..SimConfig::default() }).unwrap();
         let mut nic = Nic::probe(&mut sim).unwrap();
         nic.open(&mut sim, &RxConfig::default()).unwrap();
         for i in 0..32 {
@@ -560,4 +625,90 @@ fn close_under_traffic_leaves_no_dma_into_freed_memory() {
         let v = sim.violations();
         assert!(v.is_empty(), "seed {seed}: DMA after close ({delivered} delivered before): {v:#?}");
     }
+}
+
+/// The CLI's RSS options: queue count, key, hash types, a table file and
+/// the default queue reach the device; bad values fail with a clear message.
+#[test]
+fn cli_rss_options() {
+    let dir = std::env::temp_dir().join(format!("nic-tb-cli-rss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = vectors().join("ns-mixed.pcap");
+    let reta = dir.join("reta.txt");
+    // Every hash to queue 1; unhashed frames to the default queue 0.
+    std::fs::write(&reta, "# all on one queue\n1 1\n1 1\n").unwrap();
+    let key = "01".repeat(40);
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_replay"))
+            .arg(&input)
+            .arg("--out")
+            .arg(dir.join("out"))
+            .args(["--max-frames", "100", "--quiet"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let reta_arg = reta.display().to_string();
+    let st = run(&[
+        "--queues",
+        "2",
+        "--rss-key",
+        &key,
+        "--rss-types",
+        "ipv4,ipv6",
+        "--reta",
+        &reta_arg,
+        "--default-queue",
+        "0",
+    ]);
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["queues"].as_array().unwrap().len(), 2);
+    assert_eq!(summary["config"]["queues"], 2);
+    assert_eq!(summary["config"]["rss_key"], key);
+    assert_eq!(summary["config"]["rss_types"], serde_json::json!(["ipv4", "ipv6"]));
+    assert_eq!(summary["config"]["reta"], serde_json::json!([1, 1, 1, 1]));
+    let key_bytes = [1u8; 40];
+    for l in std::fs::read_to_string(dir.join("out/completions.jsonl")).unwrap().lines() {
+        let l: serde_json::Value = serde_json::from_str(l).unwrap();
+        let t = l["rss_type"].as_str().unwrap();
+        assert!(["none", "ipv4", "ipv6"].contains(&t), "only address hashes enabled: {l}");
+        assert_eq!(l["queue"], if t == "none" { 0 } else { 1 }, "{l}");
+        // Spot-check the hash with the key given, through the model.
+        let i = l["frame"].as_u64().unwrap() as usize;
+        let data = &pcap::read_all(&input).unwrap()[i].data;
+        let cfg = nic_model::RssConfig {
+            key: key_bytes,
+            hash_types: 0b1001,
+            reta: vec![1; 128],
+            default_queue: 0,
+            queues: 8,
+        };
+        assert_eq!(l["rss_hash"], nic_model::classify(&cfg, data).hash, "{l}");
+    }
+
+    // Malformed settings: exit 1, message naming the option (and file and place).
+    std::fs::write(&reta, "0 1\n2 q 3\n").unwrap();
+    for (args, want) in [
+        (
+            vec!["--reta", reta_arg.as_str()],
+            format!("--reta: {reta_arg}: line 2 column 3: entry 4 \"q\" is not a queue number (0..=255)"),
+        ),
+        (vec!["--rss-key", "abcd"], "--rss-key: RSS key: 4 hex digits, need 80".to_string()),
+        (vec!["--rss-types", "ipv4,sctp"], "--rss-types: RSS hash type \"sctp\" is not one of".to_string()),
+        (vec!["--queues", "0"], "--queues must be at least 1".to_string()),
+    ] {
+        let st = run(&args);
+        let stderr = String::from_utf8_lossy(&st.stderr);
+        assert_eq!(st.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(&want), "{args:?}: {stderr}");
+    }
+    // A table entry naming a queue that is not open: the driver refuses it.
+    std::fs::write(&reta, "0 5").unwrap();
+    let st = run(&["--queues", "2", "--reta", &reta_arg]);
+    let stderr = String::from_utf8_lossy(&st.stderr);
+    assert_eq!(st.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("indirection table entry 1 is queue 5, but only 2 queues are open"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -44,15 +44,22 @@ pub struct MockHal {
 }
 
 impl MockHal {
+    /// A single-queue device without RSS (`RSS_RETA_SIZE` reads 0).
     pub fn new() -> Self {
+        Self::with_queues(1, 0)
+    }
+
+    /// A device with `queues` RX queues and an indirection table of `reta_size` entries.
+    pub fn with_queues(queues: u32, reta_size: u32) -> Self {
         let mut regs = HashMap::new();
         regs.insert(global::ID, id::MAGIC);
         regs.insert(global::VERSION, id::VERSION);
         regs.insert(
             global::CAPS,
-            (1 << caps::RX_QUEUES_SHIFT) | (15 << caps::MAX_LOG_RING_SHIFT) | (8 << caps::DESC_FETCH_MAX_SHIFT),
+            (queues << caps::RX_QUEUES_SHIFT) | (15 << caps::MAX_LOG_RING_SHIFT) | (8 << caps::DESC_FETCH_MAX_SHIFT),
         );
         regs.insert(global::RX_FIFO_BYTES, 32768);
+        regs.insert(global::RSS_RETA_SIZE, reta_size);
         MockHal {
             regs,
             writes: Vec::new(),
@@ -61,7 +68,7 @@ impl MockHal {
             mem_limit: 64 << 20,
             live: Vec::new(),
             reset_stuck: false,
-            nic: vec![NicQueue::default(); 4],
+            nic: vec![NicQueue::default(); (queues as usize).max(4)],
         }
     }
 
@@ -200,7 +207,7 @@ impl Hal for MockHal {
         }
         if offset == global::CTRL && value & ctrl::RESET != 0 {
             // A reset zeroes counters, rings and queue state.
-            let keep = [global::ID, global::VERSION, global::CAPS, global::RX_FIFO_BYTES];
+            let keep = [global::ID, global::VERSION, global::CAPS, global::RX_FIFO_BYTES, global::RSS_RETA_SIZE];
             self.regs.retain(|k, _| keep.contains(k));
             for n in &mut self.nic {
                 *n = NicQueue::default();

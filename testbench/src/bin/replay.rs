@@ -15,6 +15,7 @@ use clap::Parser;
 use nic_testbench::output::{OutputDir, Summary};
 use nic_testbench::pcap::PcapReader;
 use nic_testbench::replay::{ReplayConfig, Replayer, Stimulus};
+use nic_testbench::rss;
 
 #[derive(Parser, Debug)]
 #[command(version, about = "Replay a pcap/pcapng capture through the simulated NIC and its driver")]
@@ -43,6 +44,24 @@ struct Args {
     /// Rings hold 2^N entries.
     #[arg(long, value_name = "N", default_value_t = 8)]
     ring_log: u32,
+    /// RX queues to open (default: every queue the device has).
+    #[arg(long, value_name = "N")]
+    queues: Option<usize>,
+    /// RSS Toeplitz key: 80 hex digits (default: the Microsoft key).
+    #[arg(long, value_name = "HEX")]
+    rss_key: Option<String>,
+    /// RSS hash types to enable: comma list of ipv4, ipv4_tcp, ipv4_udp,
+    /// ipv6, ipv6_tcp, ipv6_udp, or all / none.
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    rss_types: String,
+    /// RSS indirection table: a file of whitespace-separated queue numbers
+    /// (its length must divide the device's table size; it is repeated), or
+    /// "even" for entry i -> i % queues.
+    #[arg(long, value_name = "FILE|even", default_value = "even")]
+    reta: String,
+    /// Queue for frames no enabled hash type covers.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    default_queue: u8,
     /// Replay at most N frames of the capture.
     #[arg(long, value_name = "N")]
     max_frames: Option<u64>,
@@ -74,9 +93,26 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     if !(args.clock_mhz.is_finite() && args.clock_mhz > 0.0) {
         return Err(format!("--clock-mhz must be a positive number, not {}", args.clock_mhz));
     }
+    if args.queues == Some(0) {
+        return Err("--queues must be at least 1".into());
+    }
+    let rss_key = match &args.rss_key {
+        Some(k) => rss::parse_key(k).map_err(|e| format!("--rss-key: {e}"))?,
+        None => nic_spec::rss::MS_KEY,
+    };
+    let rss_types = rss::parse_types(&args.rss_types).map_err(|e| format!("--rss-types: {e}"))?;
+    let reta = match args.reta.as_str() {
+        "even" => Vec::new(),
+        file => rss::read_reta(std::path::Path::new(file)).map_err(|e| format!("--reta: {e}"))?,
+    };
     // Open the capture first: a bad file fails before the simulator starts.
     let reader = PcapReader::open(&args.pcap).map_err(|e| e.to_string())?;
     let mut cfg = ReplayConfig {
+        queues: args.queues,
+        rss_key,
+        rss_types,
+        reta,
+        default_queue: args.default_queue,
         line_rate_gbps: args.line_rate_gbps,
         clock_mhz: args.clock_mhz,
         req_stall_probability: args.req_stall_probability,
