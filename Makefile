@@ -1,6 +1,6 @@
 # Entry points. The two that matter:
 #   make demo   replay the bundled real capture through the verilated NIC and the driver
-#   make test   everything CI checks (lint, spec freshness, per-module RTL tests, cargo test)
+#   make test   everything CI checks (lint, spec freshness, per-module RTL tests, yosys synth check, cargo test)
 # Both install missing tools first (scripts/deps.sh).
 
 SHELL := bash
@@ -11,8 +11,11 @@ ARGS ?=
 
 RTL_SRC := $(filter-out rtl/tb/%,$(wildcard rtl/*.v))
 RTL_TB := $(wildcard rtl/tb/tb_*.v)
+# MAC, RGMII and board-level tests also compile the board and Ethernet sources.
+RTL_EXT_SRC := $(filter-out rtl/board/nic_rgmii_sim_top.v,$(wildcard rtl/eth/*.v rtl/board/*.v))
+RTL_EXT_TB := $(wildcard rtl/eth/tb/tb_*.v rtl/board/tb/tb_*.v)
 
-.PHONY: all deps demo replay test lint gen gen-check rtl-test cargo-test bench clean
+.PHONY: all deps demo replay test lint gen gen-check rtl-test cargo-test bench clean synth-deps synth synth-check
 
 all: test
 
@@ -27,7 +30,7 @@ demo: deps
 replay: deps
 	$(CARGO) run --release -q -p nic-testbench --bin replay -- $(PCAP) --out $(OUT) $(ARGS)
 
-test: deps lint gen-check rtl-test cargo-test
+test: deps lint gen-check rtl-test synth-check cargo-test
 
 ## verilator -Wall on the synthesizable RTL: must be silent.
 lint: deps
@@ -44,9 +47,10 @@ gen-check:
 ## Each RTL module's own self-checking Icarus test bench (rtl/tb/tb_<module>.v).
 rtl-test: deps
 	@set -e; pass=0; fail=0; mkdir -p target/rtl-tb; \
-	for tb in $(RTL_TB); do \
+	for tb in $(RTL_TB) $(RTL_EXT_TB); do \
 		name=$$(basename $$tb .v); \
-		if iverilog -g2005-sv -Irtl -Wall -Wno-timescale -s $$name -o target/rtl-tb/$$name $$tb $(RTL_SRC) \
+		case $$tb in rtl/tb/*) extra="";; *) extra="$(RTL_EXT_SRC)";; esac; \
+		if iverilog -g2005-sv -Irtl -Wall -Wno-timescale -s $$name -o target/rtl-tb/$$name $$tb $$extra $(RTL_SRC) \
 		   && vvp -n target/rtl-tb/$$name > target/rtl-tb/$$name.log 2>&1 \
 		   && grep -q PASS target/rtl-tb/$$name.log; then \
 			echo "rtl-test $$name: ok"; pass=$$((pass+1)); \
@@ -66,3 +70,22 @@ bench: deps
 clean:
 	$(CARGO) clean
 	rm -rf out
+
+## FPGA synthesis (docs/synthesis.md). Tools: YoWASP yosys/nextpnr in $(SYNTH_VENV).
+SYNTH_VENV ?= .venv-synth
+BOARD ?= ecp5-core
+SEEDS ?= 3
+JOBS ?= 1
+
+## Install the FPGA toolchain into $(SYNTH_VENV) (idempotent).
+synth-deps:
+	@synth/deps.sh $(SYNTH_VENV)
+
+## Full flow: make synth BOARD=ecp5-core|colorlight-i5|versa-ecp5|ice40|all [SEEDS=3] [JOBS=1]
+## -> build/synth/$(BOARD)/report.md, report.json, bitstream.
+synth: synth-deps
+	$(SYNTH_VENV)/bin/python synth/synth.py run --board $(BOARD) --seeds $(SEEDS) --jobs $(JOBS)
+
+## CI gate without place and route: lint + yosys of every board top and nic_core.
+synth-check: deps synth-deps
+	$(SYNTH_VENV)/bin/python synth/synth.py check

@@ -668,6 +668,7 @@ integer gi, qi, qq;
 
 always @* begin
     rd_data = 32'd0;
+    qi = 0; // assigned on every path, so synthesis infers no latch for the loop variable
     if (key_sel_reg) begin
         rd_data = rss_key[key_idx_reg*32 +: 32];
     end

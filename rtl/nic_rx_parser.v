@@ -45,8 +45,8 @@
  * header: a 2-tuple hash is possible), m_hash_l4 (the L4 rule produced
  * ports), m_addr (source then destination address, network order, byte 0 at
  * [7:0]; IPv4 uses [63:0], the rest is zero) and m_ports (source then
- * destination port, network order, byte 0 at [7:0]); addr/ports are zero
- * unless m_hash_l3 / m_hash_l4.
+ * destination port, network order, byte 0 at [7:0]); addr is meaningful only
+ * with m_hash_l3 and ports only with m_hash_l4 (don't-care otherwise).
  *
  * rst: synchronous; mirrors nic_rx_fifo: beats during rst are ignored and a
  * frame cut by rst has its tail ignored (no result for it), results in flight
@@ -122,6 +122,8 @@ reg [3:0] in_nbytes_reg = 4'd0;     // leading ones of tkeep
 reg [7:0] in_eb0_reg = 8'd0;        // IPv6 extension header bytes 0/1 if one starts in this beat
 reg [7:0] in_eb1_reg = 8'd0;
 reg [8:0] in_eb1p1_reg = 9'd0;      // in_eb1_reg + 1
+reg in_eb0_44_reg = 1'b0;           // in_eb0_reg is a fragment header
+reg in_eb0_ext_reg = 1'b0;          // in_eb0_reg is an extension header
 reg in_last_reg = 1'b0;
 reg in_valid_reg = 1'b0;
 reg mac_in_frame_reg = 1'b0;
@@ -157,10 +159,14 @@ always @(posedge clk) begin
         in_eb0_reg <= s_axis_tdata[23:16];
         in_eb1_reg <= s_axis_tdata[31:24];
         in_eb1p1_reg <= {1'b0, s_axis_tdata[31:24]} + 9'd1;
+        in_eb0_44_reg <= s_axis_tdata[23:16] == 8'd44;
+        in_eb0_ext_reg <= is_ext(s_axis_tdata[23:16]);
     end else begin
         in_eb0_reg <= s_axis_tdata[55:48];
         in_eb1_reg <= s_axis_tdata[63:56];
         in_eb1p1_reg <= {1'b0, s_axis_tdata[63:56]} + 9'd1;
+        in_eb0_44_reg <= s_axis_tdata[55:48] == 8'd44;
+        in_eb0_ext_reg <= is_ext(s_axis_tdata[55:48]);
     end
     in_last_reg <= s_axis_tlast;
     in_valid_reg <= tap_beat && !skip_reg && !rst;
@@ -211,15 +217,16 @@ reg [16:0] l3_end_reg = 17'd0, l3_end_next;
 
 reg [1:0] chain_reg = CH_IDLE, chain_next;
 reg [7:0] nh_reg = 8'd0, nh_next;               // IPv6 next header
+reg nh44_reg = 1'b0, nh44_next;                 // nh is a fragment header
+reg nhext_reg = 1'b0, nhext_next;               // nh is an extension header
 reg [4:0] u_reg = 5'd0, u_next;                 // its position: p = {u, base}
 reg [13:0] cr_reg = 14'd0, cr_next;             // R (signed)
 reg [5:0] cl_reg = 6'd0, cl_next;               // L (signed)
 reg frag6_reg = 1'b0, frag6_next;
 reg opt6_reg = 1'b0, opt6_next;
 
-reg l4rdy_reg = 1'b0, l4rdy_next;               // L4 offset known (as of the previous beat)
-reg [5:0] port_beat_reg = 6'd0, port_beat_next;
-reg [5:0] doff_beat_reg = 6'd0, doff_beat_next;
+reg ports_en_reg = 1'b0, ports_en_next;         // the ports complete in this beat
+reg doff_en_reg = 1'b0, doff_en_next;           // the TCP data offset is in this beat
 reg l4s6_reg = 1'b0, l4s6_next;                 // L4 offset is 6 mod 8
 
 reg [3:0] addr_en_reg = 4'd0, addr_en_next;   // address word m completes in this beat
@@ -256,7 +263,7 @@ reg base6;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [7:0] l4pos;      // always 2 mod 4
 /* verilator lint_on UNUSEDSIGNAL */
-reg step, hdr44, r_neg, r_big, c_mal, c_dep;
+reg step, hdr44, r_neg, r_big, c_mal, c_dep, l4rdy;
 reg [8:0] hu1;        // header length in 8-byte units (hu + 1)
 /* verilator lint_off UNUSEDSIGNAL */
 reg [63:0] l4word;    // only the ports (first 4 bytes) are kept
@@ -280,6 +287,8 @@ always @* begin
     l3_end_next = l3_end_reg;
     chain_next = chain_reg;
     nh_next = nh_reg;
+    nh44_next = nh44_reg;
+    nhext_next = nhext_reg;
     u_next = u_reg;
     cr_next = cr_reg;
     cl_next = cl_reg;
@@ -351,6 +360,8 @@ always @* begin
             end
         endcase
         l4v4_next = off[6:0] + {1'b0, verihl_next[3:0], 2'b00};
+        nh44_next = nh_next == 8'd44;
+        nhext_next = is_ext(nh_next);
         chain_next = v6_reg ? CH_RUN : CH_IDLE;
         u_next = off_sel_reg == 2'd0 ? 5'd6 : 5'd7;         // off + 40 = 54 / 58 / 62
         cl_next = off_sel_reg == 2'd0 ? 6'd24 : 6'd23;
@@ -385,8 +396,8 @@ always @* begin
     end
 
     // IPv6 extension header chain: one header per beat
-    hdr44 = nh_reg == 8'd44;
-    step = chain_reg == CH_RUN && is_ext(nh_reg) && beat_reg == {1'b0, u_reg};
+    hdr44 = nh44_reg;
+    step = chain_reg == CH_RUN && nhext_reg && beat_reg == {1'b0, u_reg};
     r_neg = cr_reg[13];
     r_big = !r_neg && cr_reg[12:8] != 5'd0;
     c_mal = hdr44 ? r_neg : (r_neg || (!r_big && in_eb1_reg > cr_reg[7:0]));
@@ -403,26 +414,32 @@ always @* begin
                 frag6_next = 1'b1;
             end
             nh_next = in_eb0_reg;
+            nh44_next = in_eb0_44_reg;
+            nhext_next = in_eb0_ext_reg;
             u_next = u_reg + hu1[4:0];
             cr_next = cr_reg - {5'd0, hu1};
             cl_next = cl_reg - hu1[5:0];
         end
     end
 
-    // L4 header (positions registered one beat ahead): the ports complete one
-    // beat after the beat holding l4, the TCP data offset (l4 + 12) is in lane
-    // 6 of the next beat (l4 = 2 mod 8) or lane 2 of the one after (6 mod 8)
+    // L4 header (capture enables registered one beat ahead, from an L4 offset
+    // known by then): the ports complete one beat after the beat holding l4,
+    // the TCP data offset (l4 + 12) is in lane 6 of the next beat (l4 = 2 mod
+    // 8) or lane 2 of the one after (6 mod 8). IPv4: l4 is known from beat 4
+    // (earliest capture beat 5); IPv6: from the beat after the step that found
+    // it (at least two beats before its capture beats).
     l4pos = v4_reg ? {1'b0, l4v4_reg} : {u_reg, base6, 2'b10};
-    l4rdy_next = v4_reg ? beat_reg >= 6'd4 : (chain_reg == CH_RUN && !is_ext(nh_reg));
-    port_beat_next = {1'b0, l4pos[7:3]} + 6'd1;
-    doff_beat_next = {1'b0, l4pos[7:3]} + {4'd0, l4pos[2], !l4pos[2]};
+    l4rdy = v4_reg ? beat_reg >= 6'd4 : (chain_reg == CH_RUN && !nhext_reg);
+    ports_en_next = l4rdy && {1'b0, l4pos[7:3]} == beat_reg;
+    doff_en_next = l4rdy && {1'b0, l4pos[7:3]} + {5'd0, l4pos[2]} == beat_reg;
     l4s6_next = l4pos[2];
 
+
     l4word = realign(prev_reg, in_data_reg, l4s6_reg);
-    if (l4rdy_reg && beat_reg == port_beat_reg) begin
+    if (ports_en_reg) begin
         ports_next = l4word[31:0];
     end
-    if (l4rdy_reg && beat_reg == doff_beat_reg) begin
+    if (doff_en_reg) begin
         doff_next = l4s6_reg ? in_data_reg[23:20] : in_data_reg[55:52];
     end
 end
@@ -449,14 +466,15 @@ always @(posedge clk) begin
         l3_end_reg <= l3_end_next;
         chain_reg <= chain_next;
         nh_reg <= nh_next;
+        nh44_reg <= nh44_next;
+        nhext_reg <= nhext_next;
         u_reg <= u_next;
         cr_reg <= cr_next;
         cl_reg <= cl_next;
         frag6_reg <= frag6_next;
         opt6_reg <= opt6_next;
-        l4rdy_reg <= l4rdy_next;
-        port_beat_reg <= port_beat_next;
-        doff_beat_reg <= doff_beat_next;
+        ports_en_reg <= ports_en_next;
+        doff_en_reg <= doff_en_next;
         l4s6_reg <= l4s6_next;
         addr_en_reg <= addr_en_next;
         addr_reg <= addr_next;
@@ -502,7 +520,8 @@ always @(posedge clk) begin
         chain_reg <= CH_IDLE;
         frag6_reg <= 1'b0;
         opt6_reg <= 1'b0;
-        l4rdy_reg <= 1'b0;
+        ports_en_reg <= 1'b0;
+        doff_en_reg <= 1'b0;
         addr_en_reg <= 4'd0;
     end
 
@@ -520,7 +539,8 @@ reg r1_short_reg = 1'b0, r1_vmal0_reg = 1'b0, r1_vmal1_reg = 1'b0;
 reg [1:0] r1_vlan_reg = 2'd0;
 reg [4:0] r1_off_reg = 5'd0;
 reg r1_v4_reg = 1'b0, r1_v6_reg = 1'b0;
-reg r1_l3mal_reg = 1'b0;
+reg r1_lt_off20_reg = 1'b0, r1_lt_off40_reg = 1'b0, r1_lt_l4v4_reg = 1'b0, r1_lt_l3end_reg = 1'b0;
+reg r1_tot_lt_hdr_reg = 1'b0, r1_ver_bad_reg = 1'b0, r1_ihl_lt5_reg = 1'b0;
 reg r1_chain_mal_reg = 1'b0, r1_chain_dep_reg = 1'b0;
 reg r1_frag_reg = 1'b0, r1_opt_reg = 1'b0;
 reg [7:0] r1_l4_reg = 8'd0;
@@ -535,7 +555,7 @@ reg [4:0] r0_off;
 reg [5:0] r0_off20, r0_off40;
 reg [3:0] r0_ihl;
 reg [3:0] r0_ver;
-reg v4mal, v6mal, ext_pending;
+reg ext_pending;
 reg [7:0] r0_l4;
 reg [7:0] r0_proto;
 
@@ -546,15 +566,6 @@ always @* begin
     r0_ver = r0_verihl_reg[7:4];
     r0_ihl = r0_verihl_reg[3:0];
 
-    v4mal = r0_len_reg < {11'd0, r0_off20}
-        || r0_ver != 4'd4
-        || r0_ihl < 4'd5
-        || r0_len_reg < {10'd0, r0_l4v4_reg}
-        || r0_l3len_reg < {10'd0, r0_ihl, 2'b00}
-        || r0_len_reg < r0_l3_end_reg;
-    v6mal = r0_len_reg < {11'd0, r0_off40}
-        || r0_ver != 4'd6
-        || r0_len_reg < r0_l3_end_reg;
 
     // a header still waiting for its beat at tlast: the frame ended first, so
     // p + 8 > len >= l3_end (or the L3 checks fail): MALFORMED
@@ -573,7 +584,14 @@ always @(posedge clk) begin
     r1_off_reg <= r0_off;
     r1_v4_reg <= r0_v4_reg;
     r1_v6_reg <= r0_v6_reg;
-    r1_l3mal_reg <= r0_v4_reg ? v4mal : v6mal;
+    // L3 checks, ORed in R1b
+    r1_lt_off20_reg <= r0_len_reg < {11'd0, r0_off20};
+    r1_lt_off40_reg <= r0_len_reg < {11'd0, r0_off40};
+    r1_lt_l4v4_reg <= r0_len_reg < {10'd0, r0_l4v4_reg};
+    r1_lt_l3end_reg <= r0_len_reg < r0_l3_end_reg;
+    r1_tot_lt_hdr_reg <= r0_l3len_reg < {10'd0, r0_ihl, 2'b00};
+    r1_ver_bad_reg <= r0_ver != (r0_v4_reg ? 4'd4 : 4'd6);
+    r1_ihl_lt5_reg <= r0_ihl < 4'd5;
     r1_chain_mal_reg <= r0_chain_reg == CH_MAL || ext_pending;
     r1_chain_dep_reg <= r0_chain_reg == CH_DEPTH;
     r1_frag_reg <= r0_v4_reg ? r0_frag4_reg : r0_frag6_reg;
@@ -623,7 +641,9 @@ always @(posedge clk) begin
     r1b_off_reg <= r1_off_reg;
     r1b_v4_reg <= r1_v4_reg;
     r1b_v6_reg <= r1_v6_reg;
-    r1b_l3mal_reg <= r1_l3mal_reg;
+    r1b_l3mal_reg <= r1_v4_reg ?
+        (r1_lt_off20_reg || r1_ver_bad_reg || r1_ihl_lt5_reg || r1_lt_l4v4_reg || r1_tot_lt_hdr_reg || r1_lt_l3end_reg) :
+        (r1_lt_off40_reg || r1_ver_bad_reg || r1_lt_l3end_reg);
     r1b_chain_mal_reg <= r1_chain_mal_reg;
     r1b_chain_dep_reg <= r1_chain_dep_reg;
     r1b_frag_reg <= r1_frag_reg;
@@ -750,8 +770,9 @@ always @(posedge clk) begin
     r2_pay_off_reg <= pay_off;
     r2_hash_l3_reg <= hash_l3;
     r2_hash_l4_reg <= hash_l4;
-    r2_addr_reg <= hash_l3 ? r1b_addr_reg : 256'd0;
-    r2_ports_reg <= hash_l4 ? r1b_ports_reg : 32'd0;
+    // not gated (fanout): only meaningful with m_hash_l3 / m_hash_l4
+    r2_addr_reg <= r1b_addr_reg;
+    r2_ports_reg <= r1b_ports_reg;
 
     if (rst) begin
         r2_valid_reg <= 1'b0;

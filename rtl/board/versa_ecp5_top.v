@@ -1,0 +1,159 @@
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * Lattice ECP5-5G Versa board (LFE5UM5G-45F-8BG381C): NIC receive path on
+ * RGMII PHY 0 (Marvell 88E1512, litex-boards "eth" 0), host side replaced by
+ * nic_host_stub. Pins: versa_ecp5.lpf.
+ *
+ * Clocks: clk100 (100 MHz LVDS oscillator) -> EHXPLLL -> clk (core, 50 MHz);
+ * eth_rx_clk (RXC from the PHY, 125 MHz at 1000BASE-T) clocks rgmii_rx and
+ * the MAC; axis_async_fifo crosses to the core. 1 Gb/s only (no 10/100).
+ *
+ * Reset: the core is held in reset until the PLL locks and for 2^RST_BITS
+ * core cycles after (and while rst_n, the T1 reset button, is low); the PHY
+ * reset (eth_rst_n) is released once, at the end of the first
+ * such window (~21 ms at 50 MHz), and not pulsed again by the button, so RXC
+ * keeps running while the RX-clock side of the MAC is reset (the reset is
+ * re-synchronised into eth_rx_clk).
+ *
+ * led[3:0]: nic_host_stub (Q_FRAMES bit 0, DMA write activity, ERR_STATUS
+ * non-zero, signature parity: the signature keeps every NIC output
+ * observable); led[4]: bad frame received (stretched); led[5]: heartbeat;
+ * led[6]: PLL locked; led[7]: core out of reset. Driven active high, as
+ * litex-boards and nmigen-boards declare them (set LED_INVERT=1 to flip). The PHY's MDIO is not driven (strap
+ * defaults); TX is held idle (tx_ctl low).
+ */
+module versa_ecp5_top #(
+    parameter RST_BITS = 20,
+    parameter RX_DELAY_TAPS = 80,
+    parameter RX_QUEUES = 4,
+    parameter LED_INVERT = 0
+) (
+    input  wire       clk100,
+    input  wire       rst_n,
+    output wire [7:0] led,
+
+    input  wire       eth_rx_clk,
+    input  wire       eth_rx_ctl,
+    input  wire [3:0] eth_rxd,
+    output wire       eth_tx_ctl,
+    output wire       eth_rst_n,
+    output wire       eth_mdc
+);
+
+// ---------------------------------------------------------------------------
+// clocks and resets
+wire clk;
+wire pll_locked;
+
+ecp5_pll #(
+    .CLKI_DIV(2),
+    .CLKFB_DIV(1),
+    .CLKOP_DIV(12)
+)
+pll_inst (
+    .clk_in(clk100),
+    .clk_out(clk),
+    .locked(pll_locked)
+);
+
+(* ASYNC_REG = "TRUE" *) reg [1:0] btn_sync_reg = 2'b00;
+reg [RST_BITS:0] rst_cnt_reg = {(RST_BITS+1){1'b0}};
+reg rst_reg = 1'b1;
+reg phy_up_reg = 1'b0;
+
+always @(posedge clk) begin
+    btn_sync_reg <= {btn_sync_reg[0], rst_n && pll_locked};
+    if (!rst_cnt_reg[RST_BITS]) begin
+        rst_cnt_reg <= rst_cnt_reg + 1'b1;
+    end
+    rst_reg <= !rst_cnt_reg[RST_BITS];
+    if (rst_cnt_reg[RST_BITS]) begin
+        phy_up_reg <= 1'b1;
+    end
+    if (!btn_sync_reg[1]) begin
+        rst_cnt_reg <= {(RST_BITS+1){1'b0}};
+        rst_reg <= 1'b1;
+    end
+end
+
+(* ASYNC_REG = "TRUE" *) reg [1:0] rx_rst_sync_reg = 2'b11;
+
+always @(posedge eth_rx_clk) begin
+    rx_rst_sync_reg <= {rx_rst_sync_reg[0], rst_reg};
+end
+
+wire rx_rst = rx_rst_sync_reg[1];
+
+assign eth_rst_n = phy_up_reg;
+assign eth_mdc = 1'b0;
+assign eth_tx_ctl = 1'b0;
+
+// ---------------------------------------------------------------------------
+// PHY interface and NIC
+wire [7:0] gmii_rxd;
+wire gmii_rx_dv;
+wire gmii_rx_er;
+
+rgmii_rx #(
+    .TARGET("ECP5"),
+    .RX_DELAY_TAPS(RX_DELAY_TAPS)
+)
+rgmii_inst (
+    .rst(rx_rst),
+    .rgmii_rx_clk(eth_rx_clk),
+    .rgmii_rxd(eth_rxd),
+    .rgmii_rx_ctl(eth_rx_ctl),
+    .gmii_rxd(gmii_rxd),
+    .gmii_rx_dv(gmii_rx_dv),
+    .gmii_rx_er(gmii_rx_er)
+);
+
+wire [3:0] nic_led;
+wire rx_frame_bad;
+
+nic_board_core #(
+    .RX_FIFO_BYTES(32768),
+    .DESC_FETCH_MAX(8),
+    .DESC_CACHE_DEPTH(16),
+    .DMA_READ_TAGS(4),
+    .RX_QUEUES(RX_QUEUES),
+    .RETA_ENTRIES(128)
+)
+nic_board_inst (
+    .rx_clk(eth_rx_clk),
+    .rx_rst(rx_rst),
+    .gmii_rxd(gmii_rxd),
+    .gmii_rx_dv(gmii_rx_dv),
+    .gmii_rx_er(gmii_rx_er),
+    .clk(clk),
+    .rst(rst_reg),
+    .led(nic_led),
+    .rx_frame_bad(rx_frame_bad)
+);
+
+// bad-frame indicator, stretched in the RX clock domain
+reg [22:0] bad_cnt_reg = 23'd0;
+
+always @(posedge eth_rx_clk) begin
+    if (rx_frame_bad) begin
+        bad_cnt_reg <= {23{1'b1}};
+    end else if (bad_cnt_reg != 23'd0) begin
+        bad_cnt_reg <= bad_cnt_reg - 23'd1;
+    end
+end
+
+reg [25:0] beat_reg = 26'd0;
+
+always @(posedge clk) begin
+    beat_reg <= beat_reg + 26'd1;
+end
+
+wire [7:0] led_int = {!rst_reg, pll_locked, beat_reg[25], bad_cnt_reg != 23'd0, nic_led};
+
+assign led = LED_INVERT ? ~led_int : led_int;
+
+endmodule
+
+`default_nettype wire
