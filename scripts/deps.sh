@@ -26,6 +26,12 @@ fi
 command -v iverilog >/dev/null 2>&1 || { say "Icarus Verilog not found (runs the per-module RTL tests); installing iverilog."; need_apt+=(iverilog); }
 command -v g++ >/dev/null 2>&1 || { say "g++ not found (compiles the verilated model); installing g++."; need_apt+=(g++); }
 command -v make >/dev/null 2>&1 || need_apt+=(make)
+# The synthesis check installs YoWASP's yosys/nextpnr from PyPI into a venv.
+command -v python3 >/dev/null 2>&1 || { say "python3 not found (runs the FPGA synthesis tools); installing python3."; need_apt+=(python3 python3-venv); }
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    say "python3 cannot create venvs (for the FPGA synthesis tools); installing python3-venv."
+    need_apt+=(python3-venv)
+fi
 # zlib is what Verilator's FST waveform writer links against.
 [ -e /usr/include/zlib.h ] || { say "zlib headers not found (FST waveforms); installing zlib1g-dev."; need_apt+=(zlib1g-dev); }
 
