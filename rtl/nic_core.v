@@ -27,7 +27,9 @@ module nic_core #(
     parameter DMA_READ_TAGS     = 4,             // outstanding descriptor reads per queue
     parameter CPL_TIMEOUT_CYCLES = 1 << 20,      // DMA read completion timeout
     parameter RX_QUEUES         = 8,             // RX queues, 1..64 (RX_QUEUES * DMA_READ_TAGS <= 256)
-    parameter RETA_ENTRIES      = 128            // RSS indirection table entries, power of two, 128..512
+    parameter RETA_ENTRIES      = 128,           // RSS indirection table entries, power of two, 128..512
+    parameter MSIX_VECTORS      = 16,            // MSI-X table entries, 1..256
+    parameter CLK_PERIOD_PS     = 6400           // clk period (156.25 MHz), for ns-based interrupt moderation
 ) (
     input  wire                        clk,
     input  wire                        rst,
@@ -77,7 +79,11 @@ module nic_core #(
     input  wire [15:0]                 cfg_requester_id,
     input  wire                        cfg_bus_master_enable,
     input  wire [2:0]                  cfg_max_payload_size,
-    input  wire [2:0]                  cfg_max_read_req_size
+    input  wire [2:0]                  cfg_max_read_req_size,
+    // MSI-X capability (Message Control, config space) and its table size (N-1)
+    input  wire                        cfg_msix_enable,
+    input  wire                        cfg_msix_function_mask,
+    output wire [10:0]                 cfg_msix_table_size
 );
 
 // The shared header declares every spec constant; each module uses a few.
@@ -85,6 +91,12 @@ module nic_core #(
 `include "nic_spec.vh"
 `include "nic_rx_meta.vh"
 /* verilator lint_on UNUSEDPARAM */
+
+// MSI-X: placeholder until nic_msix lands (table size is a constant the PCIe
+// block's config space advertises).
+localparam [10:0] MSIX_TABLE_SIZE = MSIX_VECTORS - 1;
+assign cfg_msix_table_size = MSIX_TABLE_SIZE;
+wire _unused_msix = &{1'b0, cfg_msix_enable, cfg_msix_function_mask, CLK_PERIOD_PS[0], 1'b0};
 
 // ---------------------------------------------------------------------------
 // Resets

@@ -7,6 +7,14 @@
 //! load from a BAR stalls until the completion comes back, and the transport
 //! decides how that wait happens.
 //!
+//! Interrupts are MSI-X messages. The platform (an OS, the root-complex
+//! model) assigns each vector a message with [`Hal::irq_alloc`]; the driver
+//! writes it into the device's MSI-X table; the transport counts the
+//! interrupts that arrive per vector and the driver collects them with
+//! [`Hal::irq_take`], like reading a VFIO eventfd. Who wakes the driver
+//! when a count goes up is the transport's business (a tokio task over an
+//! eventfd on hardware, the clock task in a simulation).
+//!
 //! Host memory is addressed by *bus address*, the address the device uses in
 //! its DMA TLPs. The driver reads and writes it through the transport because
 //! in a simulation it lives inside the root-complex model.
@@ -24,6 +32,12 @@ pub enum HalError {
     BadDmaAddress { addr: u64, len: usize },
     /// The device did not answer an MMIO read (a real CPU would read all-ones).
     MmioTimeout { offset: u32 },
+    /// The transport does not offer this (config space, interrupts).
+    Unsupported { what: &'static str },
+    /// A configuration-space access outside the function's 4 KiB or not dword aligned.
+    BadConfigOffset { offset: u16 },
+    /// No interrupt could be assigned to this MSI-X vector.
+    NoInterrupt { vector: u16 },
 }
 
 impl fmt::Display for HalError {
@@ -34,6 +48,11 @@ impl fmt::Display for HalError {
                 write!(f, "bus range {addr:#x}+{len} is not allocated DMA memory")
             }
             HalError::MmioTimeout { offset } => write!(f, "MMIO read of BAR0+{offset:#x} got no completion"),
+            HalError::Unsupported { what } => write!(f, "the transport does not support {what}"),
+            HalError::BadConfigOffset { offset } => {
+                write!(f, "config space offset {offset:#x} is not a dword inside the function's 4 KiB")
+            }
+            HalError::NoInterrupt { vector } => write!(f, "no interrupt available for MSI-X vector {vector}"),
         }
     }
 }
@@ -47,7 +66,16 @@ pub struct DmaRegion {
     pub len: usize,
 }
 
-/// MMIO and DMA memory, the narrow trait between driver and device.
+/// The MSI-X message a platform assigned to a vector: the device raises the
+/// interrupt by a 32-bit memory write of `data` to `addr`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MsiMessage {
+    pub addr: u64,
+    pub data: u32,
+}
+
+/// MMIO, config space, DMA memory and interrupts: the narrow trait between
+/// driver and device.
 pub trait Hal {
     /// Reads the 32-bit register at `offset` in BAR0. Returns once the
     /// device's completion arrived.
@@ -69,4 +97,39 @@ pub trait Hal {
 
     /// Copies `data` into host memory at `bus_addr`.
     fn dma_write(&mut self, bus_addr: u64, data: &[u8]) -> Result<(), HalError>;
+
+    /// Reads the dword at `offset` of the function's PCI configuration space.
+    /// The default: a transport without config access.
+    fn cfg_read32(&mut self, offset: u16) -> Result<u32, HalError> {
+        let _ = offset;
+        Err(HalError::Unsupported { what: "configuration space" })
+    }
+
+    /// Writes the dword at `offset` of the function's configuration space
+    /// (read-only bits keep their value, as on a real function).
+    fn cfg_write32(&mut self, offset: u16, value: u32) -> Result<(), HalError> {
+        let _ = (offset, value);
+        Err(HalError::Unsupported { what: "configuration space" })
+    }
+
+    /// Assigns an interrupt to MSI-X table entry `vector` and returns the
+    /// message the device must send for it. Allocating a vector again
+    /// returns its current message.
+    fn irq_alloc(&mut self, vector: u16) -> Result<MsiMessage, HalError> {
+        let _ = vector;
+        Err(HalError::Unsupported { what: "interrupts" })
+    }
+
+    /// Releases the interrupt of `vector`; a message arriving for it later is
+    /// the device's fault.
+    fn irq_free(&mut self, vector: u16) {
+        let _ = vector;
+    }
+
+    /// Interrupts that arrived on `vector` since the previous call (0 for a
+    /// vector without an interrupt).
+    fn irq_take(&mut self, vector: u16) -> u32 {
+        let _ = vector;
+        0
+    }
 }

@@ -109,6 +109,8 @@ pub mod limits {
     pub const MAX_FRAME_LEN: u32 = 9216;
     /// BAR0 size in bytes.
     pub const BAR0_SIZE: u64 = 64 * 1024;
+    /// Largest useful `ivec::ITR_NS` (24 bits, about 16.8 ms).
+    pub const ITR_MAX_NS: u32 = (1 << 24) - 1;
 }
 
 macro_rules! registers {
@@ -136,6 +138,8 @@ registers! {
         SCRATCH = 0x0014, Rw, "Scratch register with no effect, for bus tests.";
         RX_FIFO_BYTES = 0x0018, Ro, "RX FIFO capacity in bytes.";
         RX_FIFO_PEAK = 0x001C, Ro, "Highest RX FIFO fill seen, in bytes (cleared by reset).";
+        CLK_PERIOD_PS = 0x0020, Ro, "Core clock period in picoseconds: `ivec::ITR_NS` is converted to cycles with it.";
+        IRQ_ERR_VECTOR = 0x0024, Rw, "MSI-X vector raised when an `ERR_STATUS` bit becomes set (reset: `RX_QUEUES`, clamped to the table).";
         RX_FRAMES_IN = 0x0100, Ro, "Frames seen on the MAC stream, dropped or not (wraps).";
         RX_DROP_FIFO_FULL = 0x0104, Ro, "Frames dropped because the RX FIFO had no room (wraps).";
         RX_DROP_MAC_ERROR = 0x0108, Ro, "Frames dropped because the MAC flagged an error in tuser (wraps).";
@@ -171,6 +175,7 @@ registers! {
         Q_DROP_BUF_TOO_SMALL = 0x3C, Ro, "Frames dropped because the next buffer was shorter than the frame; the descriptor is kept (wraps).";
         Q_DROP_BAD_DESC = 0x40, Ro, "Frames dropped on a malformed descriptor, which is completed with `cpl_status::BAD_DESC` (wraps).";
         Q_DROP_DISABLED = 0x44, Ro, "Frames dropped because the queue was disabled (wraps).";
+        Q_IRQ_VECTOR = 0x48, Rw, "MSI-X vector this queue's completions raise (reset: the queue's index, clamped to the table).";
     }
 }
 
@@ -180,6 +185,96 @@ pub mod rxq_layout {
     pub const STRIDE: u32 = 0x80;
     /// Queue blocks reserved in the map (room for the multi-queue NIC).
     pub const MAX_QUEUES: u32 = 64;
+}
+
+registers! {
+    /// Per-MSI-X-vector interrupt control; vector `v` lives at `BASE + v * ivec_layout::STRIDE`.
+    ///
+    /// Moderation (docs/interrupts.md): a vector *fires* when it is armed, has
+    /// work (an unconsumed completion on a queue mapped to it, `CPL_PROD !=
+    /// CPL_CONS`; a new error for the error vector; a software trigger) and is
+    /// due: `ITR_NS` is 0, or at least `ITR_NS` ns have passed since its
+    /// previous message, or `ITR_FRAMES` is non-zero and that many completions
+    /// were written on its queues since its previous message (whichever comes
+    /// first). Firing sends the MSI-X message (or sets the PBA bit while the
+    /// vector or the function is masked) and disarms the vector.
+    pub mod ivec, base 0xA000, {
+        ITR_NS = 0x0, Rw, "Moderation interval in ns, 0..=`limits::ITR_MAX_NS` (0: no interval; larger values saturate).";
+        ITR_FRAMES = 0x4, Rw, "Completions that make the vector due before the interval ends, 16 bits (0: no count threshold).";
+        CTRL = 0x8, Rw, "See `ivec_ctrl`: write ARM to arm, TRIGGER to raise a software event; reads the armed state.";
+        MSGS = 0xC, Ro, "MSI-X messages sent on this vector (wraps).";
+    }
+}
+
+/// Per-vector block layout.
+pub mod ivec_layout {
+    /// Distance between two vectors' blocks.
+    pub const STRIDE: u32 = 0x10;
+}
+
+/// `ivec::CTRL` bits.
+pub mod ivec_ctrl {
+    /// Write 1: arm the vector (NAPI re-enable); reads 1 while armed. Firing
+    /// disarms it. Writing 0 does not disarm.
+    pub const ARM: u32 = 1 << 0;
+    /// Write 1: a software event on the vector (work until it fires; for
+    /// tests and link-style events). Reads 0.
+    pub const TRIGGER: u32 = 1 << 1;
+}
+
+/// MSI-X structures in BAR0 (PCIe Base Specification, MSI-X capability).
+pub mod msix {
+    /// The MSI-X table: one `ENTRY_SIZE`-byte entry per vector.
+    pub const TABLE_BIR: u32 = 0;
+    pub const TABLE_OFFSET: u32 = 0x8000;
+    pub const ENTRY_SIZE: u32 = 16;
+    /// Entry dwords: message address [31:0] (bits [1:0] read 0), [63:32], message data, vector control.
+    pub const ENTRY_ADDR_LO: u32 = 0x0;
+    pub const ENTRY_ADDR_HI: u32 = 0x4;
+    pub const ENTRY_DATA: u32 = 0x8;
+    pub const ENTRY_CTRL: u32 = 0xC;
+    /// Vector control bit 0: the vector is masked (set at reset).
+    pub const CTRL_MASKED: u32 = 1 << 0;
+    /// The Pending Bit Array: bit `v % 64` of qword `v / 64`.
+    pub const PBA_BIR: u32 = 0;
+    pub const PBA_OFFSET: u32 = 0x9000;
+    /// Most vectors the BAR0 map has room for (table, PBA and `ivec` blocks).
+    pub const MAX_VECTORS: u32 = 256;
+}
+
+/// PCI configuration space, as the root complex exposes the NIC's function
+/// (standard offsets; the MSI-X capability is how the driver finds the table).
+pub mod pci {
+    pub const VENDOR_ID: u16 = 0x00;
+    pub const DEVICE_ID: u16 = 0x02;
+    pub const COMMAND: u16 = 0x04;
+    pub const STATUS: u16 = 0x06;
+    pub const CLASS_REV: u16 = 0x08;
+    pub const BAR0: u16 = 0x10;
+    pub const CAP_PTR: u16 = 0x34;
+    /// `COMMAND` bits.
+    pub const COMMAND_MEMORY: u16 = 1 << 1;
+    pub const COMMAND_BUS_MASTER: u16 = 1 << 2;
+    /// `STATUS` bit: a capability list starts at `CAP_PTR`.
+    pub const STATUS_CAP_LIST: u16 = 1 << 4;
+    /// Capability IDs.
+    pub const CAP_ID_PCIE: u8 = 0x10;
+    pub const CAP_ID_MSIX: u8 = 0x11;
+    /// MSI-X capability: Message Control (at +2), Table Offset/BIR (+4), PBA Offset/BIR (+8).
+    pub const MSIX_MSG_CTRL: u16 = 0x2;
+    pub const MSIX_TABLE: u16 = 0x4;
+    pub const MSIX_PBA: u16 = 0x8;
+    pub const MSIX_CTRL_ENABLE: u16 = 1 << 15;
+    pub const MSIX_CTRL_FUNCTION_MASK: u16 = 1 << 14;
+    /// Table size minus one.
+    pub const MSIX_CTRL_TABLE_SIZE: u16 = 0x7FF;
+    /// Offset/BIR registers: BIR in [2:0], offset in the rest.
+    pub const MSIX_BIR_MASK: u32 = 0x7;
+    /// The model's IDs (not PCI-SIG assigned; a simulation device).
+    pub const NIC_VENDOR_ID: u16 = 0x1DED;
+    pub const NIC_DEVICE_ID: u16 = 0x4E49;
+    /// Class code: network controller, Ethernet.
+    pub const NIC_CLASS: u32 = 0x02_0000;
 }
 
 /// `global::CTRL` bits.
@@ -387,11 +482,21 @@ pub fn verilog_header() -> String {
     for r in global::ALL {
         p(format!("REG_{}", r.name), 16, (global::BASE + r.offset).into(), r.doc);
     }
+    p("ITR_MAX_NS".into(), 32, limits::ITR_MAX_NS.into(), "largest moderation interval");
     p("RXQ_BASE".into(), 16, rxq::BASE.into(), "first RX queue register block");
     p("RXQ_STRIDE".into(), 16, rxq_layout::STRIDE.into(), "distance between RX queue blocks");
     for r in rxq::ALL {
         p(format!("RXQ_{}", r.name), 16, r.offset.into(), r.doc);
     }
+    p("IVEC_BASE".into(), 16, ivec::BASE.into(), "first interrupt vector block");
+    p("IVEC_STRIDE".into(), 16, ivec_layout::STRIDE.into(), "distance between vector blocks");
+    for r in ivec::ALL {
+        p(format!("IVEC_{}", r.name), 16, r.offset.into(), r.doc);
+    }
+    p("MSIX_TABLE_OFFSET".into(), 16, msix::TABLE_OFFSET.into(), "MSI-X table in BAR0");
+    p("MSIX_ENTRY_SIZE".into(), 16, msix::ENTRY_SIZE.into(), "bytes per MSI-X table entry");
+    p("MSIX_PBA_OFFSET".into(), 16, msix::PBA_OFFSET.into(), "MSI-X pending bit array in BAR0");
+    p("MSIX_MAX_VECTORS".into(), 32, msix::MAX_VECTORS.into(), "vectors the map has room for");
     let bits: &[(&str, u32, &str)] = &[
         ("CTRL_RESET_BIT", ctrl::RESET, "CTRL: soft reset"),
         ("CTRL_RX_ENABLE_BIT", ctrl::RX_ENABLE, "CTRL: accept frames"),
@@ -403,6 +508,9 @@ pub fn verilog_header() -> String {
         ("QSTATUS_ENABLED_BIT", qstatus::ENABLED, "Q_STATUS"),
         ("QSTATUS_HALTED_BIT", qstatus::HALTED, "Q_STATUS"),
         ("CPL_STATUS_BAD_DESC_BIT", cpl_status::BAD_DESC, "completion STATUS"),
+        ("IVEC_CTRL_ARM_BIT", ivec_ctrl::ARM, "ivec CTRL: arm"),
+        ("IVEC_CTRL_TRIGGER_BIT", ivec_ctrl::TRIGGER, "ivec CTRL: software event"),
+        ("MSIX_CTRL_MASKED_BIT", msix::CTRL_MASKED, "MSI-X vector control: masked"),
     ];
     for (name, mask, doc) in bits {
         let _ = writeln!(out, "localparam integer {} = {}; // {}", name, mask.trailing_zeros(), doc);
@@ -483,7 +591,7 @@ mod tests {
 
     #[test]
     fn register_offsets_are_unique_aligned_and_fit() {
-        for block in [global::ALL, rxq::ALL] {
+        for block in [global::ALL, rxq::ALL, ivec::ALL] {
             let mut seen = std::collections::HashSet::new();
             for r in block {
                 assert_eq!(r.offset % 4, 0, "{} unaligned", r.name);
@@ -502,6 +610,15 @@ mod tests {
             assert!(!key.contains(&r.offset) && !reta.contains(&r.offset), "{} inside an RSS array", r.name);
         }
         assert!(key.end <= reta.start);
+        // MSI-X table, PBA and vector blocks: after the queues, apart, inside BAR0.
+        let queues_end = rxq::BASE + rxq_layout::MAX_QUEUES * rxq_layout::STRIDE;
+        let table_end = msix::TABLE_OFFSET + msix::MAX_VECTORS * msix::ENTRY_SIZE;
+        let pba_end = msix::PBA_OFFSET + msix::MAX_VECTORS.div_ceil(64) * 8;
+        let ivec_end = ivec::BASE + msix::MAX_VECTORS * ivec_layout::STRIDE;
+        assert!(queues_end <= msix::TABLE_OFFSET && table_end <= msix::PBA_OFFSET);
+        assert!(pba_end <= ivec::BASE && u64::from(ivec_end) <= limits::BAR0_SIZE);
+        assert!(ivec::ALL.iter().all(|r| r.offset < ivec_layout::STRIDE));
+        assert_eq!(msix::TABLE_OFFSET & msix::TABLE_BIR, 0);
     }
 
     #[test]
