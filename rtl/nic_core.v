@@ -8,14 +8,18 @@
  * (parser, Toeplitz hash, indirection table) and hands one metadata word per
  * frame to the FIFO, which keeps it with the frame; the engine steers each
  * frame to the meta's queue and copies the fields into the completion record.
- * Ports: docs/interfaces.md.
+ * nic_msix holds the MSI-X table, PBA and per-vector moderation (BAR0
+ * 0x8000..0xBFFF, reached through nic_csr) and hands its messages to the
+ * engine, which sends them on m_tlp_req behind the completion records they
+ * announce (docs/interrupts.md). Ports: docs/interfaces.md.
  *
  * Resets: rst is the hard reset. CTRL.RESET (soft reset from nic_csr) is or'ed
  * into the datapath reset (FIFO, engine); the CSR clears its own registers
  * for the same window. The FIFO also gets the hard reset alone, to keep track
  * of MAC framing across a soft reset; nic_rss sees the same stream and also
  * runs on the hard reset only, so its results stay paired with the FIFO's
- * frames across a soft reset.
+ * frames across a soft reset. nic_msix gets both resets apart: soft_rst
+ * clears its vector state but not its register handshake with nic_csr.
  */
 module nic_core #(
     parameter AXIS_DATA_WIDTH   = 64,            // MAC stream
@@ -92,11 +96,11 @@ module nic_core #(
 `include "nic_rx_meta.vh"
 /* verilator lint_on UNUSEDPARAM */
 
-// MSI-X: placeholder until nic_msix lands (table size is a constant the PCIe
-// block's config space advertises).
-localparam [10:0] MSIX_TABLE_SIZE = MSIX_VECTORS - 1;
+// MSI-X Table Size (N - 1), a constant the PCIe block's config space
+// advertises in Message Control
+localparam integer MSIX_TABLE_SIZE_I = MSIX_VECTORS - 1;
+localparam [10:0] MSIX_TABLE_SIZE = MSIX_TABLE_SIZE_I[10:0];
 assign cfg_msix_table_size = MSIX_TABLE_SIZE;
-wire _unused_msix = &{1'b0, cfg_msix_enable, cfg_msix_function_mask, CLK_PERIOD_PS[0], 1'b0};
 
 // ---------------------------------------------------------------------------
 // Resets
@@ -142,6 +146,23 @@ wire [7:0] reta_wr_data;
 wire [8:0] reta_rd_addr;
 wire [7:0] reta_rd_data;
 
+wire [15:0] msix_reg_addr;
+wire [31:0] msix_reg_wr_data;
+wire [3:0] msix_reg_wr_be;
+wire msix_reg_wr;
+wire msix_reg_rd;
+wire msix_reg_ack;
+wire [31:0] msix_reg_rd_data;
+wire [7:0] err_vector;
+wire err_event;
+wire [RX_QUEUES*8-1:0] q_irq_vector;
+wire [RX_QUEUES-1:0] q_cpl_event;
+
+wire [127:0] msg_hdr;
+wire [31:0] msg_data;
+wire msg_valid;
+wire msg_ready;
+
 wire [31:0] fifo_fill_bytes;
 wire stat_rx_frame_in;
 wire stat_rx_drop_fifo_full;
@@ -156,6 +177,8 @@ nic_csr #(
     .RX_FIFO_BYTES(RX_FIFO_BYTES),
     .DESC_FETCH_MAX(DESC_FETCH_MAX),
     .RETA_ENTRIES(RETA_ENTRIES),
+    .MSIX_VECTORS(MSIX_VECTORS),
+    .CLK_PERIOD_PS(CLK_PERIOD_PS),
     .SOFT_RESET_CYCLES(16)
 )
 csr_inst (
@@ -191,6 +214,18 @@ csr_inst (
     .reta_rd_addr(reta_rd_addr),
     .reta_rd_data(reta_rd_data),
 
+    .reg_addr(msix_reg_addr),
+    .reg_wr_data(msix_reg_wr_data),
+    .reg_wr_be(msix_reg_wr_be),
+    .reg_wr(msix_reg_wr),
+    .reg_rd(msix_reg_rd),
+    .reg_ack(msix_reg_ack),
+    .reg_rd_data(msix_reg_rd_data),
+
+    .err_vector(err_vector),
+    .err_event(err_event),
+    .q_irq_vector(q_irq_vector),
+
     .q_enable(q_enable),
     .q_desc_base(q_desc_base),
     .q_desc_log_size(q_desc_log_size),
@@ -220,6 +255,48 @@ csr_inst (
     .stat_rx_drop_runt(stat_rx_drop_runt),
     .stat_rx_drop_oversize(stat_rx_drop_oversize),
     .stat_rx_drop_disabled(stat_rx_drop_disabled)
+);
+
+// ---------------------------------------------------------------------------
+// MSI-X: table, PBA, per-vector moderation, message sender
+// ---------------------------------------------------------------------------
+
+nic_msix #(
+    .MSIX_VECTORS(MSIX_VECTORS),
+    .RX_QUEUES(RX_QUEUES),
+    .CLK_PERIOD_PS(CLK_PERIOD_PS)
+)
+msix_inst (
+    .clk(clk),
+    .rst(rst),
+    .soft_rst(soft_rst),
+
+    .reg_addr(msix_reg_addr),
+    .reg_wr_data(msix_reg_wr_data),
+    .reg_wr_be(msix_reg_wr_be),
+    .reg_wr(msix_reg_wr),
+    .reg_rd(msix_reg_rd),
+    .reg_ack(msix_reg_ack),
+    .reg_rd_data(msix_reg_rd_data),
+
+    .cfg_msix_enable(cfg_msix_enable),
+    .cfg_msix_function_mask(cfg_msix_function_mask),
+    .cfg_bus_master_enable(cfg_bus_master_enable),
+    .cfg_requester_id(cfg_requester_id),
+
+    .q_enable(q_enable),
+    .q_cpl_prod(q_cpl_prod),
+    .q_cpl_cons(q_cpl_cons),
+    .q_irq_vector(q_irq_vector),
+    .q_cpl_event(q_cpl_event),
+
+    .err_event(err_event),
+    .err_vector(err_vector),
+
+    .m_msg_hdr(msg_hdr),
+    .m_msg_data(msg_data),
+    .m_msg_valid(msg_valid),
+    .m_msg_ready(msg_ready)
 );
 
 // ---------------------------------------------------------------------------
@@ -387,6 +464,7 @@ rx_engine_inst (
     .q_cpl_prod(q_cpl_prod),
     .q_halted(q_halted),
     .q_busy(q_busy),
+    .q_cpl_event(q_cpl_event),
 
     .stat_frame_ok(stat_q_frame_ok),
     .stat_frame_bytes(stat_q_frame_bytes),
@@ -411,6 +489,11 @@ rx_engine_inst (
     .s_tlp_cpl_eop(s_tlp_cpl_eop),
     .s_tlp_cpl_valid(s_tlp_cpl_valid),
     .s_tlp_cpl_ready(s_tlp_cpl_ready),
+
+    .s_msg_hdr(msg_hdr),
+    .s_msg_data(msg_data),
+    .s_msg_valid(msg_valid),
+    .s_msg_ready(msg_ready),
 
     .cfg_requester_id(cfg_requester_id),
     .cfg_bus_master_enable(cfg_bus_master_enable),

@@ -17,6 +17,17 @@
  * cycle through reta_wr_* / reta_rd_* (read data one cycle after the
  * address), 5 cycles more.
  *
+ * MSI-X window (BAR0 0x8000..0xBFFF: table, PBA, per-vector ivec blocks):
+ * forwarded to nic_msix over the reg_* port in an MSIX state between DECODE
+ * and ACCESS: a one-cycle reg_wr/reg_rd strobe, then wait for reg_ack (read
+ * data with it); writes wait for the ack too, so MMIO stays one request at
+ * a time. Everything else keeps the 3-cycle timing.
+ *
+ * Interrupt registers: CLK_PERIOD_PS (RO, the parameter), IRQ_ERR_VECTOR (8
+ * bits, reset min(RX_QUEUES, MSIX_VECTORS - 1)), per-queue Q_IRQ_VECTOR (8
+ * bits, reset min(q, MSIX_VECTORS - 1)). err_event pulses one cycle when an
+ * ERR_STATUS bit that was 0 is set (the error vector's event, nic_msix).
+ *
  * RSS registers: RSS_HASH_TYPES (6 bits), RSS_DEFAULT_QUEUE (8 bits, masked
  * by nic_rss), RSS_RETA_SIZE (= RETA_ENTRIES), RSS_KEY[0..9] (rss_key[32n +:
  * 32] is RSS_KEY+4n, so key byte i is rss_key[8i +: 8]), RSS_RETA (table in
@@ -41,6 +52,8 @@ module nic_csr #(
     parameter RX_FIFO_BYTES = 32768,
     parameter DESC_FETCH_MAX = 8,
     parameter RETA_ENTRIES = 128,
+    parameter MSIX_VECTORS = 16,
+    parameter CLK_PERIOD_PS = 6400,
     parameter SOFT_RESET_CYCLES = 16
 ) (
     input  wire                        clk,
@@ -78,6 +91,20 @@ module nic_csr #(
     output wire [7:0]                  reta_wr_data,
     output wire [8:0]                  reta_rd_addr,
     input  wire [7:0]                  reta_rd_data,
+
+    // MSI-X window (nic_msix): one request at a time, one ack per request
+    output wire [15:0]                 reg_addr,
+    output wire [31:0]                 reg_wr_data,
+    output wire [3:0]                  reg_wr_be,
+    output wire                        reg_wr,
+    output wire                        reg_rd,
+    input  wire                        reg_ack,
+    input  wire [31:0]                 reg_rd_data,
+
+    // interrupt configuration and events (nic_msix)
+    output wire [7:0]                  err_vector,
+    output wire                        err_event,
+    output wire [RX_QUEUES*8-1:0]      q_irq_vector,
 
     // per-queue configuration
     output wire [RX_QUEUES-1:0]        q_enable,
@@ -133,18 +160,21 @@ localparam [31:0] RETA_SIZE_VAL = RETA_ENTRIES;
 localparam [15:0] KEY_END = REG_RSS_KEY + 16'd4 * RSS_KEY_DWORDS[15:0];
 localparam [15:0] RETA_END = REG_RSS_RETA + RETA_ENTRIES[15:0];
 localparam [9:0] SWEEP_INIT = RETA_ENTRIES[9:0];
+localparam [31:0] CLK_PERIOD_VAL = CLK_PERIOD_PS;
+localparam integer ERR_VEC_RST_I = RX_QUEUES < MSIX_VECTORS - 1 ? RX_QUEUES : MSIX_VECTORS - 1;
+localparam [7:0] ERR_VEC_RST = ERR_VEC_RST_I[7:0];
 
 // global register indices
 localparam G_ID = 0, G_VERSION = 1, G_CTRL = 2, G_ERR = 3, G_CAPS = 4, G_SCRATCH = 5,
     G_FIFO_BYTES = 6, G_FIFO_PEAK = 7, G_FRAMES_IN = 8, G_DROP_FULL = 9,
     G_DROP_MAC = 10, G_DROP_RUNT = 11, G_DROP_OVER = 12, G_DROP_DIS = 13,
-    G_RSS_TYPES = 14, G_RSS_DEFQ = 15, G_RSS_RETA_SIZE = 16, G_N = 17;
+    G_RSS_TYPES = 14, G_RSS_DEFQ = 15, G_RSS_RETA_SIZE = 16, G_CLK_PERIOD = 17, G_ERR_VEC = 18, G_N = 19;
 
 // per-queue register indices
 localparam Q_DESC_BASE_LO = 0, Q_DESC_BASE_HI = 1, Q_DESC_LOG = 2, Q_DESC_PROD = 3,
     Q_DESC_CONS = 4, Q_CPL_BASE_LO = 5, Q_CPL_BASE_HI = 6, Q_CPL_LOG = 7, Q_CPL_PROD = 8,
     Q_CPL_CONS = 9, Q_CTRL = 10, Q_STATUS = 11, Q_FRAMES = 12, Q_BYTES = 13,
-    Q_DROP_NO_DESC = 14, Q_DROP_SMALL = 15, Q_DROP_BAD = 16, Q_DROP_DIS = 17, Q_N = 18;
+    Q_DROP_NO_DESC = 14, Q_DROP_SMALL = 15, Q_DROP_BAD = 16, Q_DROP_DIS = 17, Q_IRQ_VEC = 18, Q_N = 19;
 
 localparam [2:0]
     ST_IDLE = 3'd0,
@@ -152,7 +182,8 @@ localparam [2:0]
     ST_DECODE = 3'd2,
     ST_ACCESS = 3'd3,
     ST_CPL = 3'd4,
-    ST_RETA = 3'd5;
+    ST_RETA = 3'd5,
+    ST_MSIX = 3'd6;
 
 function [31:0] be_merge(input [31:0] old, input [31:0] wdata, input [3:0] be);
     integer k;
@@ -202,6 +233,10 @@ reg [6:0] reta_idx_reg = 7'd0;
 reg [2:0] reta_k_reg = 3'd0;
 reg [31:0] reta_rdata_reg = 32'd0;
 reg [9:0] sweep_cnt_reg = SWEEP_INIT;
+reg msix_sel_reg = 1'b0;
+reg msix_wr_reg = 1'b0;
+reg msix_rd_reg = 1'b0;
+reg [31:0] msix_rdata_reg = 32'd0;
 wire sweeping = sweep_cnt_reg != 10'd0;
 
 // completion
@@ -233,7 +268,20 @@ always @* begin
             end
         end
         ST_DECODE: begin
-            state_next = (dec_reta_hit && !dec_bad) ? ST_RETA : ST_ACCESS;
+            if (dec_bad) begin
+                state_next = ST_ACCESS;
+            end else if (dec_reta_hit) begin
+                state_next = ST_RETA;
+            end else if (dec_msix_hit) begin
+                state_next = ST_MSIX;
+            end else begin
+                state_next = ST_ACCESS;
+            end
+        end
+        ST_MSIX: begin
+            if (reg_ack) begin
+                state_next = ST_ACCESS;
+            end
         end
         ST_RETA: begin
             if (reta_k_reg == 3'd4) begin
@@ -277,6 +325,8 @@ wire [15:0] dec_key_rel = dec_addr - REG_RSS_KEY;
 wire [15:0] dec_reta_rel = dec_addr - REG_RSS_RETA;
 /* verilator lint_on UNUSEDSIGNAL */
 wire dec_reta_hit = dec_addr >= REG_RSS_RETA && dec_addr < RETA_END;
+// the MSI-X quarter of BAR0: table (MSIX_TABLE_OFFSET), PBA, ivec blocks
+wire dec_msix_hit = dec_addr[15:14] == MSIX_TABLE_OFFSET[15:14];
 
 reg [G_N-1:0] dec_gsel;
 reg [Q_N-1:0] dec_qsel;
@@ -300,6 +350,8 @@ always @* begin
     dec_gsel[G_RSS_TYPES] = req_addr_reg == REG_RSS_HASH_TYPES[15:2];
     dec_gsel[G_RSS_DEFQ] = req_addr_reg == REG_RSS_DEFAULT_QUEUE[15:2];
     dec_gsel[G_RSS_RETA_SIZE] = req_addr_reg == REG_RSS_RETA_SIZE[15:2];
+    dec_gsel[G_CLK_PERIOD] = req_addr_reg == REG_CLK_PERIOD_PS[15:2];
+    dec_gsel[G_ERR_VEC] = req_addr_reg == REG_IRQ_ERR_VECTOR[15:2];
 
     dec_qsel = {Q_N{1'b0}};
     dec_qsel[Q_DESC_BASE_LO] = dec_qoff == RXQ_DESC_BASE_LO[RXQ_OFF_W-1:2];
@@ -320,6 +372,7 @@ always @* begin
     dec_qsel[Q_DROP_SMALL] = dec_qoff == RXQ_Q_DROP_BUF_TOO_SMALL[RXQ_OFF_W-1:2];
     dec_qsel[Q_DROP_BAD] = dec_qoff == RXQ_Q_DROP_BAD_DESC[RXQ_OFF_W-1:2];
     dec_qsel[Q_DROP_DIS] = dec_qoff == RXQ_Q_DROP_DISABLED[RXQ_OFF_W-1:2];
+    dec_qsel[Q_IRQ_VEC] = dec_qoff == RXQ_Q_IRQ_VECTOR[RXQ_OFF_W-1:2];
     if (!dec_qhit) begin
         dec_qsel = {Q_N{1'b0}};
     end
@@ -404,11 +457,22 @@ reg [31:0] cnt_drop_dis_reg = 32'd0;
 reg [5:0] rss_types_reg = 6'd0;
 reg [7:0] rss_defq_reg = 8'd0;
 reg [31:0] rss_key_reg [0:RSS_KEY_DWORDS-1];
+reg [7:0] err_vec_reg = ERR_VEC_RST;
+reg err_event_reg = 1'b0;
 
 assign soft_rst = soft_rst_reg;
 assign rx_enable = rx_enable_reg;
 assign rss_hash_types = rss_types_reg;
 assign rss_default_queue = rss_defq_reg;
+assign err_vector = err_vec_reg;
+assign err_event = err_event_reg;
+
+// MSI-X window: the request fields stay latched until the ack
+assign reg_addr = {req_addr_reg, 2'b00};
+assign reg_wr_data = req_data_reg;
+assign reg_wr_be = req_fbe_reg;
+assign reg_wr = msix_wr_reg;
+assign reg_rd = msix_rd_reg;
 
 genvar kd;
 generate
@@ -471,6 +535,13 @@ always @(posedge clk) begin
 end
 
 wire [31:0] ctrl_wr_val = be_merge({30'd0, rx_enable_reg, 1'b0}, wdata, wbe);
+wire [31:0] err_vec_wr = be_merge({24'd0, err_vec_reg}, wdata, wbe);
+
+// ERR_STATUS set conditions, bit by bit
+wire [3:0] err_set = ({3'd0, err_bad_set} << ERR_MMIO_BAD_REQUEST_BIT)
+    | ({3'd0, |err_cpl_status} << ERR_DMA_CPL_STATUS_BIT)
+    | ({3'd0, |err_cpl_unexpected} << ERR_DMA_CPL_UNEXPECTED_BIT)
+    | ({3'd0, |err_cpl_timeout} << ERR_DMA_CPL_TIMEOUT_BIT);
 
 always @(posedge clk) begin
     // soft reset sequencer (only the hard reset stops it)
@@ -497,10 +568,13 @@ always @(posedge clk) begin
     end
 
     err_status_reg <= (err_status_reg & ~((acc_wr && gsel_reg[G_ERR]) ? (wbe[0] ? wdata[3:0] : 4'd0) : 4'd0))
-        | ({3'd0, err_bad_set} << ERR_MMIO_BAD_REQUEST_BIT)
-        | ({3'd0, |err_cpl_status} << ERR_DMA_CPL_STATUS_BIT)
-        | ({3'd0, |err_cpl_unexpected} << ERR_DMA_CPL_UNEXPECTED_BIT)
-        | ({3'd0, |err_cpl_timeout} << ERR_DMA_CPL_TIMEOUT_BIT);
+        | err_set;
+    // a new error: a bit that was clear gets set
+    err_event_reg <= |(err_set & ~err_status_reg);
+
+    if (acc_wr && gsel_reg[G_ERR_VEC]) begin
+        err_vec_reg <= err_vec_wr[7:0];
+    end
 
     fill_reg <= fifo_fill_bytes;
     if (fill_reg > peak_reg) begin
@@ -518,6 +592,8 @@ always @(posedge clk) begin
         rx_enable_reg <= 1'b0;
         scratch_reg <= 32'd0;
         err_status_reg <= 4'd0;
+        err_event_reg <= 1'b0;
+        err_vec_reg <= ERR_VEC_RST;
         fill_reg <= 32'd0;
         peak_reg <= 32'd0;
         cnt_frames_in_reg <= 32'd0;
@@ -547,6 +623,8 @@ assign gval[G_DROP_DIS*32 +: 32] = cnt_drop_dis_reg;
 assign gval[G_RSS_TYPES*32 +: 32] = {26'd0, rss_types_reg};
 assign gval[G_RSS_DEFQ*32 +: 32] = {24'd0, rss_defq_reg};
 assign gval[G_RSS_RETA_SIZE*32 +: 32] = RETA_SIZE_VAL;
+assign gval[G_CLK_PERIOD*32 +: 32] = CLK_PERIOD_VAL;
+assign gval[G_ERR_VEC*32 +: 32] = {24'd0, err_vec_reg};
 
 wire [RX_QUEUES*Q_N*32-1:0] qval;
 
@@ -566,6 +644,9 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     reg [31:0] cnt_small_reg = 32'd0;
     reg [31:0] cnt_bad_reg = 32'd0;
     reg [31:0] cnt_dis_reg = 32'd0;
+    localparam integer IRQ_VEC_RST_I = q < MSIX_VECTORS - 1 ? q : MSIX_VECTORS - 1;
+    localparam [7:0] IRQ_VEC_RST = IRQ_VEC_RST_I[7:0];
+    reg [7:0] irq_vec_reg = IRQ_VEC_RST;
 
     wire wr = acc_wr && qidx_reg == q;
     wire [31:0] desc_log_wr = be_merge({28'd0, desc_log_reg}, wdata, wbe);
@@ -577,8 +658,9 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     wire [31:0] cpl_base_hi_wr = be_merge(cpl_base_reg[63:32], wdata, wbe);
     wire [31:0] desc_prod_wr = be_merge({16'd0, desc_prod_reg}, wdata, wbe);
     wire [31:0] cpl_cons_wr = be_merge({16'd0, cpl_cons_reg}, wdata, wbe);
+    wire [31:0] irq_vec_wr = be_merge({24'd0, irq_vec_reg}, wdata, wbe);
     wire _unused_q = &{1'b0, desc_base_lo_wr[11:0], cpl_base_lo_wr[11:0],
-        desc_prod_wr[31:16], cpl_cons_wr[31:16], 1'b0};
+        desc_prod_wr[31:16], cpl_cons_wr[31:16], irq_vec_wr[31:8], 1'b0};
 
     always @(posedge clk) begin
         if (wr && !enable_reg) begin
@@ -594,6 +676,9 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
         end
         if (wr && qsel_reg[Q_CPL_CONS]) begin
             cpl_cons_reg <= cpl_cons_wr[15:0];
+        end
+        if (wr && qsel_reg[Q_IRQ_VEC]) begin
+            irq_vec_reg <= irq_vec_wr[7:0];
         end
         if (wr && qsel_reg[Q_CTRL]) begin
             enable_reg <= ctrl_wr[QCTRL_ENABLE_BIT];
@@ -626,10 +711,12 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
             cnt_small_reg <= 32'd0;
             cnt_bad_reg <= 32'd0;
             cnt_dis_reg <= 32'd0;
+            irq_vec_reg <= IRQ_VEC_RST;
         end
     end
 
     assign q_enable[q] = enable_reg;
+    assign q_irq_vector[q*8 +: 8] = irq_vec_reg;
     assign q_desc_base[q*64 +: 64] = {desc_base_reg, 12'd0};
     assign q_desc_log_size[q*4 +: 4] = desc_log_reg;
     assign q_desc_prod[q*16 +: 16] = desc_prod_reg;
@@ -659,6 +746,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     assign qval[B + Q_DROP_SMALL*32 +: 32] = cnt_small_reg;
     assign qval[B + Q_DROP_BAD*32 +: 32] = cnt_bad_reg;
     assign qval[B + Q_DROP_DIS*32 +: 32] = cnt_dis_reg;
+    assign qval[B + Q_IRQ_VEC*32 +: 32] = {24'd0, irq_vec_reg};
 end
 endgenerate
 
@@ -674,6 +762,9 @@ always @* begin
     end
     if (reta_sel_reg) begin
         rd_data = reta_rdata_reg;
+    end
+    if (msix_sel_reg) begin
+        rd_data = msix_rdata_reg;
     end
     for (gi = 0; gi < G_N; gi = gi + 1) begin
         if (gsel_reg[gi]) begin
@@ -732,6 +823,14 @@ always @(posedge clk) begin
         key_idx_reg <= dec_key_rel[5:2];
         reta_sel_reg <= dec_reta_hit;
         reta_idx_reg <= dec_reta_rel[8:2];
+        msix_sel_reg <= dec_msix_hit;
+    end
+
+    // MSI-X window: one-cycle strobe on entering ST_MSIX, data with the ack
+    msix_wr_reg <= state_reg == ST_DECODE && !dec_bad && dec_msix_hit && dec_ok_wr;
+    msix_rd_reg <= state_reg == ST_DECODE && !dec_bad && dec_msix_hit && dec_ok_rd;
+    if (state_reg == ST_MSIX && reg_ack) begin
+        msix_rdata_reg <= reg_rd_data;
     end
 
     if (state_reg == ST_ACCESS) begin
@@ -752,13 +851,16 @@ always @(posedge clk) begin
         qsel_reg <= {Q_N{1'b0}};
         key_sel_reg <= 1'b0;
         reta_sel_reg <= 1'b0;
+        msix_sel_reg <= 1'b0;
+        msix_wr_reg <= 1'b0;
+        msix_rd_reg <= 1'b0;
         cpl_valid_reg <= 1'b0;
     end
 end
 
 // header bits not needed: LN, TH, TD (digest already stripped), AT, address
 // bits outside the 64 KiB BAR, payload past DW0
-wire _unused_ok = &{1'b0, rss_types_wr[31:6], rss_defq_wr[31:8], s_tlp_req_hdr[113:111], s_tlp_req_hdr[107:106],
+wire _unused_ok = &{1'b0, rss_types_wr[31:6], rss_defq_wr[31:8], err_vec_wr[31:8], s_tlp_req_hdr[113:111], s_tlp_req_hdr[107:106],
     s_tlp_req_hdr[63:48], s_tlp_req_hdr[33:32], s_tlp_req_hdr[31:16], s_tlp_req_hdr[1:0],
     s_tlp_req_data[TLP_DATA_WIDTH-1:32], cpl_bc[12], dec_qrel[1:0], 1'b0};
 

@@ -14,7 +14,11 @@
  *                     A completion whose tag is in no queue's range is
  *                     flagged here (err_cpl_unexpected, reported on queue 0).
  *   MemRd arbiter   - round-robin over the queues' pending MemRd requests,
- *                     one registered request at a time.
+ *                     one registered request at a time. MSI-X messages
+ *                     (s_msg, from nic_msix) enter the same register, with
+ *                     priority over MemRd (they are rare: one per armed
+ *                     vector), as single-beat MemWr with the message data in
+ *                     data lanes [31:0].
  *   nic_rx_dma_wr   - one shared frame path: frames leave the FIFO in order,
  *                     each goes to the queue named by its meta; decision,
  *                     MemWr segmentation at MPS, frame data streaming,
@@ -26,6 +30,17 @@
  * completion record of queue q has its last beat accepted on m_tlp_req (after
  * the frame's data TLPs), and are held at zero while the queue is disabled.
  * q_busy[q]: a MemWr of queue q was started and has not yet left the engine.
+ * q_cpl_event[q]: one-cycle pulse in the cycle a completion record of queue
+ * q is committed (q_cpl_prod[q] shows it from the next cycle on), for
+ * interrupt moderation; at most one queue pulses per cycle.
+ *
+ * Ordering rule (MSI-X): q_cpl_prod only advances once a completion record's
+ * last beat has been accepted on m_tlp_req, and nic_msix issues a message
+ * only for work it sees in q_cpl_prod. So the message is created after the
+ * records it announces have left, and it enters the request stream behind
+ * them (all requests share one in-order output): every MSI-X MemWr leaves
+ * the NIC after the completion-record writes it announces, as PCIe posted
+ * ordering then keeps it in host memory order.
  *
  * A queue without descriptors only costs the frame at the FIFO head: it is
  * dropped (no_desc) as soon as nothing is cached, in flight or posted; frames
@@ -74,6 +89,7 @@ module nic_rx_engine #(
     output wire [RX_QUEUES*16-1:0]    q_cpl_prod,
     output wire [RX_QUEUES-1:0]       q_halted,
     output wire [RX_QUEUES-1:0]       q_busy,       // DMA writes to this queue's memory still pending
+    output wire [RX_QUEUES-1:0]       q_cpl_event,  // completion record of this queue committed (pulse)
 
     output wire [RX_QUEUES-1:0]       stat_frame_ok,
     output wire [RX_QUEUES*16-1:0]    stat_frame_bytes,
@@ -98,6 +114,12 @@ module nic_rx_engine #(
     input  wire                       s_tlp_cpl_eop,
     input  wire                       s_tlp_cpl_valid,
     output wire                       s_tlp_cpl_ready,
+
+    // MSI-X message (nic_msix): single-beat MemWr, header + payload DW0
+    input  wire [127:0]               s_msg_hdr,
+    input  wire [31:0]                s_msg_data,
+    input  wire                       s_msg_valid,
+    output wire                       s_msg_ready,
 
     input  wire [15:0]                cfg_requester_id,
     input  wire                       cfg_bus_master_enable,
@@ -219,10 +241,12 @@ end
 assign err_cpl_unexpected = fq_err_unexp | (ONE & {RX_QUEUES{orphan_reg}});
 
 // ---------------------------------------------------------------------------
-// MemRd arbiter: round robin over the queues, registered output
+// MemRd arbiter: round robin over the queues, registered output; MSI-X
+// messages take the same register first
 // ---------------------------------------------------------------------------
 
 reg [127:0]  rd_hdr_reg = 128'd0;
+reg [31:0]   rd_data_reg = 32'd0;        // message data (MemRd: 0)
 reg          rd_valid_reg = 1'b0;
 reg [QW-1:0] rd_rr_reg = {QW{1'b0}};     // first queue to look at
 
@@ -249,14 +273,22 @@ always @* begin
     end
 end
 
-assign fq_ready = (rd_load && rd_found) ? (ONE << rd_grant) : {RX_QUEUES{1'b0}};
+assign s_msg_ready = rd_load;
+assign fq_ready = (rd_load && rd_found && !s_msg_valid) ? (ONE << rd_grant) : {RX_QUEUES{1'b0}};
 
 always @(posedge clk) begin
     if (rd_load) begin
-        rd_valid_reg <= rd_found;
-        if (rd_found) begin
-            rd_hdr_reg <= fq_hdr[rd_grant*128 +: 128];
-            rd_rr_reg <= ({{(32-QW){1'b0}}, rd_grant} == RX_QUEUES - 1) ? {QW{1'b0}} : rd_grant + 1'b1;
+        if (s_msg_valid) begin
+            rd_valid_reg <= 1'b1;
+            rd_hdr_reg <= s_msg_hdr;
+            rd_data_reg <= s_msg_data;
+        end else begin
+            rd_valid_reg <= rd_found;
+            rd_data_reg <= 32'd0;
+            if (rd_found) begin
+                rd_hdr_reg <= fq_hdr[rd_grant*128 +: 128];
+                rd_rr_reg <= ({{(32-QW){1'b0}}, rd_grant} == RX_QUEUES - 1) ? {QW{1'b0}} : rd_grant + 1'b1;
+            end
         end
     end
     if (rst) begin
@@ -328,7 +360,7 @@ nic_tlp_req_mux #(
     .clk(clk),
     .rst(rst),
     .s0_hdr(rd_hdr_reg),
-    .s0_data({TLP_DATA_WIDTH{1'b0}}),
+    .s0_data({{(TLP_DATA_WIDTH-32){1'b0}}, rd_data_reg}),
     .s0_sop(1'b1),
     .s0_eop(1'b1),
     .s0_user({UW{1'b0}}),
@@ -376,6 +408,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
 
     assign q_desc_cons[q*16 +: 16] = cons_reg;
     assign q_cpl_prod[q*16 +: 16] = cons_reg;
+    assign q_cpl_event[q] = commit && commit_q == QI;
 
     // drop-disabled pulses from two sources, merged without losing any
     reg [2:0] drop_dis_pend_reg = 3'd0;

@@ -13,7 +13,8 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-const MISSING: &str = "Verilator >= 5.006 not found: install it with `sudo apt-get install -y verilator` (Debian 12) or run `make deps`";
+const MISSING: &str =
+    "Verilator >= 5.006 not found: install it with `sudo apt-get install -y verilator` (Debian 12) or run `make deps`";
 const MIN_VERSION: (u32, u32) = (5, 6);
 
 fn fail(msg: &str) -> ! {
@@ -79,9 +80,7 @@ fn main() {
         }
     }
     sources.sort();
-    let has_top = sources
-        .iter()
-        .any(|p| fs::read_to_string(p).map(|s| s.contains("module nic_core")).unwrap_or(false));
+    let has_top = sources.iter().any(|p| fs::read_to_string(p).map(|s| s.contains("module nic_core")).unwrap_or(false));
     if !has_top {
         fail(&format!(
             "no `module nic_core` in {}/*.v: the simulator needs the top-level NIC (set NIC_RTL_DIR to use another RTL directory)",

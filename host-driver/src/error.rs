@@ -65,6 +65,60 @@ pub enum DriverError {
         /// The halted queue.
         queue: usize,
     },
+    /// The function has no MSI-X capability: `STATUS_CAP_LIST` is clear, or
+    /// no capability in the list has ID `nic_spec::pci::CAP_ID_MSIX`.
+    NoMsixCapability,
+    /// The configuration-space capability list is malformed: a pointer into
+    /// the 64-byte header, or a pointer back to a capability already visited.
+    BadCapabilityList {
+        /// The offending pointer.
+        offset: u16,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// The MSI-X table or PBA is not in BAR0 at the offset `nic_spec::msix`
+    /// defines, or does not fit inside BAR0.
+    BadMsixLocation {
+        /// `"table"` or `"PBA"`.
+        structure: &'static str,
+        /// The BAR indicator found (the driver needs 0).
+        bir: u8,
+        /// The offset found.
+        offset: u32,
+        /// The offset `nic_spec::msix` defines.
+        expected: u32,
+    },
+    /// The MSI-X table is larger than `nic_spec::msix::MAX_VECTORS` entries.
+    BadMsixTableSize {
+        /// Entries the capability announces.
+        entries: u32,
+    },
+    /// PCI Command still lacks Memory Space or Bus Master enable after the
+    /// driver set them.
+    PciCommand {
+        /// The Command register as read back.
+        found: u16,
+    },
+    /// The call needs interrupts enabled ([`crate::Nic::enable_interrupts`]).
+    InterruptsNotEnabled,
+    /// [`crate::Nic::enable_interrupts`] while interrupts are enabled.
+    InterruptsAlreadyEnabled,
+    /// The MSI-X vector is not one of the vectors in use.
+    NoSuchVector {
+        /// The vector asked for.
+        vector: u16,
+    },
+    /// A per-queue or error task was asked to serve a vector that other
+    /// queues (or the error events) share; serve it with
+    /// [`crate::napi::run_vector`], one task per vector.
+    SharedVector {
+        /// The shared vector.
+        vector: u16,
+    },
+    /// [`crate::napi::Shared`]: the NIC or the transport was already
+    /// borrowed (a borrow held across an `.await`, or a `deliver` callback
+    /// calling back into the driver).
+    SharedBusy,
 }
 
 impl fmt::Display for DriverError {
@@ -98,6 +152,30 @@ impl fmt::Display for DriverError {
             DriverError::Hal(e) => write!(f, "transport error: {e}"),
             DriverError::Device(s) => write!(f, "device reports errors: {s}"),
             DriverError::QueueHalted { queue } => write!(f, "RX queue {queue} halted on a DMA error"),
+            DriverError::NoMsixCapability => write!(f, "the PCI function has no MSI-X capability"),
+            DriverError::BadCapabilityList { offset, why } => {
+                write!(f, "PCI capability list is malformed at pointer {offset:#x}: {why}")
+            }
+            DriverError::BadMsixLocation { structure, bir, offset, expected } => write!(
+                f,
+                "MSI-X {structure} is at BIR {bir} offset {offset:#x}; the driver needs BAR0 offset {expected:#x}"
+            ),
+            DriverError::BadMsixTableSize { entries } => write!(
+                f,
+                "MSI-X table of {entries} entries exceeds the {} the register map has room for",
+                nic_spec::msix::MAX_VECTORS
+            ),
+            DriverError::PciCommand { found } => {
+                write!(f, "PCI Command reads {found:#06x}: Memory Space or Bus Master would not enable")
+            }
+            DriverError::InterruptsNotEnabled => write!(f, "interrupts are not enabled"),
+            DriverError::InterruptsAlreadyEnabled => write!(f, "interrupts are already enabled"),
+            DriverError::NoSuchVector { vector } => write!(f, "MSI-X vector {vector} is not in use"),
+            DriverError::SharedVector { vector } => write!(
+                f,
+                "MSI-X vector {vector} is shared with other queues or the error events: serve it with run_vector"
+            ),
+            DriverError::SharedBusy => write!(f, "the shared NIC or transport is already borrowed"),
         }
     }
 }

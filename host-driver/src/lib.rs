@@ -56,6 +56,49 @@
 //! (L3/L4 types, offsets, VLAN tags, flags). Frames of one flow stay on one
 //! queue, in order; across queues there is no order.
 //!
+//! # Interrupts
+//!
+//! Polling ([`Nic::poll`] in a loop) needs nothing more. For interrupt-driven
+//! reception, [`Nic::enable_interrupts`] finds the MSI-X capability in
+//! configuration space ([`discover_msix`]), gives each queue a vector and
+//! the error events one more (sharing round-robin if the table is smaller),
+//! programs the table with the messages the platform assigns
+//! ([`nic_hal::Hal::irq_alloc`]) and arms every vector.
+//!
+//! The device raises a vector when it is *armed*, has *work* and is *due*
+//! (`nic_spec::ivec`): work is an unconsumed completion on one of its queues,
+//! `CPL_PROD != CPL_CONS` (or a new error, or a software trigger); due is the
+//! moderation rule ([`IrqConfig::itr_ns`], [`IrqConfig::itr_frames`]).
+//! Firing sends the message and *disarms* the vector. The driver's half is
+//! NAPI's:
+//!
+//! 1. the interrupt wakes the vector's poller (nothing else happens in
+//!    "interrupt context": [`napi::IrqHub::dispatch`] only notifies);
+//! 2. the poller consumes completions, at most [`IrqConfig::budget`] per
+//!    queue per poll ([`Nic::poll_vector`]); while a poll uses its whole
+//!    budget it yields to other tasks and polls again, the vector still
+//!    disarmed, so a busy queue costs no interrupts at all;
+//! 3. once a poll comes back under budget, the ring is drained and the poll
+//!    has published `CPL_CONS`; only then does the poller re-arm
+//!    ([`Nic::rearm_vector`]).
+//!
+//! No event is lost, because work is a *level*, not an edge: a completion
+//! written after the poll's last look leaves `CPL_PROD != CPL_CONS` when
+//! the `ARM` write lands (MMIO writes arrive in order, `CPL_CONS` first), so
+//! the re-armed vector fires again. And an interrupt always announces a
+//! completion the driver has not consumed: the vector is disarmed from the
+//! moment it fires until the driver has caught up. The error vector works
+//! the same way with `ERR_STATUS` ([`napi::watch_errors`]).
+//!
+//! The [`napi`] module runs this on tokio with one task per vector
+//! ([`napi::run_queue`], [`napi::run_vector`]) on a current-thread runtime
+//! and a `LocalSet`, sharing the NIC and the transport through
+//! [`napi::Shared`]; whoever receives interrupts (a simulation's clock task,
+//! an eventfd task on hardware) calls [`napi::IrqHub::dispatch`]. Without
+//! tokio, the same loop is [`Nic::take_interrupts`], [`Nic::poll_vector`],
+//! [`Nic::rearm_vector`]. [`Stats::vectors`] counts messages, interrupts,
+//! polls, completions and re-arms per vector.
+//!
 //! # Typical use
 //!
 //! ```no_run
@@ -89,21 +132,29 @@
 #![warn(missing_docs)]
 
 mod error;
+mod irq;
+mod msix;
+pub mod napi;
 mod queue;
 mod rss;
 mod stats;
 
+use std::sync::Arc;
+
 use nic_hal::Hal;
-use nic_spec::{caps, ctrl, global, id, limits, qstatus, rss as rss_spec, rxq, rxq_layout};
+use nic_spec::{caps, ctrl, global, id, ivec, limits, qstatus, rss as rss_spec, rxq, rxq_layout};
 use serde::Serialize;
 
 pub use error::{CplFault, DriverError, ErrStatus};
+pub use irq::{IrqConfig, PendingBits, VectorPoll};
+pub use msix::{discover_msix, find_capability, MsixInfo};
 pub use queue::RxFrame;
 pub use rss::RssConfig;
-pub use stats::{QueueStats, Stats};
+pub use stats::{QueueStats, Stats, VectorStats};
 
+use irq::{ivreg, IrqState};
 use queue::{qreg, QueueParams, RxQueue};
-use stats::{GlobalCounters, QueueCounters};
+use stats::{GlobalCounters, IrqCounts, QueueCounters, VectorCounters};
 
 /// Register polls before a reset, queue enable or queue disable is declared
 /// stuck. Counted in polls, not time: the driver does not know what a poll
@@ -202,6 +253,14 @@ pub struct Nic {
     qcounters: Vec<QueueCounters>,
     /// The RSS settings programmed while open, with the expanded table.
     rss: Option<(RssConfig, Vec<u8>)>,
+    /// The MSI-X capability, once discovered.
+    msix: Option<MsixInfo>,
+    /// The interrupt setup while interrupts are enabled.
+    irq: Option<IrqState>,
+    /// One per vector ever used; outlives disabling so stats stay readable.
+    vcounters: Vec<VectorCounters>,
+    /// Interrupts taken per table entry, shared with the `napi::IrqHub`s.
+    irq_counts: Option<Arc<IrqCounts>>,
 }
 
 impl Nic {
@@ -222,6 +281,10 @@ impl Nic {
             global: GlobalCounters::default(),
             qcounters: Vec::new(),
             rss: None,
+            msix: None,
+            irq: None,
+            vcounters: Vec::new(),
+            irq_counts: None,
         };
         nic.reset(hal)?;
         let raw = hal.mmio_read32(global::CAPS)?;
@@ -248,8 +311,11 @@ impl Nic {
     ///
     /// A reset stops all DMA and forgets the rings, so any open queues are
     /// freed: this is the recovery path after a halted queue; call
-    /// [`Nic::open`] again afterwards. Counter totals carry on.
+    /// [`Nic::open`] again afterwards. Interrupts are disabled first
+    /// ([`Nic::disable_interrupts`]; its error, if any, is returned after a
+    /// successful reset). Counter totals carry on.
     pub fn reset<H: Hal>(&mut self, hal: &mut H) -> Result<(), DriverError> {
+        let irq = self.disable_interrupts(hal);
         hal.mmio_write32(global::CTRL, ctrl::RESET);
         let mut polls = 0;
         loop {
@@ -270,7 +336,10 @@ impl Nic {
         for c in &mut self.qcounters {
             c.device_reset();
         }
-        Ok(())
+        for c in &mut self.vcounters {
+            c.msgs.device_reset();
+        }
+        irq
     }
 
     /// Allocates rings and buffer pools, programs and enables the queues,
@@ -384,9 +453,11 @@ impl Nic {
     ///
     /// If a queue does not report disabled, nothing is freed (the device may
     /// still write to it) and the error is returned; [`Nic::reset`] recovers.
+    /// Interrupts are disabled first ([`Nic::disable_interrupts`]).
     pub fn close<H: Hal>(&mut self, hal: &mut H) -> Result<(), DriverError> {
+        let irq = self.disable_interrupts(hal);
         if self.queues.is_empty() {
-            return Ok(());
+            return irq;
         }
         hal.mmio_write32(global::CTRL, 0);
         for i in 0..self.queues.len() {
@@ -399,7 +470,7 @@ impl Nic {
             q.free(hal);
         }
         self.rss = None;
-        Ok(())
+        irq
     }
 
     /// Reprograms receive-side scaling on an open NIC (key, hash types,
@@ -492,6 +563,7 @@ impl Nic {
             rx_fifo_bytes: self.caps.rx_fifo_bytes,
             rx_fifo_peak: hal.mmio_read32(global::RX_FIFO_PEAK)?,
             queues: Vec::with_capacity(self.qcounters.len()),
+            vectors: Vec::with_capacity(self.vcounters.len()),
         };
         for (i, c) in self.qcounters.iter_mut().enumerate() {
             let mut rd = |reg| hal.mmio_read32(qreg(i, reg));
@@ -517,6 +589,19 @@ impl Nic {
                 buffers_posted: sw.buffers_posted,
                 free_buffers,
                 buffers_in_flight,
+            });
+        }
+        for (v, c) in self.vcounters.iter_mut().enumerate() {
+            let vector = v as u16;
+            let interrupts = self.irq_counts.as_ref().map_or(0, |k| k.get(vector));
+            s.vectors.push(VectorStats {
+                vector,
+                msgs: c.msgs.update(hal.mmio_read32(ivreg(vector, ivec::MSGS))?),
+                interrupts,
+                polls: c.polls,
+                completions: c.completions,
+                rearms: c.rearms,
+                frames_per_interrupt: if interrupts == 0 { 0.0 } else { c.completions as f64 / interrupts as f64 },
             });
         }
         Ok(s)

@@ -1,5 +1,7 @@
 //! Statistics: device counters widened to 64 bits, plus the driver's own.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::Serialize;
 
 /// Widens a wrapping 32-bit device counter into a 64-bit total.
@@ -29,7 +31,7 @@ impl WrapCounter {
 ///
 /// Device counters are totals since [`crate::Nic::probe`] (they survive
 /// resets, which zero the registers). Serializes to JSON for test reports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Stats {
     /// Frames seen on the MAC stream, dropped or not.
     pub frames_in: u64,
@@ -49,6 +51,29 @@ pub struct Stats {
     pub rx_fifo_peak: u32,
     /// One entry per queue opened since probe (a closed queue keeps its totals).
     pub queues: Vec<QueueStats>,
+    /// One entry per MSI-X vector used since probe (empty if interrupts were
+    /// never enabled; a vector keeps its totals after interrupts are disabled).
+    pub vectors: Vec<VectorStats>,
+}
+
+/// Per-MSI-X-vector statistics (see the crate docs, "Interrupts").
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct VectorStats {
+    /// The vector (an MSI-X table entry).
+    pub vector: u16,
+    /// Device: MSI-X messages sent on the vector (`ivec::MSGS`, widened).
+    pub msgs: u64,
+    /// Driver: interrupts collected from the transport ([`nic_hal::Hal::irq_take`]
+    /// through [`crate::napi::IrqHub::dispatch`] or [`crate::Nic::take_interrupts`]).
+    pub interrupts: u64,
+    /// Driver: NAPI polls of the vector ([`crate::Nic::poll_vector`] calls).
+    pub polls: u64,
+    /// Driver: completion records those polls consumed.
+    pub completions: u64,
+    /// Driver: re-arms (`ivec::CTRL` = `ARM` writes after enabling).
+    pub rearms: u64,
+    /// `completions / interrupts`: the moderation achieved (0 without interrupts).
+    pub frames_per_interrupt: f64,
 }
 
 /// Per-queue statistics: device counters, then the driver's.
@@ -130,6 +155,44 @@ impl QueueCounters {
         ] {
             c.device_reset();
         }
+    }
+}
+
+/// Per-vector counters that outlive an interrupt setup (the interrupt
+/// count itself is shared with the [`crate::napi::IrqHub`]: see `IrqCounts`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct VectorCounters {
+    pub(crate) msgs: WrapCounter,
+    pub(crate) polls: u64,
+    pub(crate) completions: u64,
+    pub(crate) rearms: u64,
+}
+
+/// Interrupts taken per table entry, counted by whoever calls
+/// [`nic_hal::Hal::irq_take`] for the driver: the NIC and its
+/// [`crate::napi::IrqHub`]s share one, so a hub needs no access to the NIC.
+#[derive(Debug)]
+pub(crate) struct IrqCounts(Box<[AtomicU64]>);
+
+impl IrqCounts {
+    pub(crate) fn new(vectors: usize) -> Self {
+        IrqCounts((0..vectors).map(|_| AtomicU64::new(0)).collect())
+    }
+
+    /// Adds `n` interrupts taken on `vector`.
+    pub(crate) fn add(&self, vector: u16, n: u32) {
+        if let Some(c) = self.0.get(usize::from(vector)) {
+            c.fetch_add(u64::from(n), Ordering::Relaxed);
+        }
+    }
+
+    /// Table entries counted.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn get(&self, vector: u16) -> u64 {
+        self.0.get(usize::from(vector)).map_or(0, |c| c.load(Ordering::Relaxed))
     }
 }
 

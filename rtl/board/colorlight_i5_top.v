@@ -117,7 +117,9 @@ nic_board_core #(
     .DESC_CACHE_DEPTH(16),
     .DMA_READ_TAGS(4),
     .RX_QUEUES(RX_QUEUES),
-    .RETA_ENTRIES(128)
+    .RETA_ENTRIES(128),
+    .MSIX_VECTORS(RX_QUEUES + 1),     // one per queue and the error vector
+    .CLK_PERIOD_PS(20000)              // clk: 50 MHz from the PLL
 )
 nic_board_inst (
     .rx_clk(eth_rx_clk),

@@ -3,7 +3,8 @@
 
 /*
  * iCE40 (HX8K or UP5K) build of the NIC, reduced: one queue, 4 KiB RX FIFO,
- * smaller descriptor cache, host side replaced by nic_host_stub. Its purpose
+ * smaller descriptor cache, two MSI-X vectors (queue 0 and the error
+ * vector), host side replaced by nic_host_stub. Its purpose
  * is to measure what fits; no pin constraint file is provided.
  *
  * iCE40 boards have no 1G PHY: frames come in on a GMII-like pin bus
@@ -27,7 +28,9 @@ module ice40_top #(
     parameter DESC_CACHE_DEPTH = 8,
     parameter DMA_READ_TAGS = 2,
     parameter RX_QUEUES = 1,
-    parameter RETA_ENTRIES = 128
+    parameter RETA_ENTRIES = 128,
+    parameter MSIX_VECTORS = 2,
+    parameter CLK_PERIOD_PS = 20000     // clk: 50 MHz target (synth/ice40_clocks.pcf)
 ) (
     input  wire       clk,
     output wire [7:0] led,
@@ -77,6 +80,8 @@ nic_board_core #(
     .DMA_READ_TAGS(DMA_READ_TAGS),
     .RX_QUEUES(RX_QUEUES),
     .RETA_ENTRIES(RETA_ENTRIES),
+    .MSIX_VECTORS(MSIX_VECTORS),
+    .CLK_PERIOD_PS(CLK_PERIOD_PS),
     .RING_LOG(4),
     .ACT_BITS(20)
 )

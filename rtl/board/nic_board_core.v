@@ -10,7 +10,9 @@
  * The stub programs queue 0 only; with RSS left at its reset state every
  * frame is steered to queue 0 (RSS_DEFAULT_QUEUE), the other RX_QUEUES - 1
  * queues stay disabled but are synthesised (their registers are reachable
- * over MMIO).
+ * over MMIO). It enables MSI-X and sets up vector 0 (queue 0's), so the NIC
+ * sends moderated MSI-X messages, which the stub accepts with the other DMA
+ * writes. CLK_PERIOD_PS must match the core clock (50 MHz on the boards).
  *
  * led: see nic_host_stub ([0] frame toggle, [1] DMA activity, [2] error,
  * [3] signature parity). rx_led (rx_clk domain): frame with data received
@@ -23,6 +25,8 @@ module nic_board_core #(
     parameter DMA_READ_TAGS = 4,
     parameter RX_QUEUES = 1,
     parameter RETA_ENTRIES = 128,
+    parameter MSIX_VECTORS = 2,
+    parameter CLK_PERIOD_PS = 20000,
     parameter MAC_FIFO_DEPTH = 16,
     parameter RING_LOG = 4,
     parameter POLL_CYCLES = 256,
@@ -117,6 +121,11 @@ wire [15:0] cfg_requester_id;
 wire cfg_bus_master_enable;
 wire [2:0] cfg_max_payload_size;
 wire [2:0] cfg_max_read_req_size;
+wire cfg_msix_enable;
+wire cfg_msix_function_mask;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [10:0] cfg_msix_table_size;   // a config-space constant; no PCIe block here
+/* verilator lint_on UNUSEDSIGNAL */
 
 nic_core #(
     .AXIS_DATA_WIDTH(64),
@@ -126,7 +135,9 @@ nic_core #(
     .DESC_CACHE_DEPTH(DESC_CACHE_DEPTH),
     .DMA_READ_TAGS(DMA_READ_TAGS),
     .RX_QUEUES(RX_QUEUES),
-    .RETA_ENTRIES(RETA_ENTRIES)
+    .RETA_ENTRIES(RETA_ENTRIES),
+    .MSIX_VECTORS(MSIX_VECTORS),
+    .CLK_PERIOD_PS(CLK_PERIOD_PS)
 )
 nic_inst (
     .clk(clk),
@@ -171,7 +182,10 @@ nic_inst (
     .cfg_requester_id(cfg_requester_id),
     .cfg_bus_master_enable(cfg_bus_master_enable),
     .cfg_max_payload_size(cfg_max_payload_size),
-    .cfg_max_read_req_size(cfg_max_read_req_size)
+    .cfg_max_read_req_size(cfg_max_read_req_size),
+    .cfg_msix_enable(cfg_msix_enable),
+    .cfg_msix_function_mask(cfg_msix_function_mask),
+    .cfg_msix_table_size(cfg_msix_table_size)
 );
 
 nic_host_stub #(
@@ -217,6 +231,8 @@ host_inst (
     .cfg_bus_master_enable(cfg_bus_master_enable),
     .cfg_max_payload_size(cfg_max_payload_size),
     .cfg_max_read_req_size(cfg_max_read_req_size),
+    .cfg_msix_enable(cfg_msix_enable),
+    .cfg_msix_function_mask(cfg_msix_function_mask),
 
     .led(led)
 );

@@ -10,13 +10,18 @@
  * 1-DW MemWr/MemRd with 3-DW headers to BAR 0 at BAR0_BASE, one at a time
  * (a read waits for its completion). Program:
  *   init  queue 0: DESC_BASE_LO, DESC_LOG_SIZE, CPL_BASE_LO, CPL_LOG_SIZE,
- *         Q_CTRL.ENABLE, then CTRL.RX_ENABLE
+ *         Q_CTRL.ENABLE, then CTRL.RX_ENABLE; MSI-X table entry 0 (queue
+ *         0's vector): address MSI_ADDR, data MSI_DATA, unmasked; vector 0
+ *         ITR_NS = ITR_NS
  *   loop  read DESC_CONS, write DESC_PROD = DESC_CONS + ring size (every
  *         descriptor posted again); read CPL_PROD, write CPL_CONS = CPL_PROD
- *         (every completion consumed); read Q_FRAMES, RX_FRAMES_IN,
- *         ERR_STATUS; read the BAR0 dword at a scan offset that advances by
- *         4 every pass (whole 64 KiB BAR); write SCRATCH with the value
+ *         (every completion consumed); arm vector 0 (like a driver leaving
+ *         NAPI polling); read Q_FRAMES, RX_FRAMES_IN, ERR_STATUS; read the
+ *         BAR0 dword at a scan offset that advances by 4 every pass (whole
+ *         64 KiB BAR, MSI-X window included); write SCRATCH with the value
  *         just read; wait POLL_CYCLES; repeat.
+ * cfg_msix_enable is 1 and the function unmasked, so the NIC sends MSI-X
+ * MemWr to MSI_ADDR when frames complete on queue 0.
  * The scan read and the scratch write exist for synthesis: with only the
  * fixed program, address and data bits constant over all steps (queue
  * select bits, data high bits) would let yosys prove whole register blocks
@@ -24,7 +29,8 @@
  * effects in the register map.
  *
  * DMA (s_dma_req <- nic_core m_tlp_req, m_dma_cpl -> nic_core s_tlp_cpl):
- * MemWr (frame data, completion records) are accepted and discarded. A MemRd
+ * MemWr (frame data, completion records, MSI-X messages) are accepted and
+ * discarded. A MemRd
  * is answered with one CplD (status SC, Byte Count = request length, Lower
  * Address = address[6:0]) carrying descriptors computed from the address: the
  * ring at DESC_BASE has 2^RING_LOG entries, entry i = {buffer BUF_BASE +
@@ -50,6 +56,9 @@ module nic_host_stub #(
     parameter [15:0] BUF_LEN = 16'd2048,
     parameter [15:0] NIC_REQUESTER_ID = 16'h0100,
     parameter [15:0] HOST_ID = 16'h0000,
+    parameter [31:0] MSI_ADDR = 32'hFEE0_0000,     // MSI-X message for vector 0
+    parameter [31:0] MSI_DATA = 32'h0000_0041,
+    parameter [31:0] ITR_NS = 32'd2000,            // vector 0 moderation interval
     parameter POLL_CYCLES = 256,
     parameter ACT_BITS = 22
 ) (
@@ -98,6 +107,8 @@ module nic_host_stub #(
     output wire                        cfg_bus_master_enable,
     output wire [2:0]                  cfg_max_payload_size,
     output wire [2:0]                  cfg_max_read_req_size,
+    output wire                        cfg_msix_enable,
+    output wire                        cfg_msix_function_mask,
 
     output wire [3:0]                  led
 );
@@ -112,9 +123,12 @@ localparam POLL_W = $clog2(POLL_CYCLES + 1);
 localparam [POLL_W-1:0] POLL_INIT = POLL_CYCLES[POLL_W-1:0];
 
 localparam [1:0] OP_WR = 2'd0, OP_RD = 2'd1, OP_WAIT = 2'd2;
-localparam [3:0] STEP_LOOP = 4'd6;
+// program steps the loop starts at / whose read data is kept
+localparam [4:0] STEP_LOOP = 5'd10, STEP_Q_FRAMES = 5'd15, STEP_ERR = 5'd17, STEP_SCAN = 5'd18;
 
 localparam [15:0] Q0 = RXQ_BASE;
+localparam [15:0] MSIX0 = MSIX_TABLE_OFFSET;       // table entry 0
+localparam [15:0] IVEC0 = IVEC_BASE;               // vector 0's block
 
 localparam [1:0]
     P_ISSUE = 2'd0,   // present the request until accepted
@@ -123,7 +137,7 @@ localparam [1:0]
 
 // ---------------------------------------------------------------------------
 // MMIO program
-reg [3:0] step_reg = 4'd0;
+reg [4:0] step_reg = 5'd0;
 reg [1:0] p_state_reg = P_ISSUE;
 reg [15:0] rd_val_reg = 16'd0;
 reg [31:0] rd_full_reg = 32'd0;
@@ -145,21 +159,26 @@ always @* begin
     step_off = REG_ID;
     step_wdata = 32'd0;
     case (step_reg)
-        4'd0: begin step_op = OP_WR; step_off = Q0 + RXQ_DESC_BASE_LO; step_wdata = DESC_BASE; end
-        4'd1: begin step_op = OP_WR; step_off = Q0 + RXQ_DESC_LOG_SIZE; step_wdata = RING_LOG_32; end
-        4'd2: begin step_op = OP_WR; step_off = Q0 + RXQ_CPL_BASE_LO; step_wdata = CPL_BASE; end
-        4'd3: begin step_op = OP_WR; step_off = Q0 + RXQ_CPL_LOG_SIZE; step_wdata = RING_LOG_32; end
-        4'd4: begin step_op = OP_WR; step_off = Q0 + RXQ_Q_CTRL; step_wdata = 32'd1 << QCTRL_ENABLE_BIT; end
-        4'd5: begin step_op = OP_WR; step_off = REG_CTRL; step_wdata = 32'd1 << CTRL_RX_ENABLE_BIT; end
-        4'd6: begin step_op = OP_RD; step_off = Q0 + RXQ_DESC_CONS; end
-        4'd7: begin step_op = OP_WR; step_off = Q0 + RXQ_DESC_PROD; step_wdata = {16'd0, rd_val_reg + RING_SIZE}; end
-        4'd8: begin step_op = OP_RD; step_off = Q0 + RXQ_CPL_PROD; end
-        4'd9: begin step_op = OP_WR; step_off = Q0 + RXQ_CPL_CONS; step_wdata = {16'd0, rd_val_reg}; end
-        4'd10: begin step_op = OP_RD; step_off = Q0 + RXQ_Q_FRAMES; end
-        4'd11: begin step_op = OP_RD; step_off = REG_RX_FRAMES_IN; end
-        4'd12: begin step_op = OP_RD; step_off = REG_ERR_STATUS; end
-        4'd13: begin step_op = OP_RD; step_off = {scan_reg, 2'b00}; end
-        4'd14: begin step_op = OP_WR; step_off = REG_SCRATCH; step_wdata = rd_full_reg; end
+        5'd0: begin step_op = OP_WR; step_off = Q0 + RXQ_DESC_BASE_LO; step_wdata = DESC_BASE; end
+        5'd1: begin step_op = OP_WR; step_off = Q0 + RXQ_DESC_LOG_SIZE; step_wdata = RING_LOG_32; end
+        5'd2: begin step_op = OP_WR; step_off = Q0 + RXQ_CPL_BASE_LO; step_wdata = CPL_BASE; end
+        5'd3: begin step_op = OP_WR; step_off = Q0 + RXQ_CPL_LOG_SIZE; step_wdata = RING_LOG_32; end
+        5'd4: begin step_op = OP_WR; step_off = Q0 + RXQ_Q_CTRL; step_wdata = 32'd1 << QCTRL_ENABLE_BIT; end
+        5'd5: begin step_op = OP_WR; step_off = REG_CTRL; step_wdata = 32'd1 << CTRL_RX_ENABLE_BIT; end
+        5'd6: begin step_op = OP_WR; step_off = MSIX0 + MSIX_ENTRY_ADDR_LO; step_wdata = MSI_ADDR; end
+        5'd7: begin step_op = OP_WR; step_off = MSIX0 + MSIX_ENTRY_DATA; step_wdata = MSI_DATA; end
+        5'd8: begin step_op = OP_WR; step_off = MSIX0 + MSIX_ENTRY_CTRL; step_wdata = 32'd0; end
+        5'd9: begin step_op = OP_WR; step_off = IVEC0 + IVEC_ITR_NS; step_wdata = ITR_NS; end
+        5'd10: begin step_op = OP_RD; step_off = Q0 + RXQ_DESC_CONS; end
+        5'd11: begin step_op = OP_WR; step_off = Q0 + RXQ_DESC_PROD; step_wdata = {16'd0, rd_val_reg + RING_SIZE}; end
+        5'd12: begin step_op = OP_RD; step_off = Q0 + RXQ_CPL_PROD; end
+        5'd13: begin step_op = OP_WR; step_off = Q0 + RXQ_CPL_CONS; step_wdata = {16'd0, rd_val_reg}; end
+        5'd14: begin step_op = OP_WR; step_off = IVEC0 + IVEC_CTRL; step_wdata = 32'd1 << IVEC_CTRL_ARM_BIT; end
+        5'd15: begin step_op = OP_RD; step_off = Q0 + RXQ_Q_FRAMES; end
+        5'd16: begin step_op = OP_RD; step_off = REG_RX_FRAMES_IN; end
+        5'd17: begin step_op = OP_RD; step_off = REG_ERR_STATUS; end
+        5'd18: begin step_op = OP_RD; step_off = {scan_reg, 2'b00}; end
+        5'd19: begin step_op = OP_WR; step_off = REG_SCRATCH; step_wdata = rd_full_reg; end
         default: begin step_op = OP_WAIT; end
     endcase
 end
@@ -194,7 +213,7 @@ always @(posedge clk) begin
                     if (step_op == OP_RD) begin
                         p_state_reg <= P_CPL;
                     end else begin
-                        step_reg <= step_reg + 4'd1;
+                        step_reg <= step_reg + 5'd1;
                     end
                 end
             end
@@ -203,16 +222,16 @@ always @(posedge clk) begin
             if (mmio_cpl) begin
                 rd_val_reg <= s_mmio_cpl_data[15:0];
                 rd_full_reg <= s_mmio_cpl_data[31:0];
-                if (step_reg == 4'd13) begin
+                if (step_reg == STEP_SCAN) begin
                     scan_reg <= scan_reg + 14'd1;
                 end
-                if (step_reg == 4'd10) begin
+                if (step_reg == STEP_Q_FRAMES) begin
                     frames_reg <= s_mmio_cpl_data[0];
                 end
-                if (step_reg == 4'd12) begin
+                if (step_reg == STEP_ERR) begin
                     err_reg <= s_mmio_cpl_data[31:0];
                 end
-                step_reg <= step_reg + 4'd1;
+                step_reg <= step_reg + 5'd1;
                 p_state_reg <= P_ISSUE;
             end
         end
@@ -226,7 +245,7 @@ always @(posedge clk) begin
     endcase
 
     if (rst) begin
-        step_reg <= 4'd0;
+        step_reg <= 5'd0;
         p_state_reg <= P_ISSUE;
         mmio_valid_reg <= 1'b0;
         mmio_tag_reg <= 8'd0;
@@ -324,6 +343,8 @@ assign cfg_requester_id = NIC_REQUESTER_ID;
 assign cfg_bus_master_enable = 1'b1;
 assign cfg_max_payload_size = 3'd0;
 assign cfg_max_read_req_size = 3'd0;
+assign cfg_msix_enable = 1'b1;
+assign cfg_msix_function_mask = 1'b0;
 
 endmodule
 

@@ -24,6 +24,8 @@ module nic_rgmii_sim_top #(
     parameter CPL_TIMEOUT_CYCLES = 1 << 20,
     parameter RX_QUEUES         = 8,
     parameter RETA_ENTRIES      = 128,
+    parameter MSIX_VECTORS      = 16,
+    parameter CLK_PERIOD_PS     = 6400,
     parameter MAC_FIFO_DEPTH    = 16
 ) (
     input  wire                        clk,
@@ -76,7 +78,10 @@ module nic_rgmii_sim_top #(
     input  wire [15:0]                 cfg_requester_id,
     input  wire                        cfg_bus_master_enable,
     input  wire [2:0]                  cfg_max_payload_size,
-    input  wire [2:0]                  cfg_max_read_req_size
+    input  wire [2:0]                  cfg_max_read_req_size,
+    input  wire                        cfg_msix_enable,
+    input  wire                        cfg_msix_function_mask,
+    output wire [10:0]                 cfg_msix_table_size
 );
 
 (* ASYNC_REG = "TRUE" *) reg [1:0] rx_rst_sync_reg = 2'b11;
@@ -145,7 +150,9 @@ nic_core #(
     .DMA_READ_TAGS(DMA_READ_TAGS),
     .CPL_TIMEOUT_CYCLES(CPL_TIMEOUT_CYCLES),
     .RX_QUEUES(RX_QUEUES),
-    .RETA_ENTRIES(RETA_ENTRIES)
+    .RETA_ENTRIES(RETA_ENTRIES),
+    .MSIX_VECTORS(MSIX_VECTORS),
+    .CLK_PERIOD_PS(CLK_PERIOD_PS)
 )
 nic_inst (
     .clk(clk),
@@ -186,7 +193,10 @@ nic_inst (
     .cfg_requester_id(cfg_requester_id),
     .cfg_bus_master_enable(cfg_bus_master_enable),
     .cfg_max_payload_size(cfg_max_payload_size),
-    .cfg_max_read_req_size(cfg_max_read_req_size)
+    .cfg_max_read_req_size(cfg_max_read_req_size),
+    .cfg_msix_enable(cfg_msix_enable),
+    .cfg_msix_function_mask(cfg_msix_function_mask),
+    .cfg_msix_table_size(cfg_msix_table_size)
 );
 
 endmodule

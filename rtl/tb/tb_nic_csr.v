@@ -5,7 +5,12 @@
  * Self-checking test bench for nic_csr (2 queues, to exercise the flattened
  * per-queue ports). Drives MMIO TLPs, checks every completion header field,
  * register semantics, bad-request handling and the soft reset, with random
- * back-pressure on the completion stream. Prints PASS, or stops with $fatal.
+ * back-pressure on the completion stream. The MSI-X window is answered by a
+ * reg-port responder (a dword memory, random ack delay) that checks the
+ * port protocol: one-cycle strobes, one request at a time, fields stable
+ * until the ack. Interrupt registers: CLK_PERIOD_PS, IRQ_ERR_VECTOR,
+ * Q_IRQ_VECTOR (reset values clamped to MSIX_VECTORS = 2), err_event.
+ * Prints PASS, or stops with $fatal.
  */
 module tb_nic_csr;
 
@@ -15,6 +20,8 @@ localparam Q = 2;
 localparam FIFO_BYTES = 32768;
 localparam [15:0] REQ_ID = 16'hA5C3;
 localparam [15:0] CPL_ID = 16'h0308;
+localparam NV = 2;                      // MSI-X vectors: clamps the vector reset values
+localparam CLK_PS = 3333;
 
 reg clk = 1'b0;
 always #5 clk = ~clk;
@@ -66,12 +73,81 @@ always @(posedge clk) begin
     reta_rd_data <= reta_rd_addr < RETA ? reta_m[reta_rd_addr] : 8'd0;
 end
 
+// MSI-X window responder (stands in for nic_msix)
+wire [15:0] reg_addr;
+wire [31:0] reg_wr_data;
+wire [3:0] reg_wr_be;
+wire reg_wr, reg_rd;
+reg reg_ack = 1'b0;
+reg [31:0] reg_rd_data = 32'd0;
+wire [7:0] err_vector;
+wire err_event;
+wire [Q*8-1:0] q_irq_vector;
+
+reg [31:0] win_m [0:4095];               // 0x8000..0xBFFF, dword index
+integer n_fwd_wr = 0, n_fwd_rd = 0;
+integer ack_max = 6;
+reg r_busy = 1'b0;
+integer r_wait = 0;
+reg r_is_wr = 1'b0;
+reg [15:0] r_addr;
+reg [31:0] r_data;
+reg [3:0] r_be;
+integer wi;
+initial for (wi = 0; wi < 4096; wi = wi + 1) win_m[wi] = 32'h5A00_0000 | wi;
+
+always @(posedge clk) begin
+    reg_ack <= 1'b0;
+    if (reg_wr && reg_rd) $fatal(1, "reg_wr and reg_rd together");
+    if (reg_wr || reg_rd) begin
+        if (r_busy || reg_ack) $fatal(1, "reg port: new request before the ack");
+        if (reg_addr[15:14] != 2'b10 || reg_addr[1:0] != 2'b00) $fatal(1, "reg port address %h", reg_addr);
+        r_busy <= 1'b1;
+        r_is_wr <= reg_wr;
+        r_addr <= reg_addr;
+        r_data <= reg_wr_data;
+        r_be <= reg_wr_be;
+        r_wait <= rnd(ack_max);
+        if (reg_wr) n_fwd_wr = n_fwd_wr + 1; else n_fwd_rd = n_fwd_rd + 1;
+    end
+    if (r_busy) begin
+        // a strobe lasts one cycle; the fields stay put until the ack
+        if (reg_wr || reg_rd) $fatal(1, "reg port strobe longer than one cycle");
+        if (reg_addr !== r_addr || (r_is_wr && (reg_wr_data !== r_data || reg_wr_be !== r_be)))
+            $fatal(1, "reg port fields changed before the ack");
+        if (r_wait == 0) begin
+            r_busy <= 1'b0;
+            reg_ack <= 1'b1;
+            if (r_is_wr) begin
+                win_m[r_addr[13:2]] <= be_merge_tb(win_m[r_addr[13:2]], r_data, r_be);
+                reg_rd_data <= 32'hXXXX_XXXX;
+            end else begin
+                reg_rd_data <= win_m[r_addr[13:2]];
+            end
+        end else begin
+            r_wait <= r_wait - 1;
+        end
+    end
+end
+
+function [31:0] be_merge_tb(input [31:0] o, input [31:0] d, input [3:0] be);
+    integer k;
+    begin
+        for (k = 0; k < 4; k = k + 1) be_merge_tb[8*k +: 8] = be[k] ? d[8*k +: 8] : o[8*k +: 8];
+    end
+endfunction
+
+integer n_err_event = 0;
+always @(posedge clk) if (err_event) n_err_event = n_err_event + 1;
+
 nic_csr #(
     .TLP_DATA_WIDTH(128),
     .RX_QUEUES(Q),
     .RX_FIFO_BYTES(FIFO_BYTES),
     .DESC_FETCH_MAX(8),
     .RETA_ENTRIES(RETA),
+    .MSIX_VECTORS(NV),
+    .CLK_PERIOD_PS(CLK_PS),
     .SOFT_RESET_CYCLES(16)
 ) dut (
     .clk(clk),
@@ -100,6 +176,16 @@ nic_csr #(
     .reta_wr_data(reta_wr_data),
     .reta_rd_addr(reta_rd_addr),
     .reta_rd_data(reta_rd_data),
+    .reg_addr(reg_addr),
+    .reg_wr_data(reg_wr_data),
+    .reg_wr_be(reg_wr_be),
+    .reg_wr(reg_wr),
+    .reg_rd(reg_rd),
+    .reg_ack(reg_ack),
+    .reg_rd_data(reg_rd_data),
+    .err_vector(err_vector),
+    .err_event(err_event),
+    .q_irq_vector(q_irq_vector),
     .q_enable(q_enable),
     .q_desc_base(q_desc_base),
     .q_desc_log_size(q_desc_log_size),
@@ -356,16 +442,17 @@ initial begin
     $display("scratch/completion fields: ok");
 
     // 3. unmapped offsets read 0, writes to them and to RO registers are ignored
-    expect_rd(16'h0020, 32'd0);
+    expect_rd(16'h0028, 32'd0);
     expect_rd(16'h00FC, 32'd0);
     expect_rd(16'h0118, 32'd0);
     expect_rd(16'h0800, 32'd0);
-    expect_rd(qa(0, 16'h48), 32'd0);
+    expect_rd(qa(0, 16'h4C), 32'd0);
     expect_rd(qa(0, 16'h7C), 32'd0);
     expect_rd(qa(Q, 16'h00), 32'd0);     // first queue past RX_QUEUES
     expect_rd(qa(63, 16'h28), 32'd0);
     expect_rd(16'hFFFC, 32'd0);
-    wr(16'h0020, 32'h12345678);
+    wr(16'h0028, 32'h12345678);
+    wr(REG_CLK_PERIOD_PS, 32'h12345678);
     wr(qa(Q, RXQ_DESC_BASE_LO), 32'h12345000);
     wr(REG_ID, 32'h0);
     wr(REG_RX_FIFO_BYTES, 32'h0);
@@ -373,7 +460,8 @@ initial begin
     expect_rd(REG_ID, NIC_ID_MAGIC);
     expect_rd(REG_RX_FIFO_BYTES, FIFO_BYTES);
     expect_rd(REG_RX_FRAMES_IN, 32'd0);
-    expect_rd(16'h0020, 32'd0);
+    expect_rd(16'h0028, 32'd0);
+    expect_rd(REG_CLK_PERIOD_PS, CLK_PS);
     expect_rd(qa(Q, RXQ_DESC_BASE_LO), 32'd0);
     expect_rd(REG_SCRATCH, 32'h5522BE44);
     expect_bad(0);
@@ -652,11 +740,100 @@ initial begin
     expect_bad(0);
     $display("rss registers: ok");
 
+    // 7c. interrupt registers and err_event
+    expect_rd(REG_CLK_PERIOD_PS, CLK_PS);
+    expect_rd(REG_IRQ_ERR_VECTOR, NV - 1);                  // min(RX_QUEUES, NV - 1)
+    expect_rd(qa(0, RXQ_Q_IRQ_VECTOR), 32'd0);
+    expect_rd(qa(1, RXQ_Q_IRQ_VECTOR), NV - 1);             // min(1, NV - 1)
+    if (err_vector !== NV - 1 || q_irq_vector !== {8'd1, 8'd0}) $fatal(1, "vector outputs after reset");
+    wr(REG_IRQ_ERR_VECTOR, 32'hFFFF_FF37);
+    expect_rd(REG_IRQ_ERR_VECTOR, 32'h37);
+    wr_be(REG_IRQ_ERR_VECTOR, 32'h0000_0011, 4'b1110, 1'b0);
+    expect_rd(REG_IRQ_ERR_VECTOR, 32'h37);
+    wr(qa(0, RXQ_Q_IRQ_VECTOR), 32'h1234_56AB);
+    wr_be(qa(1, RXQ_Q_IRQ_VECTOR), 32'h0000_0005, 4'b0001, 1'b1);
+    expect_rd(qa(0, RXQ_Q_IRQ_VECTOR), 32'hAB);
+    expect_rd(qa(1, RXQ_Q_IRQ_VECTOR), 32'h05);
+    if (err_vector !== 8'h37 || q_irq_vector !== {8'h05, 8'hAB}) $fatal(1, "vector outputs");
+    // err_event: one pulse per ERR_STATUS bit going 0 -> 1
+    wr(REG_ERR_STATUS, 32'hF);
+    repeat (3) @(posedge clk);
+    t = n_err_event;
+    `PULSE(e_status[0])
+    repeat (3) @(posedge clk);
+    if (n_err_event != t + 1) $fatal(1, "err_event on a new DMA_CPL_STATUS: %0d", n_err_event - t);
+    `PULSE(e_status[1])                                       // same bit, still set
+    repeat (3) @(posedge clk);
+    if (n_err_event != t + 1) $fatal(1, "err_event for a bit already set");
+    e_unexp <= 2'b11;                                         // held 3 cycles: one event
+    repeat (3) @(posedge clk);
+    e_unexp <= 2'b00;
+    repeat (3) @(posedge clk);
+    if (n_err_event != t + 2) $fatal(1, "err_event for a held cause: %0d", n_err_event - t);
+    wr(REG_ERR_STATUS, 32'd1 << ERR_DMA_CPL_STATUS_BIT);
+    repeat (3) @(posedge clk);                                // posted write lands 2 cycles after acceptance
+    `PULSE(e_status[1])
+    repeat (3) @(posedge clk);
+    if (n_err_event != t + 3) $fatal(1, "err_event after W1C");
+    tag = 8'h50;                                              // bad request: MMIO_BAD_REQUEST
+    send_beat(mk_hdr(TLP_FMT_3DW_NO_DATA, TLP_TYPE_MEM, 10'd2, 4'hF, 4'hF, REG_SCRATCH, 1'b0), 128'd0, 3'd0, 1'b1, 1'b1);
+    wait_cpl; check_cpl(TLP_FMT_3DW_NO_DATA, TLP_CPL_STATUS_UR, 10'd0, 12'd8, 7'h14);
+    repeat (3) @(posedge clk);
+    if (n_err_event != t + 4) $fatal(1, "err_event on a bad request");
+    wr(REG_ERR_STATUS, 32'hF);
+    expect_rd(REG_ERR_STATUS, 32'd0);
+    $display("interrupt registers: ok");
+
+    // 7d. MSI-X window 0x8000..0xBFFF: forwarded on the reg port
+    for (n = 0; n < 3; n = n + 1) begin
+        ack_max = n == 0 ? 1 : n == 1 ? 8 : 40;
+        t = n_fwd_wr; i = n_fwd_rd;
+        wr(16'h8000, 32'h0101_0101 * (n + 1));
+        wr(16'h800C, 32'hC0DE_0000 + n);
+        wr(16'h9004, 32'hFFFF_0000 + n);
+        wr(16'hA008, 32'h0000_0003);
+        wr(16'hBFFC, 32'hBFFC_0000 + n);
+        wr_be(16'h8014, 32'h1122_3344, 4'b0110, 1'b0);
+        wr_be(16'hA100, 32'h5566_7788, 4'b1001, 1'b1);
+        repeat (4) @(posedge clk);                            // the posted write reaches the port
+        if (n_fwd_wr != t + 7) $fatal(1, "forwarded writes: %0d", n_fwd_wr - t);
+        expect_rd(16'h8000, 32'h0101_0101 * (n + 1));
+        expect_rd(16'h800C, 32'hC0DE_0000 + n);
+        expect_rd(16'h9004, 32'hFFFF_0000 + n);
+        expect_rd(16'hA008, 32'h0000_0003);
+        expect_rd(16'hBFFC, 32'hBFFC_0000 + n);
+        expect_rd(16'h8014, {8'h5A, 8'h22, 8'h33, 8'h05});
+        expect_rd(16'hA100, {8'h55, 8'h00, 8'h08, 8'h88});
+        rd_be(16'hA104, 4'b0100, 1'b1, v);                    // completion fields as for any register
+        if (v !== 32'h5A00_0841) $fatal(1, "window read with byte enables: %h", v);
+        if (n_fwd_rd != i + 8) $fatal(1, "forwarded reads: %0d", n_fwd_rd - i);
+        // interleaved with ordinary registers
+        wr(REG_SCRATCH, 32'h0000_1000 + n);
+        expect_rd(16'h8000, 32'h0101_0101 * (n + 1));
+        expect_rd(REG_SCRATCH, 32'h0000_1000 + n);
+    end
+    // just outside the window: not forwarded, unmapped
+    t = n_fwd_wr; i = n_fwd_rd;
+    wr(16'h7FFC, 32'h1);
+    wr(16'hC000, 32'h1);
+    expect_rd(16'h7FFC, 32'd0);
+    expect_rd(16'hC000, 32'd0);
+    // a bad request in the window is not forwarded either
+    tag = 8'h51;
+    send_beat(mk_hdr(TLP_FMT_3DW_NO_DATA, TLP_TYPE_MEM, 10'd2, 4'hF, 4'hF, 16'h8000, 1'b0), 128'd0, 3'd0, 1'b1, 1'b1);
+    wait_cpl; check_cpl(TLP_FMT_3DW_NO_DATA, TLP_CPL_STATUS_UR, 10'd0, 12'd8, 7'h00);
+    expect_bad(1);
+    if (n_fwd_wr != t || n_fwd_rd != i) $fatal(1, "forwarded outside the window / a bad request");
+    ack_max = 6;
+    $display("msix window: ok");
+
     // 8. CTRL and the soft reset
     wr(REG_CTRL, 32'd1 << CTRL_RX_ENABLE_BIT);
     expect_rd(REG_CTRL, 32'd1 << CTRL_RX_ENABLE_BIT);
     if (rx_enable !== 1'b1) $fatal(1, "rx_enable");
     wr(qa(0, RXQ_Q_CTRL), 32'd1);
+    wr(REG_IRQ_ERR_VECTOR, 32'h21);
+    wr(qa(1, RXQ_Q_IRQ_VECTOR), 32'h22);
     `PULSE(e_status[0])
     fill <= 0;
     wr(REG_CTRL, (32'd1 << CTRL_RESET_BIT) | (32'd1 << CTRL_RX_ENABLE_BIT));
@@ -692,6 +869,10 @@ initial begin
     end
     if (rx_enable !== 1'b0 || q_enable !== 0) $fatal(1, "outputs after soft reset");
     expect_rd(REG_ID, NIC_ID_MAGIC);
+    expect_rd(REG_IRQ_ERR_VECTOR, NV - 1);
+    expect_rd(qa(0, RXQ_Q_IRQ_VECTOR), 32'd0);
+    expect_rd(qa(1, RXQ_Q_IRQ_VECTOR), NV - 1);
+    if (err_vector !== NV - 1 || q_irq_vector !== {8'd1, 8'd0}) $fatal(1, "vector outputs after soft reset");
     // RSS configuration and table are cleared too
     expect_rd(REG_RSS_HASH_TYPES, 32'd0);
     expect_rd(REG_RSS_DEFAULT_QUEUE, 32'd0);

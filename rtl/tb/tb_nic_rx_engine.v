@@ -17,7 +17,12 @@
  * throughput with frames alternating between queues, per-queue drops, a queue
  * without descriptors not blocking the others, round-robin descriptor fetch,
  * orphan completion tags, and Q busy on disable (no DMA into a queue's memory
- * once busy has cleared).
+ * once busy has cleared). T13 covers the MSI-X message input: messages (3-
+ * and 4-DW addresses) leave as 1-DW MemWr with their data in lane 0 under
+ * back-pressure, and a message source that, like nic_msix, announces each
+ * new q_cpl_prod value finds the announced completion record already in
+ * host memory when its message arrives (the ordering rule). Throughout,
+ * every q_cpl_event pulse must match a q_cpl_prod increment.
  * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_rx_engine.v rtl/nic_rx_engine.v \
  *        rtl/nic_desc_fetch.v rtl/nic_rx_dma_wr.v rtl/nic_tlp_req_mux.v && vvp tb
  */
@@ -57,7 +62,13 @@ reg  [NQ*64-1:0] q_cpl_base = 0;
 reg  [NQ*4-1:0]  q_cpl_log_size = {NQ{4'd4}};
 reg  [NQ*16-1:0] q_cpl_cons = 0;
 wire [NQ*16-1:0] q_desc_cons, q_cpl_prod;
-wire [NQ-1:0]    q_halted, q_busy;
+wire [NQ-1:0]    q_halted, q_busy, q_cpl_event;
+
+// MSI-X message input
+reg  [127:0] s_msg_hdr = 0;
+reg  [31:0]  s_msg_data = 0;
+reg          s_msg_valid = 0;
+wire         s_msg_ready;
 
 wire [NQ-1:0]    stat_frame_ok;
 wire [NQ*16-1:0] stat_frame_bytes;
@@ -93,6 +104,7 @@ nic_rx_engine #(
     .q_enable(q_enable), .q_desc_base(q_desc_base), .q_desc_log_size(q_desc_log_size), .q_desc_prod(q_desc_prod),
     .q_cpl_base(q_cpl_base), .q_cpl_log_size(q_cpl_log_size), .q_cpl_cons(q_cpl_cons),
     .q_desc_cons(q_desc_cons), .q_cpl_prod(q_cpl_prod), .q_halted(q_halted), .q_busy(q_busy),
+    .q_cpl_event(q_cpl_event),
     .stat_frame_ok(stat_frame_ok), .stat_frame_bytes(stat_frame_bytes),
     .stat_drop_no_desc(stat_drop_no_desc), .stat_drop_buf_too_small(stat_drop_buf_too_small),
     .stat_drop_bad_desc(stat_drop_bad_desc), .stat_drop_disabled(stat_drop_disabled),
@@ -101,6 +113,7 @@ nic_rx_engine #(
     .m_tlp_req_eop(m_tlp_req_eop), .m_tlp_req_valid(m_tlp_req_valid), .m_tlp_req_ready(m_tlp_req_ready),
     .s_tlp_cpl_hdr(s_tlp_cpl_hdr), .s_tlp_cpl_data(s_tlp_cpl_data), .s_tlp_cpl_sop(s_tlp_cpl_sop),
     .s_tlp_cpl_eop(s_tlp_cpl_eop), .s_tlp_cpl_valid(s_tlp_cpl_valid), .s_tlp_cpl_ready(s_tlp_cpl_ready),
+    .s_msg_hdr(s_msg_hdr), .s_msg_data(s_msg_data), .s_msg_valid(s_msg_valid), .s_msg_ready(s_msg_ready),
     .cfg_requester_id(REQ_ID), .cfg_bus_master_enable(bme),
     .cfg_max_payload_size(mps_n), .cfg_max_read_req_size(mrrs_n)
 );
@@ -125,6 +138,11 @@ endfunction
 
 function addr_ok(input [63:0] a);
     addr_ok = (a[63:33] == 0) && (a[31:20] == 12'h000 || a[31:20] == 12'hFFF);
+endfunction
+
+// MSI-X message addresses (T13): 0xFEE0_0xxx, and the same at 4 GiB + that
+function is_msi(input [63:0] a);
+    is_msi = (a[63:33] == 0) && (a[31:12] == 20'hFEE00);
 endfunction
 
 task mem_fill(input [63:0] a, input integer n, input [7:0] v, input okv);
@@ -304,7 +322,7 @@ always @(posedge clk) begin
                     if (d3 != 0) fail("3DW header DW3 not zero");
                     if (d2[1:0] != 0) fail("addr[1:0]");
                 end
-                if (!addr_ok(a)) fail("address outside host memory");
+                if (!addr_ok(a) && !is_msi(a)) fail("address outside host memory");
                 if ((a & 64'hFFF) + L*4 > 4096) fail("crosses 4 KiB");
                 if (L == 1) begin
                     if (d1[7:4] != 0 || d1[3:0] == 0) fail("1-DW byte enables");
@@ -335,6 +353,10 @@ always @(posedge clk) begin
                         p_due[pi] = cycle + cpl_lat + ($urandom % 8); p_mode[pi] = next_rd_mode;
                         next_rd_mode = 0;
                     end
+                end else if ((d0[31:29] == 3'b010 || d0[31:29] == 3'b011) && is_msi(a)) begin
+                    if (L != 1 || d1[3:0] != 4'hF || d1[7:4] != 4'h0 || !m_tlp_req_eop) fail("MSI-X MemWr format");
+                    if (d1[15:8] != 8'h00) fail("MSI-X MemWr tag");
+                    msi_got(a, m_tlp_req_data[31:0]);
                 end else if (d0[31:29] == 3'b010 || d0[31:29] == 3'b011) begin
                     n_memwr = n_memwr + 1;
                     if (L*4 > (128 << mps_n)) fail("MemWr > MPS");
@@ -437,6 +459,109 @@ always @(posedge clk) begin
             end
         end
     end
+end
+
+// ---------------------------------------------------------------- MSI-X message source (T13)
+localparam MAXM = 1024;
+reg [63:0] mq_addr [0:MAXM-1];
+reg [31:0] mq_data [0:MAXM-1];
+integer    mq_push = 0, mq_sent = 0, mq_got = 0;
+reg        msg_auto = 0;              // announce every q_cpl_prod change (ordering test)
+reg        msg_gaps = 0;
+integer    msg_wait = 0, msg_wait_max = 0;
+reg [15:0] ann_prod [0:NQ-1];         // last q_cpl_prod announced per queue
+integer    n_ord_checked = 0;
+
+task msg_push(input [63:0] a, input [31:0] d);
+    begin
+        mq_addr[mq_push % MAXM] = a;
+        mq_data[mq_push % MAXM] = d;
+        mq_push = mq_push + 1;
+    end
+endtask
+
+function [127:0] msg_hdr_of(input [63:0] a);
+    reg [31:0] dw0, dw1;
+    begin
+        dw0 = {(a[63:32] != 0) ? 3'b011 : 3'b010, 5'b00000, 14'd0, 10'd1};
+        dw1 = {REQ_ID, 8'd0, 4'h0, 4'hF};
+        msg_hdr_of = (a[63:32] != 0) ? {dw0, dw1, a[63:32], a[31:0]} : {dw0, dw1, a[31:0], 32'd0};
+    end
+endfunction
+
+integer mq_k;
+always @(posedge clk) begin
+    if (s_msg_valid && s_msg_ready) begin
+        mq_sent = mq_sent + 1;
+        if (msg_wait > msg_wait_max) msg_wait_max = msg_wait;
+        msg_wait = 0;
+    end else if (s_msg_valid) begin
+        msg_wait = msg_wait + 1;
+    end
+    if (msg_auto && !rst) begin
+        for (mq_k = 0; mq_k < NQ; mq_k = mq_k + 1) begin
+            if (q_enable[mq_k] && q_cpl_prod[mq_k*16 +: 16] != ann_prod[mq_k]) begin
+                ann_prod[mq_k] = q_cpl_prod[mq_k*16 +: 16];
+                msg_push(64'hFEE0_0000 + 4 * mq_k, {mq_k[7:0], 8'h00, ann_prod[mq_k]});
+            end
+        end
+    end
+    // present message mq_sent; held until accepted
+    if (!s_msg_valid || s_msg_ready) begin
+        if (mq_sent < mq_push && !(msg_gaps && ($urandom % 3 == 0))) begin
+            s_msg_valid <= 1'b1;
+            s_msg_hdr <= msg_hdr_of(mq_addr[mq_sent % MAXM]);
+            s_msg_data <= mq_data[mq_sent % MAXM];
+        end else begin
+            s_msg_valid <= 1'b0;
+        end
+    end
+    if (rst) s_msg_valid <= 1'b0;
+end
+
+// a message arrived at the root complex: in order, and (auto mode) the
+// completion record it announces is already in host memory
+task msi_got(input [63:0] a, input [31:0] d);
+    integer mq, mi;
+    reg [15:0] mp;
+    reg        ph;
+    begin
+        if (mq_got >= mq_sent) fail("MSI-X MemWr nobody sent");
+        else begin
+            if (a !== mq_addr[mq_got % MAXM] || d !== mq_data[mq_got % MAXM]) begin
+                $display("MSI-X got %h/%h, expected %h/%h", a, d, mq_addr[mq_got % MAXM], mq_data[mq_got % MAXM]);
+                fail("MSI-X message address/data");
+            end
+            if (msg_auto) begin
+                mq = d[31:24];
+                mp = d[15:0];
+                mi = (mp - 16'd1) % (1 << clog[mq]);
+                ph = ((((mp - 16'd1) & 16'hFFFF) >> clog[mq]) & 1) == 0;
+                if (mem[midx(cbase[mq] + mi*32 + 31)][7] !== ph)
+                    fail("MSI-X message before the completion record it announces");
+                n_ord_checked = n_ord_checked + 1;
+            end
+        end
+        mq_got = mq_got + 1;
+    end
+endtask
+
+// q_cpl_event: one pulse per q_cpl_prod increment, in the cycle before it shows
+reg [NQ*16-1:0] prev_prod;
+reg [NQ-1:0]    prev_ev = 0;
+reg [NQ-1:0]    prev_en = 0;
+integer         ev_q;
+always @(posedge clk) begin
+    if (!rst) begin
+        if ((q_cpl_event & (q_cpl_event - 1'b1)) != 0) fail("q_cpl_event on two queues at once");
+        for (ev_q = 0; ev_q < NQ; ev_q = ev_q + 1)
+            if (prev_en[ev_q] && q_enable[ev_q]
+                && q_cpl_prod[ev_q*16 +: 16] != prev_prod[ev_q*16 +: 16] + {15'd0, prev_ev[ev_q]})
+                fail("q_cpl_event does not match q_cpl_prod");
+    end
+    prev_prod <= q_cpl_prod;
+    prev_ev <= q_cpl_event;
+    prev_en <= q_enable;
 end
 
 // ---------------------------------------------------------------- statistics
@@ -1074,6 +1199,80 @@ initial begin
     join
     qpoll[1] = 1;
     repeat (100) @(posedge clk);
+
+    // ---------------- T13: MSI-X messages through the request path
+    $display("T13 MSI-X messages: format, back-pressure, ordering behind the completion records");
+    mps_n = 1; mrrs_n = 2; cpl_lat = 60;
+    refill = 1;
+    q_enable <= 0;
+    repeat (2) @(posedge clk);
+    for (qn = 0; qn < NQ; qn = qn + 1) begin
+        setup_q(qn, 64'h0001_0000 + qn * 64'h2000, 4, 64'h0002_0000 + qn * 64'h4000, 4);
+        for (i = 0; i < 16; i = i + 1) begin
+            buf_addr[qn*64 + i] = 64'h0004_0000 + (qn*64 + i) * 64'h0800; buf_len[qn*64 + i] = 1536;
+            post_desc_q(qn, qn*64 + i, buf_addr[qn*64 + i], buf_len[qn*64 + i]);
+        end
+        ring_doorbell_q(qn);
+    end
+    repeat (300) @(posedge clk);
+    // alone, 3- and 4-DW addresses
+    t0 = mq_got;
+    for (i = 0; i < 8; i = i + 1) msg_push(i % 2 ? 64'h1_FEE0_0100 + 4 * i : 64'hFEE0_0200 + 4 * i, 32'hA5A5_0000 + i);
+    repeat (100) @(posedge clk);
+    if (mq_got != t0 + 8) fail("messages alone");
+    // mixed with frames (data, records, descriptor reads) under back-pressure
+    msg_gaps = 1;
+    snap;
+    for (i = 0; i < 200; i = i + 1) add_frame_q($urandom % NQ, 14 + ($urandom % 700), 0);
+    fork
+        begin : bp13
+            while (!exp_frame_done(0)) begin
+                @(posedge clk);
+                m_tlp_req_ready <= ($urandom % 3 != 0);
+            end
+            m_tlp_req_ready <= 1;
+        end
+        begin : msgs13
+            for (i = 0; i < 60; i = i + 1) begin
+                repeat (13 + ($urandom % 40)) @(posedge clk);
+                msg_push(($urandom % 2) ? 64'h1_FEE0_0000 + 4 * (i % 1024) : 64'hFEE0_0000 + 4 * (i % 1024), $urandom);
+            end
+        end
+        begin
+            commit_frames;
+            wait_idle(200000);
+        end
+    join
+    repeat (50) @(posedge clk);
+    check_stats(200, 0, 0, 0, 0);
+    if (mq_got != mq_push) fail("messages lost");
+    $display("  %0d messages, longest wait for s_msg_ready %0d cycles", mq_got, msg_wait_max);
+    // a source that announces every new q_cpl_prod (as nic_msix does): the
+    // record must be in host memory when the message arrives
+    for (qn = 0; qn < NQ; qn = qn + 1) ann_prod[qn] = q_cpl_prod[qn*16 +: 16];
+    msg_auto = 1;
+    snap;
+    for (i = 0; i < 300; i = i + 1) add_frame_q($urandom % NQ, 14 + ($urandom % 300), 0);
+    fork
+        begin : bp13b
+            while (!exp_frame_done(0)) begin
+                @(posedge clk);
+                m_tlp_req_ready <= ($urandom % 4 != 0);
+            end
+            m_tlp_req_ready <= 1;
+        end
+        begin
+            commit_frames;
+            wait_idle(200000);
+        end
+    join
+    msg_auto = 0;
+    repeat (50) @(posedge clk);
+    check_stats(300, 0, 0, 0, 0);
+    if (mq_got != mq_push) fail("messages lost (ordering run)");
+    if (n_ord_checked < 100) fail("too few ordering checks");
+    $display("  ordering: %0d messages each found their completion record in memory", n_ord_checked);
+    msg_gaps = 0;
 
     if (errors != 0) $fatal(1, "FAILED with %0d errors", errors);
     $display("PASS");

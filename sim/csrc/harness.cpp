@@ -51,6 +51,8 @@ Harness::Harness() : ctx_(new VerilatedContext) {
     t->cfg_bus_master_enable = 0;
     t->cfg_max_payload_size = 0;
     t->cfg_max_read_req_size = 0;
+    t->cfg_msix_enable = 0;
+    t->cfg_msix_function_mask = 0;
     t->eval();
     out_.reserve(out_threshold_ * 2);
     out_req_.stage.reserve(OUT_HDR_WORDS + 4 * OUT_MAX_BEATS);
@@ -104,13 +106,55 @@ void Harness::set_reset(bool on) {
     top_->rst = on;
 }
 
-void Harness::set_cfg(uint16_t requester_id, bool bme, uint8_t mps_code, uint8_t mrrs_code) {
-    if (rec_) taint("set_cfg while recording");
-    top_->cfg_requester_id = requester_id;
-    top_->cfg_bus_master_enable = bme;
-    top_->cfg_max_payload_size = mps_code & 7;
-    top_->cfg_max_read_req_size = mrrs_code & 7;
+CfgPorts Harness::cfg_ports() const {
+    const Vnic_core* t = top_.get();
+    CfgPorts p;
+    p.requester_id = t->cfg_requester_id;
+    p.bus_master_enable = t->cfg_bus_master_enable & 1;
+    p.mps_code = t->cfg_max_payload_size & 7;
+    p.mrrs_code = t->cfg_max_read_req_size & 7;
+    p.msix_enable = t->cfg_msix_enable & 1;
+    p.msix_function_mask = t->cfg_msix_function_mask & 1;
+    return p;
 }
+
+// Drives the configuration inputs; a change while recording becomes an
+// event of the recording (it takes effect in the cycle about to be clocked).
+void Harness::apply_cfg(const CfgPorts& p) {
+    if (rec_ && p != cfg_ports()) rec_->cfg.push_back(CfgEvent{cycle_, p});
+    Vnic_core* t = top_.get();
+    t->cfg_requester_id = p.requester_id;
+    t->cfg_bus_master_enable = p.bus_master_enable;
+    t->cfg_max_payload_size = p.mps_code;
+    t->cfg_max_read_req_size = p.mrrs_code;
+    t->cfg_msix_enable = p.msix_enable;
+    t->cfg_msix_function_mask = p.msix_function_mask;
+}
+
+void Harness::set_cfg(uint16_t requester_id, bool bme, uint8_t mps_code, uint8_t mrrs_code) {
+    CfgPorts p = cfg_ports();
+    p.requester_id = requester_id;
+    p.bus_master_enable = bme;
+    p.mps_code = mps_code & 7;
+    p.mrrs_code = mrrs_code & 7;
+    apply_cfg(p);
+}
+
+void Harness::set_msix(bool enable, bool function_mask) {
+    CfgPorts p = cfg_ports();
+    p.msix_enable = enable;
+    p.msix_function_mask = function_mask;
+    apply_cfg(p);
+}
+
+uint16_t Harness::msix_table_size() const { return top_->cfg_msix_table_size & 0x7FF; }
+
+void Harness::set_irq_window(uint64_t base, uint64_t len) {
+    irq_base_ = base;
+    irq_len_ = len;
+}
+
+bool Harness::req_presented() const { return (top_->m_tlp_req_valid & 1) || out_req_.in_pkt; }
 
 void Harness::set_stall(uint32_t req_threshold, uint32_t cpl_threshold, uint64_t seed) {
     if (rec_) taint("set_stall while recording");
@@ -310,7 +354,10 @@ void Harness::finish(OutStream& s, uint32_t stream) {
     out_.insert(out_.end(), s.stage.begin(), s.stage.end());
     s.in_pkt = false;
     const uint32_t dw0 = s.stage[4];
-    if (stream == 1) {
+    if (s.irq) {
+        stop_ = STOP_INTERRUPT;
+        s.irq = false;
+    } else if (stream == 1) {
         stop_ = STOP_COMPLETION;
     } else if (((dw0 >> 30) & 1) == 0) {
         stop_ = STOP_NON_POSTED;  // no data: MemRd (or something the RC rejects)
@@ -323,6 +370,7 @@ void Harness::capture(OutStream& s, uint32_t stream, const uint32_t* hdr, const 
     if (sop || !s.in_pkt) {
         if (s.in_pkt) {  // eop never came
             s.flags |= FLAG_TRUNCATED;
+            s.irq = false;
             finish(s, stream);
         }
         s.stage.resize(OUT_HDR_WORDS);
@@ -336,6 +384,13 @@ void Harness::capture(OutStream& s, uint32_t stream, const uint32_t* hdr, const 
         s.stage[5] = hdr[2];
         s.stage[6] = hdr[1];
         s.stage[7] = hdr[0];
+        // The one interrupt-window compare per TLP: a MemWr (Fmt 01x, Type 0)
+        // whose address (DW2, or DW2:DW3 for a 4-DW header) is in the window.
+        const uint32_t dw0 = hdr[3];
+        const bool mem_wr = ((dw0 >> 24) & 0xDF) == 0x40;
+        const uint64_t addr = ((dw0 >> 29) & 1) ? (static_cast<uint64_t>(hdr[1]) << 32 | (hdr[0] & ~3u))
+                                                : static_cast<uint64_t>(hdr[1] & ~3u);
+        s.irq = stream == 0 && mem_wr && addr - irq_base_ < irq_len_;
     }
     if (s.beats < OUT_MAX_BEATS) {
         s.stage.insert(s.stage.end(), data, data + 4);
@@ -506,6 +561,7 @@ void Harness::start_recording() {
     digest_ = 0;
     late_starts_ = 0;
     snapshot(rec_->start);
+    rec_->cfg0 = cfg_ports();
     if (mac_active_ || req_q_.active || cpl_q_.active) taint("recording started during a transfer");
 }
 
@@ -532,6 +588,9 @@ rust::String Harness::load_recording(const Recording& r) {
     if (rec_) return rust::String("this harness is recording");
     if (frame_head_ != frames_.size() || mac_active_ || req_q_.count || cpl_q_.count)
         return rust::String("this harness has inputs queued");
+    if (cfg_ports() != r.cfg0)
+        return rust::String("this harness's configuration inputs (requester ID, bus master enable, MPS, MRRS, "
+                            "MSI-X enable/mask) differ from the recording's start");
     frames_ = r.frames;
     bytes_ = r.bytes;
     frame_head_ = 0;
@@ -542,14 +601,27 @@ rust::String Harness::load_recording(const Recording& r) {
     cpl_q_.buf = r.cpl;
     cpl_q_.head = 0;
     cpl_q_.count = r.cpl_count;
+    replay_cfg_ = r.cfg;
+    replay_cfg_next_ = 0;
     digest_ = 0;
     late_starts_ = 0;
     replaying_ = true;
     return rust::String();
 }
 
+// Runs in chunks that end where a recorded configuration change is due, so
+// each change is applied before the cycle it was recorded at (no per-cycle cost).
 uint64_t Harness::replay_bare(uint64_t cycles) {
-    const uint64_t n = loop<true, false, true>(cycles);
+    uint64_t n = 0;
+    for (;;) {
+        while (replay_cfg_next_ < replay_cfg_.size() && replay_cfg_[replay_cfg_next_].cycle <= cycle_)
+            apply_cfg(replay_cfg_[replay_cfg_next_++].ports);
+        if (n >= cycles) break;
+        uint64_t chunk = cycles - n;
+        if (replay_cfg_next_ < replay_cfg_.size())
+            chunk = std::min(chunk, replay_cfg_[replay_cfg_next_].cycle - cycle_);
+        n += loop<true, false, true>(chunk);
+    }
     stop_ = STOP_BUDGET;
     return n;
 }

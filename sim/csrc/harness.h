@@ -32,6 +32,7 @@ enum StopReason : uint32_t {
     STOP_NON_POSTED = 1,   // a MemRd (or any request without data) left the NIC
     STOP_COMPLETION = 2,   // a completion (MMIO read answer) left the NIC
     STOP_OUT_FULL = 3,     // output buffer passed its threshold
+    STOP_INTERRUPT = 4,    // a MemWr into the interrupt window left the NIC (see set_irq_window)
 };
 
 // Input queue record layout (u32 words), shared with src/ffi.rs:
@@ -58,17 +59,44 @@ struct Frame {
     bool error;
 };
 
+// The configuration inputs of nic_core (what the PCIe block exports from
+// config space), as one comparable value.
+struct CfgPorts {
+    uint16_t requester_id = 0;
+    uint8_t bus_master_enable = 0;
+    uint8_t mps_code = 0;
+    uint8_t mrrs_code = 0;
+    uint8_t msix_enable = 0;
+    uint8_t msix_function_mask = 0;
+    bool operator==(const CfgPorts& o) const {
+        return requester_id == o.requester_id && bus_master_enable == o.bus_master_enable &&
+               mps_code == o.mps_code && mrrs_code == o.mrrs_code && msix_enable == o.msix_enable &&
+               msix_function_mask == o.msix_function_mask;
+    }
+    bool operator!=(const CfgPorts& o) const { return !(*this == o); }
+};
+
+// A change of the configuration inputs while recording: from `cycle` on
+// (applied before that cycle is evaluated) the ports hold `ports`.
+struct CfgEvent {
+    uint64_t cycle;
+    CfgPorts ports;
+};
+
 // Record and replay (see Harness::start_recording). Everything the model
 // was driven with from the cycle recording started: each input TLP record
 // with not_before = the cycle it actually started, each MAC frame with its
-// start cycle. A fresh Harness built and reset the same way, loaded with
-// this and clocked the same number of cycles, drives the model with
-// identical inputs at identical cycles: a faithful C++-only rerun.
+// start cycle, each change of the configuration inputs with its cycle. A
+// fresh Harness built and reset the same way, loaded with this and clocked
+// the same number of cycles, drives the model with identical inputs at
+// identical cycles: a faithful C++-only rerun.
 struct Recording {
     std::vector<uint32_t> req, cpl;  // input records, layout as push_tlps
     size_t req_count = 0, cpl_count = 0;
     std::vector<uint8_t> bytes;
     std::vector<Frame> frames;  // gap 0, not_before = start cycle
+    CfgPorts cfg0;              // configuration inputs when recording started
+    std::vector<CfgEvent> cfg;  // their changes, in cycle order
     uint64_t start[9] = {};     // Activity at start_recording (see snapshot())
     uint64_t end[9] = {};       // Activity at take_recording
     std::string taint;          // non-empty: something not recorded changed the inputs
@@ -84,7 +112,19 @@ public:
     bool open_fst(rust::Str path);
     void close_fst();
     void set_reset(bool on);
+    // Configuration inputs. A change while recording is recorded with its
+    // cycle and replayed at the same cycle (no taint).
     void set_cfg(uint16_t requester_id, bool bus_master_enable, uint8_t mps_code, uint8_t mrrs_code);
+    void set_msix(bool enable, bool function_mask);
+    uint16_t msix_table_size() const;
+    // Interrupt window [base, base + len) (len 0: none). When the eop beat of
+    // a MemWr on m_tlp_req whose address lies in it is accepted, run()
+    // returns at the end of that cycle (STOP_INTERRUPT). Only decides where
+    // run() stops: not a model input, not recorded.
+    void set_irq_window(uint64_t base, uint64_t len);
+    // Is a TLP presented on m_tlp_req right now (valid high for the next
+    // cycle, or one mid-transfer)? The NIC may no longer take it back.
+    bool req_presented() const;
     void set_stall(uint32_t req_threshold, uint32_t cpl_threshold, uint64_t seed);
     void set_out_threshold(size_t words);
     void push_frame(rust::Slice<const uint8_t> data, bool error, uint32_t gap);
@@ -124,6 +164,7 @@ private:
     struct OutStream {
         std::vector<uint32_t> stage;
         bool in_pkt = false;
+        bool irq = false;  // m_tlp_req only: a MemWr into the interrupt window
         uint32_t flags = 0;
         uint32_t beats = 0;
     };
@@ -131,6 +172,8 @@ private:
     template <bool kBare, bool kTrace, bool kDigest>
     uint64_t loop(uint64_t max_cycles);
     void snapshot(uint64_t* a) const;
+    CfgPorts cfg_ports() const;
+    void apply_cfg(const CfgPorts& p);
     void taint(const char* why);
     void record_tlp(const InQueue& q, bool is_req);
     inline void digest_beat(uint32_t stream, const uint32_t* hdr, const uint32_t* data, bool sop, bool eop) {
@@ -184,6 +227,8 @@ private:
     std::vector<uint32_t> out_;
     size_t out_threshold_ = 1 << 16;
 
+    uint64_t irq_base_ = 0, irq_len_ = 0;  // interrupt window (len 0: none)
+
     uint32_t req_stall_ = 0, cpl_stall_ = 0;
     uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
 
@@ -195,6 +240,8 @@ private:
     uint64_t late_starts_ = 0;                        // replay: inputs not started at their cycle
     std::unique_ptr<Recording> rec_;                  // non-null while recording
     bool replaying_ = false;
+    std::vector<CfgEvent> replay_cfg_;                // replay: configuration changes to apply
+    size_t replay_cfg_next_ = 0;
 };
 
 std::unique_ptr<Harness> new_harness();

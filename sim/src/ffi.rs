@@ -14,6 +14,16 @@ pub(crate) const FLAG_NO_SOP: u32 = 1;
 pub(crate) const FLAG_TRUNCATED: u32 = 2;
 pub(crate) const FLAG_OVERFLOW: u32 = 4;
 
+/// Why `run` returned (`StopReason` in harness.h).
+#[allow(dead_code)]
+pub(crate) mod stop {
+    pub(crate) const BUDGET: u32 = 0;
+    pub(crate) const NON_POSTED: u32 = 1;
+    pub(crate) const COMPLETION: u32 = 2;
+    pub(crate) const OUT_FULL: u32 = 3;
+    pub(crate) const INTERRUPT: u32 = 4;
+}
+
 #[cxx::bridge(namespace = "nicsim")]
 pub(crate) mod bridge {
     /// What the model did, counted by the C++ loop (see [`crate::Activity`]).
@@ -52,6 +62,13 @@ pub(crate) mod bridge {
         fn open_fst(self: Pin<&mut Harness>, path: &str) -> bool;
         fn set_reset(self: Pin<&mut Harness>, on: bool);
         fn set_cfg(self: Pin<&mut Harness>, requester_id: u16, bus_master_enable: bool, mps_code: u8, mrrs_code: u8);
+        fn set_msix(self: Pin<&mut Harness>, enable: bool, function_mask: bool);
+        fn msix_table_size(self: &Harness) -> u16;
+        fn set_irq_window(self: Pin<&mut Harness>, base: u64, len: u64);
+        fn req_presented(self: &Harness) -> bool;
+        /// Why the last `run` returned (`stop::*`; reset by `clear_out`). For tests.
+        #[allow(dead_code)]
+        fn last_reason(self: &Harness) -> u32;
         fn set_stall(self: Pin<&mut Harness>, req_threshold: u32, cpl_threshold: u32, seed: u64);
         fn push_frame(self: Pin<&mut Harness>, data: &[u8], error: bool, gap: u32);
         fn push_tlps(self: Pin<&mut Harness>, queue: u8, records: &[u32]);

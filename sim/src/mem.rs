@@ -6,6 +6,8 @@
 //! unallocated guard page after each one, so a DMA that runs past the end
 //! of a buffer hits unallocated memory and is reported instead of silently
 //! landing in the neighbouring buffer. Addresses are never reused.
+//! Address ranges that are not memory (BAR0, the MSI window) are
+//! [`HostMemory::reserve`]d: the bump pointer jumps over them.
 
 use std::collections::BTreeMap;
 
@@ -20,12 +22,22 @@ pub struct HostMemory {
     next: u64,
     limit: usize,
     used: usize,
+    /// Ranges no allocation may overlap: (start, length).
+    holes: Vec<(u64, u64)>,
 }
 
 impl HostMemory {
     /// Memory whose first allocation starts at `base`, holding at most `limit` bytes at once.
     pub fn new(base: u64, limit: usize) -> Self {
-        HostMemory { regions: BTreeMap::new(), next: base.next_multiple_of(PAGE), limit, used: 0 }
+        HostMemory { regions: BTreeMap::new(), next: base.next_multiple_of(PAGE), limit, used: 0, holes: Vec::new() }
+    }
+
+    /// Keeps every later allocation out of `[start, start + len)` (an
+    /// address range that is something else on the bus).
+    pub fn reserve(&mut self, start: u64, len: u64) {
+        if len != 0 {
+            self.holes.push((start, len));
+        }
     }
 
     /// Allocates `len` zeroed bytes aligned to `max(align, PAGE)`.
@@ -35,8 +47,14 @@ impl HostMemory {
             Some(u) if u <= self.limit => {}
             _ => return Err(HalError::OutOfDmaMemory { len }),
         }
-        let start = self.next.checked_next_multiple_of(align).ok_or(HalError::OutOfDmaMemory { len })?;
-        let end = start.checked_add(len as u64).ok_or(HalError::OutOfDmaMemory { len })?;
+        let mut start = self.next.checked_next_multiple_of(align).ok_or(HalError::OutOfDmaMemory { len })?;
+        let mut end = start.checked_add(len as u64).ok_or(HalError::OutOfDmaMemory { len })?;
+        while let Some(&(hs, hl)) =
+            self.holes.iter().find(|&&(hs, hl)| start < hs.saturating_add(hl) && hs < end.max(start + 1))
+        {
+            start = hs.saturating_add(hl).checked_next_multiple_of(align).ok_or(HalError::OutOfDmaMemory { len })?;
+            end = start.checked_add(len as u64).ok_or(HalError::OutOfDmaMemory { len })?;
+        }
         self.next = end.next_multiple_of(PAGE) + PAGE;
         self.regions.insert(start, vec![0; len]);
         self.used += len;
@@ -123,5 +141,19 @@ mod tests {
         assert!(m.free(a));
         assert!(!m.contains(a.bus_addr, 1));
         assert!(m.alloc(2 << 20, 1).is_err());
+    }
+
+    #[test]
+    fn alloc_skips_reserved_ranges() {
+        let mut m = HostMemory::new(0x1000_0000, 1 << 24);
+        m.reserve(0x1000_3000, 0x1000);
+        m.reserve(0x1000_7000, 0x10_0000);
+        let a = m.alloc(0x2000, 1).unwrap(); // 0x1000_0000..0x1000_2000, guard page up to 0x1000_3000
+        let b = m.alloc(0x1000, 1).unwrap(); // would start in the first hole
+        assert_eq!((a.bus_addr, b.bus_addr), (0x1000_0000, 0x1000_4000));
+        let c = m.alloc(0x1001, 1).unwrap(); // would start at 0x1000_6000 and run into the second hole
+        assert_eq!(c.bus_addr, 0x1010_7000);
+        let d = m.alloc(100, 0x20_0000).unwrap();
+        assert_eq!(d.bus_addr, 0x1020_0000);
     }
 }

@@ -1,4 +1,5 @@
-//! The root-complex model: host memory, the NIC's DMA requests, MMIO.
+//! The root-complex model: host memory, the NIC's DMA requests, MMIO,
+//! MSI-X interrupts.
 //!
 //! Pure Rust, no simulator needed: it consumes the TLPs the NIC sent
 //! ([`NicTlp`]) and produces the completions to send back as encoded input
@@ -12,8 +13,28 @@
 //! with any violation is not applied: a bad MemWr is discarded, a bad MemRd
 //! is answered with an Unsupported Request completion (so the NIC does not
 //! hang waiting for data).
+//!
+//! # Interrupts
+//!
+//! Like an x86 host, the RC decodes an address window
+//! ([`RcConfig::msi_base`], [`RcConfig::msi_window_bytes`]) outside host
+//! memory as MSI messages. [`RootComplex::irq_alloc`] gives vector `v` the
+//! message address `msi_base + 4 * slot` (the lowest free slot) and the data
+//! `((v + 1) << 16) | (n & 0xFFFF)`, `n` counting allocations: the upper half
+//! names the vector, the lower half tells apart successive allocations of
+//! the same slot, so a device that keeps sending a freed message is caught.
+//! A MemWr into the window is never written to memory: if it is exactly an
+//! allocated message (Length 1, First BE 1111b, Last BE 0000b, 3-DW header,
+//! the address and data of a live allocation) while MSI-X is enabled and
+//! the function unmasked in config space, and breaks no general rule, the
+//! vector's pending count (for [`RootComplex::irq_take`]) and total go up
+//! and it is logged with its cycle; anything else is a violation
+//! ([`ViolationKind::InterruptMessage`], [`ViolationKind::InterruptDisabled`])
+//! and is not counted.
 
 use std::fmt;
+
+use nic_hal::{HalError, MsiMessage};
 
 use nic_spec::tlp::{CPL_STATUS_SC, CPL_STATUS_UR, PAGE_BOUNDARY};
 
@@ -36,6 +57,23 @@ pub struct RcConfig {
     pub rcb_bytes: u32,
     pub dma_read_latency_cycles: u64,
     pub bar0_base: u64,
+    /// Start of the MSI address window (outside host memory).
+    pub msi_base: u64,
+    /// Its size in bytes: room for `msi_window_bytes / 4` live messages.
+    pub msi_window_bytes: u64,
+}
+
+/// MSI-X vectors a function can have (Table Size is an 11-bit N-1).
+pub const MSIX_MAX_VECTORS: u16 = 2048;
+
+/// Entries [`RootComplex::interrupt_log`] holds; when full, the older half is dropped.
+pub const INTERRUPT_LOG_CAP: usize = 1 << 16;
+
+/// An interrupt the RC accepted: the cycle of its MemWr and its vector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Interrupt {
+    pub cycle: u64,
+    pub vector: u16,
 }
 
 /// Which NIC output a TLP came from.
@@ -97,6 +135,14 @@ pub enum ViolationKind {
     CompletionStatus,
     /// An MMIO read got no completion in time.
     MmioTimeout,
+    /// A MemWr into the MSI window that is not exactly an allocated message:
+    /// wrong Length or byte enables, 4-DW header, an address no live
+    /// allocation has (freed or never allocated), data other than the
+    /// address's message data (not counted).
+    InterruptMessage,
+    /// An MSI-X message while MSI-X is disabled or the function is masked
+    /// in config space (not counted).
+    InterruptDisabled,
 }
 
 /// A rule the device broke.
@@ -133,7 +179,21 @@ pub struct Stats {
     pub mmio_writes: u64,
     pub mmio_reads: u64,
     pub mmio_cpls: u64,
+    /// MMIO accesses that never reached the NIC because Command.Memory
+    /// Space Enable was clear (reads returned all-ones, writes were dropped).
+    pub mmio_unclaimed: u64,
+    /// MSI-X messages accepted (interrupts counted).
+    pub interrupts: u64,
     pub violations: u64,
+}
+
+/// A vector's live interrupt.
+#[derive(Clone, Copy, Debug)]
+struct IrqAlloc {
+    slot: u32,
+    data: u32,
+    /// Arrived and not yet taken.
+    pending: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -155,6 +215,23 @@ pub struct RootComplex {
     violations: Vec<Violation>,
     stats: Stats,
     scratch: Vec<u8>,
+    /// Per vector: its live interrupt.
+    irq_vectors: Vec<Option<IrqAlloc>>,
+    /// Per window slot: the vector holding it.
+    irq_slots: Vec<Option<u16>>,
+    /// Per vector: messages accepted since the RC was built.
+    irq_totals: Vec<u64>,
+    /// Sum of the pending counts.
+    irq_pending: u64,
+    /// Allocations made (the low half of the message data).
+    irq_seq: u32,
+    irq_log: Vec<Interrupt>,
+    /// MSI-X Message Control as config space has it.
+    msix_enable: bool,
+    msix_function_mask: bool,
+    /// A TLP was already presented on m_tlp_req when MSI-X was last closed:
+    /// the next request TLP may still be a message.
+    msix_grace: bool,
 }
 
 impl RootComplex {
@@ -169,6 +246,15 @@ impl RootComplex {
             violations: Vec::new(),
             stats: Stats::default(),
             scratch: Vec::with_capacity(4096 + 8),
+            irq_vectors: Vec::new(),
+            irq_slots: Vec::new(),
+            irq_totals: Vec::new(),
+            irq_pending: 0,
+            irq_seq: 0,
+            irq_log: Vec::new(),
+            msix_enable: false,
+            msix_function_mask: false,
+            msix_grace: false,
         }
     }
 
@@ -203,7 +289,11 @@ impl RootComplex {
                 f if f & FLAG_TRUNCATED != 0 => "sop before the previous TLP's eop",
                 _ => "more beats than any legal TLP",
             };
-            self.violation(t.cycle, ViolationKind::Malformed, format!("{:?} stream: {what} (hdr {:08x?})", t.stream, t.hdr));
+            self.violation(
+                t.cycle,
+                ViolationKind::Malformed,
+                format!("{:?} stream: {what} (hdr {:08x?})", t.stream, t.hdr),
+            );
             return;
         }
         match t.stream {
@@ -213,6 +303,7 @@ impl RootComplex {
     }
 
     fn handle_request(&mut self, t: &NicTlp<'_>, cpl_out: &mut Vec<u32>) {
+        let grace = std::mem::take(&mut self.msix_grace);
         let h = &t.hdr;
         if !tlp::is_mem(h) {
             let what = if tlp::is_cpl(h) { "a completion on the requester stream" } else { "unknown Fmt/Type" };
@@ -228,40 +319,78 @@ impl RootComplex {
         let n0 = self.violations.len();
 
         if !self.cfg.bus_master_enable {
-            self.violation(t.cycle, ViolationKind::BusMasterDisabled, format!("{what} {addr:#x} while bus mastering is disabled"));
+            self.violation(
+                t.cycle,
+                ViolationKind::BusMasterDisabled,
+                format!("{what} {addr:#x} while bus mastering is disabled"),
+            );
         }
         let want_beats = if write { len_dw.div_ceil(4) } else { 1 };
         if t.beats != want_beats {
-            self.violation(t.cycle, ViolationKind::Malformed, format!("{what} {addr:#x} Length {len_dw} DW in {} beats, expected {want_beats}", t.beats));
+            self.violation(
+                t.cycle,
+                ViolationKind::Malformed,
+                format!("{what} {addr:#x} Length {len_dw} DW in {} beats, expected {want_beats}", t.beats),
+            );
         }
         if tlp::dw0_reserved(h) != 0 {
-            self.violation(t.cycle, ViolationKind::Malformed, format!("{what} {addr:#x} reserved DW0 bits set: {:#010x}", h[0]));
+            self.violation(
+                t.cycle,
+                ViolationKind::Malformed,
+                format!("{what} {addr:#x} reserved DW0 bits set: {:#010x}", h[0]),
+            );
         }
         if tlp::tc(h) != 0 || tlp::th(h) || tlp::td(h) || tlp::ep(h) {
             self.violation(
                 t.cycle,
                 ViolationKind::TcAttr,
-                format!("{what} {addr:#x}: TC {} TH {} TD {} EP {} (expected TC0, no hints, digest or poison)", tlp::tc(h), tlp::th(h) as u8, tlp::td(h) as u8, tlp::ep(h) as u8),
+                format!(
+                    "{what} {addr:#x}: TC {} TH {} TD {} EP {} (expected TC0, no hints, digest or poison)",
+                    tlp::tc(h),
+                    tlp::th(h) as u8,
+                    tlp::td(h) as u8,
+                    tlp::ep(h) as u8
+                ),
             );
         }
         if tlp::is_4dw(h) && addr >> 32 == 0 {
-            self.violation(t.cycle, ViolationKind::AddressFormat, format!("{what} {addr:#x}: 4-DW header for an address below 4 GiB"));
+            self.violation(
+                t.cycle,
+                ViolationKind::AddressFormat,
+                format!("{what} {addr:#x}: 4-DW header for an address below 4 GiB"),
+            );
         }
         if tlp::address_low_bits(h) != 0 {
-            self.violation(t.cycle, ViolationKind::AddressFormat, format!("{what} {addr:#x}: address bits [1:0] = {}", tlp::address_low_bits(h)));
+            self.violation(
+                t.cycle,
+                ViolationKind::AddressFormat,
+                format!("{what} {addr:#x}: address bits [1:0] = {}", tlp::address_low_bits(h)),
+            );
         }
         if tlp::requester_id(h) != self.cfg.requester_id {
             self.violation(
                 t.cycle,
                 ViolationKind::RequesterId,
-                format!("{what} {addr:#x}: requester ID {:#06x}, configured {:#06x}", tlp::requester_id(h), self.cfg.requester_id),
+                format!(
+                    "{what} {addr:#x}: requester ID {:#06x}, configured {:#06x}",
+                    tlp::requester_id(h),
+                    self.cfg.requester_id
+                ),
             );
         }
         if let Err(why) = tlp::check_byte_enables(addr, len_dw, fbe, lbe) {
-            self.violation(t.cycle, ViolationKind::ByteEnables, format!("{what} {addr:#x} len {len_dw} FBE {fbe:04b} LBE {lbe:04b}: {why}"));
+            self.violation(
+                t.cycle,
+                ViolationKind::ByteEnables,
+                format!("{what} {addr:#x} len {len_dw} FBE {fbe:04b} LBE {lbe:04b}: {why}"),
+            );
         }
         if tlp::crosses_page(addr, len) {
-            self.violation(t.cycle, ViolationKind::Crosses4k, format!("{what} {addr:#x}+{len} crosses a {PAGE_BOUNDARY}-byte boundary"));
+            self.violation(
+                t.cycle,
+                ViolationKind::Crosses4k,
+                format!("{what} {addr:#x}+{len} crosses a {PAGE_BOUNDARY}-byte boundary"),
+            );
         }
         // Enabled byte range.
         let (lead, trail) = tlp::be_trim(len_dw, fbe, lbe);
@@ -277,8 +406,16 @@ impl RootComplex {
                     format!("MemWr {addr:#x}: {len} bytes > Max Payload Size {}", self.cfg.max_payload_size),
                 );
             }
+            if addr.wrapping_sub(self.cfg.msi_base) < self.cfg.msi_window_bytes {
+                self.handle_interrupt(t, addr, n0, grace);
+                return;
+            }
             if !self.mem.contains(start, nbytes as usize) {
-                self.violation(t.cycle, ViolationKind::UnallocatedWrite, format!("MemWr {addr:#x}+{len} outside allocated host memory (discarded)"));
+                self.violation(
+                    t.cycle,
+                    ViolationKind::UnallocatedWrite,
+                    format!("MemWr {addr:#x}+{len} outside allocated host memory (discarded)"),
+                );
             }
             if self.violations.len() != n0 {
                 self.stats.dropped_writes += 1;
@@ -299,23 +436,216 @@ impl RootComplex {
             // Busy while not all of its completions were accepted (wrapping compare).
             let pending = self.tag_end[usize::from(tag)].wrapping_sub(t.cpl_accepted) as i32;
             if pending > 0 {
-                self.violation(t.cycle, ViolationKind::TagInUse, format!("MemRd {addr:#x}: tag {tag} still has {pending} completion(s) outstanding"));
+                self.violation(
+                    t.cycle,
+                    ViolationKind::TagInUse,
+                    format!("MemRd {addr:#x}: tag {tag} still has {pending} completion(s) outstanding"),
+                );
             }
             if !self.mem.contains(start, nbytes as usize) {
-                self.violation(t.cycle, ViolationKind::UnallocatedRead, format!("MemRd {addr:#x}+{len} outside allocated host memory (answered UR)"));
+                self.violation(
+                    t.cycle,
+                    ViolationKind::UnallocatedRead,
+                    format!("MemRd {addr:#x}+{len} outside allocated host memory (answered UR)"),
+                );
             }
             self.stats.mem_rd_tlps += 1;
             self.stats.mem_rd_bytes += nbytes;
             let not_before = t.cycle + self.cfg.dma_read_latency_cycles;
             if self.violations.len() != n0 {
                 let bc = if nbytes == 0 { 1 } else { nbytes as u32 };
-                let hdr = tlp::completion(tlp::tc_attr_bits(h), 0, RC_ID, CPL_STATUS_UR, bc, tlp::requester_id(h), tag, (start & 0x7F) as u32);
+                let hdr = tlp::completion(
+                    tlp::tc_attr_bits(h),
+                    0,
+                    RC_ID,
+                    CPL_STATUS_UR,
+                    bc,
+                    tlp::requester_id(h),
+                    tag,
+                    (start & 0x7F) as u32,
+                );
                 self.push_cpl(cpl_out, &hdr, &[], not_before);
                 self.stats.ur_cpls += 1;
             } else {
                 self.complete_read(h, addr, len_dw, start, nbytes, not_before, cpl_out);
             }
             self.tag_end[usize::from(tag)] = self.cpl_seq;
+        }
+    }
+
+    /// Decodes a MemWr into the MSI window (the general request checks are
+    /// done; `n0` is the violation count before them).
+    fn handle_interrupt(&mut self, t: &NicTlp<'_>, addr: u64, n0: usize, grace: bool) {
+        let h = &t.hdr;
+        let (len_dw, fbe, lbe) = (tlp::length_dw(h), tlp::first_be(h), tlp::last_be(h));
+        let slot = (addr - self.cfg.msi_base) / 4;
+        let owner = usize::try_from(slot).ok().and_then(|s| self.irq_slots.get(s).copied().flatten());
+        let alloc = owner.and_then(|v| self.irq_vectors.get(usize::from(v)).copied().flatten().map(|a| (v, a)));
+        let data = if tlp::has_data(h) { t.data.first().copied() } else { None };
+        // Built only when something is wrong: the good path does not allocate.
+        let mut why = String::new();
+        let bad = |w: &mut String, s: fmt::Arguments<'_>| {
+            use std::fmt::Write as _;
+            if !w.is_empty() {
+                w.push_str(", ");
+            }
+            let _ = w.write_fmt(s);
+        };
+        if len_dw != 1 || t.beats != 1 {
+            bad(&mut why, format_args!("Length {len_dw} DW in {} beat(s) (a message is 1 DW)", t.beats));
+        }
+        if fbe != 0xF || lbe != 0 {
+            bad(&mut why, format_args!("First/Last BE {fbe:04b}/{lbe:04b} (a message has 1111/0000)"));
+        }
+        if tlp::is_4dw(h) {
+            bad(&mut why, format_args!("4-DW header (a message below 4 GiB has a 3-DW one)"));
+        }
+        match (alloc, data) {
+            (None, _) => bad(&mut why, format_args!("no vector has this address (freed or never allocated)")),
+            (Some((v, a)), Some(d)) if d != a.data => bad(
+                &mut why,
+                format_args!("data {d:#010x}, but vector {v}'s message at this address has data {:#010x}", a.data),
+            ),
+            (Some(_), None) => bad(&mut why, format_args!("no payload")),
+            _ => {}
+        }
+        if !why.is_empty() {
+            self.violation(
+                t.cycle,
+                ViolationKind::InterruptMessage,
+                format!("MemWr {addr:#x} into the MSI window: {why}"),
+            );
+        }
+        if let Some((v, _)) = alloc {
+            let open = self.msix_enable && !self.msix_function_mask;
+            if why.is_empty() && !grace && !open {
+                let state = if self.msix_enable { "the function is masked" } else { "MSI-X is disabled" };
+                self.violation(
+                    t.cycle,
+                    ViolationKind::InterruptDisabled,
+                    format!("MSI-X message for vector {v} while {state} in config space"),
+                );
+            }
+        }
+        if self.violations.len() != n0 {
+            self.stats.dropped_writes += 1;
+            return;
+        }
+        let Some((v, _)) = alloc else { return };
+        if let Some(Some(a)) = self.irq_vectors.get_mut(usize::from(v)) {
+            if a.pending < u32::MAX {
+                a.pending += 1;
+                self.irq_pending += 1;
+            }
+        }
+        if let Some(n) = self.irq_totals.get_mut(usize::from(v)) {
+            *n += 1;
+        }
+        if self.irq_log.len() >= INTERRUPT_LOG_CAP {
+            self.irq_log.drain(..INTERRUPT_LOG_CAP / 2);
+        }
+        self.irq_log.push(Interrupt { cycle: t.cycle, vector: v });
+        self.stats.interrupts += 1;
+    }
+
+    // ------------------------------------------------------------ interrupts
+
+    fn message(&self, a: &IrqAlloc) -> MsiMessage {
+        MsiMessage { addr: self.cfg.msi_base + 4 * u64::from(a.slot), data: a.data }
+    }
+
+    /// Assigns MSI-X `vector` a message (see the module docs); a live
+    /// vector gets its current one. Fails for a vector beyond
+    /// [`MSIX_MAX_VECTORS`] or when the window is full.
+    pub fn irq_alloc(&mut self, vector: u16) -> Result<MsiMessage, HalError> {
+        if vector >= MSIX_MAX_VECTORS {
+            return Err(HalError::NoInterrupt { vector });
+        }
+        let v = usize::from(vector);
+        if let Some(Some(a)) = self.irq_vectors.get(v) {
+            return Ok(self.message(a));
+        }
+        let capacity = usize::try_from(self.cfg.msi_window_bytes / 4).unwrap_or(usize::MAX);
+        let slot = match self.irq_slots.iter().position(Option::is_none) {
+            Some(s) => s,
+            None if self.irq_slots.len() < capacity => {
+                self.irq_slots.push(None);
+                self.irq_slots.len() - 1
+            }
+            None => return Err(HalError::NoInterrupt { vector }),
+        };
+        self.irq_slots[slot] = Some(vector);
+        self.irq_seq = self.irq_seq.wrapping_add(1);
+        let a =
+            IrqAlloc { slot: slot as u32, data: (u32::from(vector) + 1) << 16 | (self.irq_seq & 0xFFFF), pending: 0 };
+        if self.irq_vectors.len() <= v {
+            self.irq_vectors.resize(v + 1, None);
+            self.irq_totals.resize(v + 1, 0);
+        }
+        self.irq_vectors[v] = Some(a);
+        Ok(self.message(&a))
+    }
+
+    /// Releases `vector`'s message (its pending count is dropped); a
+    /// message for it arriving later is a violation.
+    pub fn irq_free(&mut self, vector: u16) {
+        let Some(a) = self.irq_vectors.get_mut(usize::from(vector)).and_then(Option::take) else { return };
+        self.irq_pending -= u64::from(a.pending);
+        if let Some(s) = self.irq_slots.get_mut(a.slot as usize) {
+            *s = None;
+        }
+    }
+
+    /// The interrupts that arrived on `vector` since the previous call.
+    pub fn irq_take(&mut self, vector: u16) -> u32 {
+        match self.irq_vectors.get_mut(usize::from(vector)) {
+            Some(Some(a)) => {
+                self.irq_pending -= u64::from(a.pending);
+                std::mem::take(&mut a.pending)
+            }
+            _ => 0,
+        }
+    }
+
+    /// The message `vector` has now, if it has one.
+    pub fn irq_message(&self, vector: u16) -> Option<MsiMessage> {
+        self.irq_vectors.get(usize::from(vector)).copied().flatten().map(|a| self.message(&a))
+    }
+
+    /// Has any vector an interrupt not yet taken?
+    pub fn interrupts_pending(&self) -> bool {
+        self.irq_pending != 0
+    }
+
+    /// Messages accepted on `vector` since the RC was built (freeing does not reset it).
+    pub fn interrupt_count(&self, vector: u16) -> u64 {
+        self.irq_totals.get(usize::from(vector)).copied().unwrap_or(0)
+    }
+
+    /// Accepted interrupts in arrival order (the latest
+    /// [`INTERRUPT_LOG_CAP`] / 2 at least, when more arrived).
+    pub fn interrupt_log(&self) -> &[Interrupt] {
+        &self.irq_log
+    }
+
+    /// Hands over the log and empties it.
+    pub fn take_interrupt_log(&mut self) -> Vec<Interrupt> {
+        std::mem::take(&mut self.irq_log)
+    }
+
+    /// MSI-X Message Control (Enable, Function Mask) as config space has it
+    /// from now on. `in_flight`: a TLP is already presented on `m_tlp_req`,
+    /// which the NIC cannot take back; when this call closes MSI-X (disables
+    /// or masks it), that next request TLP is not held against the device.
+    pub fn set_msix_control(&mut self, enable: bool, function_mask: bool, in_flight: bool) {
+        let was_open = self.msix_enable && !self.msix_function_mask;
+        self.msix_enable = enable;
+        self.msix_function_mask = function_mask;
+        let open = enable && !function_mask;
+        if was_open && !open {
+            self.msix_grace = in_flight;
+        } else if open {
+            self.msix_grace = false;
         }
     }
 
@@ -349,7 +679,16 @@ impl RootComplex {
 
     /// Answers a good MemRd with CplDs split at the RCB, in address order.
     #[allow(clippy::too_many_arguments)]
-    fn complete_read(&mut self, h: &Header, addr: u64, len_dw: u32, start: u64, nbytes: u64, not_before: u64, cpl_out: &mut Vec<u32>) {
+    fn complete_read(
+        &mut self,
+        h: &Header,
+        addr: u64,
+        len_dw: u32,
+        start: u64,
+        nbytes: u64,
+        not_before: u64,
+        cpl_out: &mut Vec<u32>,
+    ) {
         let rcb = u64::from(self.cfg.rcb_bytes.max(4));
         let end = addr + u64::from(len_dw) * 4;
         // Last byte the request covers (+1); a zero-length read counts 1 byte.
@@ -422,6 +761,11 @@ impl RootComplex {
         (tag, tlp::mem_request(false, self.cfg.bar0_base + u64::from(offset), 1, 0xF, 0, RC_ID, tag))
     }
 
+    /// Counts an MMIO access the function did not claim (memory space disabled).
+    pub fn mmio_unclaimed(&mut self) {
+        self.stats.mmio_unclaimed += 1;
+    }
+
     /// Builds the 1-DW MemWr for BAR0 + `offset`.
     pub fn mmio_write_request(&mut self, offset: u32) -> Header {
         self.stats.mmio_writes += 1;
@@ -439,14 +783,22 @@ impl RootComplex {
     /// Gives up on the MMIO read with `tag`: records the timeout.
     pub fn mmio_timed_out(&mut self, tag: u8, cycle: u64, waited: u64) {
         if let Some(r) = self.mmio[usize::from(tag)].take() {
-            self.violation(cycle, ViolationKind::MmioTimeout, format!("MMIO read of BAR0+{:#x} (tag {tag}) got no completion in {waited} cycles", r.offset));
+            self.violation(
+                cycle,
+                ViolationKind::MmioTimeout,
+                format!("MMIO read of BAR0+{:#x} (tag {tag}) got no completion in {waited} cycles", r.offset),
+            );
         }
     }
 
     fn handle_completion(&mut self, t: &NicTlp<'_>) {
         let h = &t.hdr;
         if !tlp::is_cpl(h) {
-            self.violation(t.cycle, ViolationKind::Malformed, format!("not a completion on the completer stream: hdr {h:08x?}"));
+            self.violation(
+                t.cycle,
+                ViolationKind::Malformed,
+                format!("not a completion on the completer stream: hdr {h:08x?}"),
+            );
             return;
         }
         self.stats.mmio_cpls += 1;
@@ -457,7 +809,10 @@ impl RootComplex {
                 self.violation(
                     t.cycle,
                     ViolationKind::UnexpectedCompletion,
-                    format!("completion tag {tag} requester {:#06x} matches no outstanding MMIO read", tlp::cpl_requester_id(h)),
+                    format!(
+                        "completion tag {tag} requester {:#06x} matches no outstanding MMIO read",
+                        tlp::cpl_requester_id(h)
+                    ),
                 );
                 return;
             }
@@ -466,7 +821,11 @@ impl RootComplex {
         let status = tlp::cpl_status(h);
         let mut value = u32::MAX; // what a CPU reads when the device fails the load
         if status != CPL_STATUS_SC {
-            self.violation(t.cycle, ViolationKind::CompletionStatus, format!("MMIO read of BAR0+{:#x}: completion status {status:#b}", pending.offset));
+            self.violation(
+                t.cycle,
+                ViolationKind::CompletionStatus,
+                format!("MMIO read of BAR0+{:#x}: completion status {status:#b}", pending.offset),
+            );
         } else {
             let want_la = ((self.cfg.bar0_base + u64::from(pending.offset)) & 0x7F) as u32;
             let mut bad = Vec::new();
@@ -489,7 +848,11 @@ impl RootComplex {
                 bad.push(format!("{} beats", t.beats));
             }
             if !bad.is_empty() {
-                self.violation(t.cycle, ViolationKind::CompletionFields, format!("MMIO read of BAR0+{:#x}: {}", pending.offset, bad.join(", ")));
+                self.violation(
+                    t.cycle,
+                    ViolationKind::CompletionFields,
+                    format!("MMIO read of BAR0+{:#x}: {}", pending.offset, bad.join(", ")),
+                );
             }
             if self.violations.len() == n0 || (tlp::has_data(h) && !t.data.is_empty()) {
                 value = t.data.first().copied().unwrap_or(u32::MAX);
@@ -508,6 +871,7 @@ mod tests {
 
     const NIC_ID: u16 = 0x0100;
     const LAT: u64 = 100;
+    const MSI_BASE: u64 = 0xFEE0_0000;
 
     fn rc() -> (RootComplex, u64) {
         let cfg = RcConfig {
@@ -518,6 +882,8 @@ mod tests {
             rcb_bytes: 64,
             dma_read_latency_cycles: LAT,
             bar0_base: 0xF000_0000,
+            msi_base: MSI_BASE,
+            msi_window_bytes: 0x10_0000,
         };
         let mut rc = RootComplex::new(cfg, HostMemory::new(0x8000_0000, 1 << 20));
         let r = rc.mem.alloc(8192, 4096).unwrap();
@@ -546,7 +912,15 @@ mod tests {
         send(rc, h, &d, b, 10, 0);
     }
 
-    fn read(rc: &mut RootComplex, addr: u64, len_dw: u32, fbe: u8, lbe: u8, tag: u8, accepted: u32) -> Vec<(u64, Header, Vec<u32>)> {
+    fn read(
+        rc: &mut RootComplex,
+        addr: u64,
+        len_dw: u32,
+        fbe: u8,
+        lbe: u8,
+        tag: u8,
+        accepted: u32,
+    ) -> Vec<(u64, Header, Vec<u32>)> {
         let hdr = tlp::mem_request(false, addr, len_dw, fbe, lbe, NIC_ID, tag);
         decode(&send(rc, hdr, &[0; 4], 1, 1000, accepted))
     }
@@ -765,7 +1139,15 @@ mod tests {
         let (tag, req) = rc.mmio_read_request(0x14);
         assert_eq!(tlp::address(&req), 0xF000_0014);
         let good = tlp::completion(0, 1, NIC_ID, CPL_STATUS_SC, 4, RC_ID, tag, 0x14);
-        let t = NicTlp { stream: Stream::Completion, cycle: 5, cpl_accepted: 0, flags: 0, beats: 1, hdr: good, data: &[42, 0, 0, 0] };
+        let t = NicTlp {
+            stream: Stream::Completion,
+            cycle: 5,
+            cpl_accepted: 0,
+            flags: 0,
+            beats: 1,
+            hdr: good,
+            data: &[42, 0, 0, 0],
+        };
         rc.handle(&t, &mut Vec::new());
         assert_eq!(rc.take_mmio_result(tag), Some(42));
         assert!(rc.violations().is_empty());
@@ -791,10 +1173,208 @@ mod tests {
     fn framing_flags_are_violations() {
         let (mut rc, base) = rc();
         let (h, d, b) = wr(base, &[1], 0xF, 0);
-        let t = NicTlp { stream: Stream::Request, cycle: 1, cpl_accepted: 0, flags: FLAG_NO_SOP, beats: b, hdr: h, data: &d };
+        let t = NicTlp {
+            stream: Stream::Request,
+            cycle: 1,
+            cpl_accepted: 0,
+            flags: FLAG_NO_SOP,
+            beats: b,
+            hdr: h,
+            data: &d,
+        };
         rc.handle(&t, &mut Vec::new());
         rc.handle(&NicTlp { flags: FLAG_TRUNCATED, ..t }, &mut Vec::new());
         assert_eq!(kinds(&rc), [ViolationKind::Malformed; 2]);
         assert_eq!(rc.stats().mem_wr_tlps, 0);
+    }
+    // ------------------------------------------------------------ interrupts
+
+    /// An RC with MSI-X enabled in config space.
+    fn rc_msix() -> RootComplex {
+        let (mut rc, _) = rc();
+        rc.set_msix_control(true, false, false);
+        rc
+    }
+
+    /// Sends the 1-DW MemWr the device would send for `m` (or a variant of it).
+    fn message(rc: &mut RootComplex, m: MsiMessage, cycle: u64) {
+        let (h, d, b) = wr(m.addr, &[m.data], 0xF, 0);
+        send(rc, h, &d, b, cycle, 0);
+    }
+
+    #[test]
+    fn irq_alloc_assigns_distinct_messages() {
+        let mut rc = rc_msix();
+        let m0 = rc.irq_alloc(0).unwrap();
+        let m5 = rc.irq_alloc(5).unwrap();
+        assert_eq!(m0.addr, MSI_BASE);
+        assert_eq!(m5.addr, MSI_BASE + 4);
+        assert_eq!(m0.data >> 16, 1);
+        assert_eq!(m5.data >> 16, 6);
+        assert_ne!(m0.data, m5.data);
+        // Again for a live vector: the same message.
+        assert_eq!(rc.irq_alloc(5).unwrap(), m5);
+        assert_eq!(rc.irq_message(5), Some(m5));
+        // Freed and allocated again: the lowest free slot, new data.
+        rc.irq_free(0);
+        assert_eq!(rc.irq_message(0), None);
+        let m7 = rc.irq_alloc(7).unwrap();
+        assert_eq!(m7.addr, MSI_BASE);
+        let m0b = rc.irq_alloc(0).unwrap();
+        assert_eq!(m0b.addr, MSI_BASE + 8);
+        assert_ne!(m0b.data, m0.data);
+        assert_eq!(rc.irq_alloc(MSIX_MAX_VECTORS), Err(HalError::NoInterrupt { vector: MSIX_MAX_VECTORS }));
+        assert!(rc.irq_alloc(MSIX_MAX_VECTORS - 1).is_ok());
+    }
+
+    #[test]
+    fn irq_alloc_fails_when_the_window_is_full() {
+        let cfg = RcConfig { msi_window_bytes: 8, ..rc().0.config().clone() };
+        let mut rc = RootComplex::new(cfg, HostMemory::new(0x8000_0000, 1 << 20));
+        rc.irq_alloc(1).unwrap();
+        rc.irq_alloc(2).unwrap();
+        assert_eq!(rc.irq_alloc(3), Err(HalError::NoInterrupt { vector: 3 }));
+        rc.irq_free(1);
+        assert_eq!(rc.irq_alloc(3).unwrap().addr, MSI_BASE);
+    }
+
+    #[test]
+    fn valid_message_is_counted_not_written() {
+        let mut rc = rc_msix();
+        let m = rc.irq_alloc(3).unwrap();
+        let other = rc.irq_alloc(4).unwrap();
+        assert!(!rc.interrupts_pending());
+        message(&mut rc, m, 50);
+        message(&mut rc, m, 60);
+        message(&mut rc, other, 70);
+        assert!(rc.violations().is_empty(), "{:?}", rc.violations());
+        assert!(rc.interrupts_pending());
+        assert_eq!(rc.interrupt_log(), [(50, 3), (60, 3), (70, 4)].map(|(cycle, vector)| Interrupt { cycle, vector }));
+        assert_eq!((rc.interrupt_count(3), rc.interrupt_count(4), rc.interrupt_count(9)), (2, 1, 0));
+        assert_eq!(rc.irq_take(3), 2);
+        assert_eq!(rc.irq_take(3), 0);
+        assert!(rc.interrupts_pending());
+        assert_eq!(rc.irq_take(4), 1);
+        assert!(!rc.interrupts_pending());
+        assert_eq!(rc.irq_take(100), 0);
+        let st = rc.stats();
+        assert_eq!((st.interrupts, st.mem_wr_tlps, st.dropped_writes), (3, 0, 0));
+        assert_eq!(rc.take_interrupt_log().len(), 3);
+        assert!(rc.interrupt_log().is_empty());
+        assert_eq!(rc.interrupt_count(3), 2, "totals survive taking the log");
+    }
+
+    #[test]
+    fn malformed_messages_are_violations() {
+        let mut rc = rc_msix();
+        let m = rc.irq_alloc(2).unwrap();
+        let m9 = rc.irq_alloc(9).unwrap();
+        let expect = |rc: &mut RootComplex, what: &str, hdr: Header, data: &[u32], beats: u32| {
+            let n = rc.violations().len();
+            send(rc, hdr, data, beats, 7, 0);
+            let v = &rc.violations()[n..];
+            assert!(v.iter().any(|v| v.kind == ViolationKind::InterruptMessage), "{what}: {v:?}");
+        };
+        // Two DWs.
+        let (h, d, b) = wr(m.addr, &[m.data, 0], 0xF, 0xF);
+        expect(&mut rc, "length 2", h, &d, b);
+        // Partial byte enables.
+        let (h, d, b) = wr(m.addr, &[m.data], 0x3, 0);
+        expect(&mut rc, "FBE 0011", h, &d, b);
+        // Wrong data: another vector's, and garbage.
+        let (h, d, b) = wr(m.addr, &[m9.data], 0xF, 0);
+        expect(&mut rc, "other vector's data", h, &d, b);
+        let (h, d, b) = wr(m.addr, &[0xDEAD_BEEF], 0xF, 0);
+        expect(&mut rc, "garbage data", h, &d, b);
+        // An address no vector has.
+        let (h, d, b) = wr(MSI_BASE + 0x400, &[m.data], 0xF, 0);
+        expect(&mut rc, "never allocated", h, &d, b);
+        // 4-DW header for the right address and data.
+        let (mut h, d, b) = wr(m.addr, &[m.data], 0xF, 0);
+        h[0] |= 1 << 29;
+        h[3] = h[2];
+        h[2] = 0;
+        expect(&mut rc, "4-DW header", h, &d, b);
+        assert!(rc.violations().last().unwrap().detail.contains("4-DW"));
+        // Freed vector: its old message is now unknown.
+        rc.irq_free(9);
+        let (h, d, b) = wr(m9.addr, &[m9.data], 0xF, 0);
+        expect(&mut rc, "freed", h, &d, b);
+        // Reallocated at the same slot: the stale data no longer matches.
+        let m9b = rc.irq_alloc(9).unwrap();
+        assert_eq!(m9b.addr, m9.addr);
+        let (h, d, b) = wr(m9.addr, &[m9.data], 0xF, 0);
+        expect(&mut rc, "stale data", h, &d, b);
+
+        assert_eq!(rc.stats().interrupts, 0);
+        assert_eq!(rc.stats().dropped_writes, 8);
+        assert!(!rc.interrupts_pending());
+        assert!(rc.interrupt_log().is_empty());
+        assert_eq!(rc.interrupt_count(2) + rc.interrupt_count(9), 0);
+        // Nothing was written anywhere: the window is not memory.
+        assert!(!rc.mem.contains(MSI_BASE, 4));
+        // The good message still works.
+        message(&mut rc, m, 8);
+        assert_eq!(rc.stats().interrupts, 1);
+    }
+
+    #[test]
+    fn general_rules_apply_to_messages() {
+        let mut rc = rc_msix();
+        let m = rc.irq_alloc(1).unwrap();
+        let (mut h, d, b) = wr(m.addr, &[m.data], 0xF, 0);
+        h[1] = (h[1] & 0xFFFF) | (0x0200 << 16); // wrong requester ID
+        send(&mut rc, h, &d, b, 1, 0);
+        assert_eq!(kinds(&rc), [ViolationKind::RequesterId]);
+        rc.set_bus_master_enable(false);
+        message(&mut rc, m, 2);
+        assert_eq!(kinds(&rc), [ViolationKind::RequesterId, ViolationKind::BusMasterDisabled]);
+        assert_eq!(rc.stats().interrupts, 0);
+        assert!(!rc.interrupts_pending());
+    }
+
+    #[test]
+    fn messages_while_disabled_or_masked_are_violations() {
+        let (mut rc, _) = rc();
+        let m = rc.irq_alloc(0).unwrap();
+        message(&mut rc, m, 1); // MSI-X never enabled
+        assert_eq!(kinds(&rc), [ViolationKind::InterruptDisabled]);
+        assert!(rc.violations()[0].detail.contains("disabled"));
+        rc.set_msix_control(true, true, false);
+        message(&mut rc, m, 2);
+        assert_eq!(rc.violations().len(), 2);
+        assert!(rc.violations()[1].detail.contains("masked"));
+        rc.set_msix_control(true, false, false);
+        message(&mut rc, m, 3);
+        assert_eq!(rc.violations().len(), 2);
+        assert_eq!(rc.irq_take(0), 1);
+
+        // Closed while a TLP was already presented: that one TLP is let through, the next is not.
+        rc.set_msix_control(false, false, true);
+        message(&mut rc, m, 4);
+        assert_eq!(rc.violations().len(), 2, "{:?}", rc.violations());
+        message(&mut rc, m, 5);
+        assert_eq!(rc.violations().len(), 3);
+        // The grace goes to whatever request comes next, even a DMA write.
+        rc.set_msix_control(true, false, false);
+        rc.set_msix_control(true, true, true);
+        let (h, d, b) = wr(rc.mem.regions().next().unwrap().bus_addr, &[1], 0xF, 0);
+        send(&mut rc, h, &d, b, 6, 0);
+        message(&mut rc, m, 7);
+        assert_eq!(kinds(&rc)[3..], [ViolationKind::InterruptDisabled]);
+        assert_eq!(rc.irq_take(0), 1);
+    }
+
+    #[test]
+    fn interrupt_log_is_bounded() {
+        let mut rc = rc_msix();
+        let m = rc.irq_alloc(0).unwrap();
+        for c in 0..INTERRUPT_LOG_CAP as u64 + 10 {
+            message(&mut rc, m, c);
+        }
+        assert!(rc.interrupt_log().len() <= INTERRUPT_LOG_CAP);
+        assert_eq!(rc.interrupt_log().last().unwrap().cycle, INTERRUPT_LOG_CAP as u64 + 9);
+        assert_eq!(rc.interrupt_count(0), INTERRUPT_LOG_CAP as u64 + 10);
+        assert_eq!(rc.irq_take(0), INTERRUPT_LOG_CAP as u32 + 10);
     }
 }

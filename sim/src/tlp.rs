@@ -88,7 +88,15 @@ pub fn address_low_bits(h: &Header) -> u32 {
 }
 
 /// Builds a memory request header: 3-DW below 4 GiB, 4-DW otherwise.
-pub fn mem_request(write: bool, addr: u64, len_dw: u32, first_be: u8, last_be: u8, requester_id: u16, tag: u8) -> Header {
+pub fn mem_request(
+    write: bool,
+    addr: u64,
+    len_dw: u32,
+    first_be: u8,
+    last_be: u8,
+    requester_id: u16,
+    tag: u8,
+) -> Header {
     let four = addr >> 32 != 0;
     let fmt = match (write, four) {
         (false, false) => FMT_3DW_NO_DATA,
@@ -97,7 +105,10 @@ pub fn mem_request(write: bool, addr: u64, len_dw: u32, first_be: u8, last_be: u
         (true, true) => FMT_4DW_DATA,
     };
     let dw0 = (fmt << 29) | (TYPE_MEM << 24) | (len_dw & 0x3FF);
-    let dw1 = (u32::from(requester_id) << 16) | (u32::from(tag) << 8) | (u32::from(last_be & 0xF) << 4) | u32::from(first_be & 0xF);
+    let dw1 = (u32::from(requester_id) << 16)
+        | (u32::from(tag) << 8)
+        | (u32::from(last_be & 0xF) << 4)
+        | u32::from(first_be & 0xF);
     if four {
         [dw0, dw1, (addr >> 32) as u32, addr as u32 & !3]
     } else {

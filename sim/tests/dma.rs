@@ -67,12 +67,29 @@ fn receive_frames(cfg: SimConfig) {
     let want = lens.iter().filter(|&&l| l >= 14).count();
     let r = sim.run_until(|s| cpl::PHASE.get(&cpl_record(s, &rings, want - 1)) == 1, 200_000);
     if r.is_err() {
-        let recs: Vec<_> = (0..N).map(|i| (cpl::LEN.get(&cpl_record(&sim, &rings, i)), cpl::PHASE.get(&cpl_record(&sim, &rings, i)))).collect();
-        let regs: Vec<_> = [global::RX_FRAMES_IN, global::RX_DROP_FIFO_FULL, global::RX_DROP_RUNT, global::RX_DROP_DISABLED, global::ERR_STATUS, rxq::BASE + rxq::CPL_PROD, rxq::BASE + rxq::DESC_CONS, rxq::BASE + rxq::Q_STATUS, rxq::BASE + rxq::Q_DROP_NO_DESC, rxq::BASE + rxq::Q_DROP_BUF_TOO_SMALL]
-            .iter()
-            .map(|&o| (o, sim.mmio_read32(o)))
+        let recs: Vec<_> = (0..N)
+            .map(|i| (cpl::LEN.get(&cpl_record(&sim, &rings, i)), cpl::PHASE.get(&cpl_record(&sim, &rings, i))))
             .collect();
-        panic!("completions did not arrive: records {recs:?}\nregs {regs:x?}\nviolations {:#?}\nstats {:?}", sim.violations(), sim.stats());
+        let regs: Vec<_> = [
+            global::RX_FRAMES_IN,
+            global::RX_DROP_FIFO_FULL,
+            global::RX_DROP_RUNT,
+            global::RX_DROP_DISABLED,
+            global::ERR_STATUS,
+            rxq::BASE + rxq::CPL_PROD,
+            rxq::BASE + rxq::DESC_CONS,
+            rxq::BASE + rxq::Q_STATUS,
+            rxq::BASE + rxq::Q_DROP_NO_DESC,
+            rxq::BASE + rxq::Q_DROP_BUF_TOO_SMALL,
+        ]
+        .iter()
+        .map(|&o| (o, sim.mmio_read32(o)))
+        .collect();
+        panic!(
+            "completions did not arrive: records {recs:?}\nregs {regs:x?}\nviolations {:#?}\nstats {:?}",
+            sim.violations(),
+            sim.stats()
+        );
     }
     for (slot, (k, &len)) in lens.iter().enumerate().filter(|(_, &l)| l >= 14).enumerate() {
         let rec = cpl_record(&sim, &rings, slot);

@@ -196,8 +196,9 @@ registers! {
     /// due: `ITR_NS` is 0, or at least `ITR_NS` ns have passed since its
     /// previous message, or `ITR_FRAMES` is non-zero and that many completions
     /// were written on its queues since its previous message (whichever comes
-    /// first). Firing sends the MSI-X message (or sets the PBA bit while the
-    /// vector or the function is masked) and disarms the vector.
+    /// first). Firing sends the MSI-X message and disarms the vector; while the
+    /// vector or the function is masked it stays armed and its PBA bit is set
+    /// instead, and the message goes out when it is unmasked.
     pub mod ivec, base 0xA000, {
         ITR_NS = 0x0, Rw, "Moderation interval in ns, 0..=`limits::ITR_MAX_NS` (0: no interval; larger values saturate).";
         ITR_FRAMES = 0x4, Rw, "Completions that make the vector due before the interval ends, 16 bits (0: no count threshold).";
@@ -495,6 +496,10 @@ pub fn verilog_header() -> String {
     }
     p("MSIX_TABLE_OFFSET".into(), 16, msix::TABLE_OFFSET.into(), "MSI-X table in BAR0");
     p("MSIX_ENTRY_SIZE".into(), 16, msix::ENTRY_SIZE.into(), "bytes per MSI-X table entry");
+    p("MSIX_ENTRY_ADDR_LO".into(), 16, msix::ENTRY_ADDR_LO.into(), "MSI-X entry: message address [31:0]");
+    p("MSIX_ENTRY_ADDR_HI".into(), 16, msix::ENTRY_ADDR_HI.into(), "MSI-X entry: message address [63:32]");
+    p("MSIX_ENTRY_DATA".into(), 16, msix::ENTRY_DATA.into(), "MSI-X entry: message data");
+    p("MSIX_ENTRY_CTRL".into(), 16, msix::ENTRY_CTRL.into(), "MSI-X entry: vector control");
     p("MSIX_PBA_OFFSET".into(), 16, msix::PBA_OFFSET.into(), "MSI-X pending bit array in BAR0");
     p("MSIX_MAX_VECTORS".into(), 32, msix::MAX_VECTORS.into(), "vectors the map has room for");
     let bits: &[(&str, u32, &str)] = &[
@@ -569,7 +574,8 @@ pub fn verilog_header() -> String {
         ("TLP_CPL_STATUS_CA", 3, tlp::CPL_STATUS_CA),
     ];
     for (name, width, value) in tlp_consts {
-        let _ = writeln!(out, "localparam [{}:0] {} = {}'b{:0w$b};", width - 1, name, width, value, w = *width as usize);
+        let _ =
+            writeln!(out, "localparam [{}:0] {} = {}'b{:0w$b};", width - 1, name, width, value, w = *width as usize);
     }
     out
 }

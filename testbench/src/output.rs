@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::pcap::PcapWriter;
-use crate::replay::{Corruption, Delivered, Drops, QueueSummary, ReplayConfig, Report, Violations};
+use crate::replay::{
+    Corruption, Delivered, Drops, InterruptStats, QueueSummary, ReplayConfig, Report, VectorCount, Violations,
+};
 
 /// `summary.json`.
 #[derive(Clone, Debug, Serialize)]
@@ -35,6 +37,9 @@ pub struct Summary {
     pub driver_device_faults: u64,
     pub rx_fifo_bytes: u32,
     pub rx_fifo_peak: u32,
+    /// Interrupts taken per MSI-X vector (`vector`, `count`); empty when polling.
+    pub interrupts: Vec<VectorCount>,
+    pub interrupt_stats: InterruptStats,
     /// Why the replay stopped early, if it did.
     pub error: Option<String>,
     pub config: ReplayConfig,
@@ -57,6 +62,8 @@ impl Summary {
             driver_device_faults: r.driver_device_faults,
             rx_fifo_bytes: r.rx_fifo_bytes,
             rx_fifo_peak: r.rx_fifo_peak,
+            interrupts: r.interrupts,
+            interrupt_stats: r.interrupt_stats,
             error,
             config: cfg.clone(),
         }

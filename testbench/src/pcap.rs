@@ -789,7 +789,7 @@ mod tests {
         fn block(&mut self, t: u32, body: impl FnOnce(&mut Ng)) {
             let mut b = Ng { v: Vec::new(), big: self.big };
             body(&mut b);
-            while b.v.len() % 4 != 0 {
+            while !b.v.len().is_multiple_of(4) {
                 b.v.push(0);
             }
             let len = b.v.len() as u32 + 12;

@@ -25,12 +25,14 @@
 //! expected. The replayer does not predict queues itself: which queue a
 //! frame should land on is for the tests to check (against `nic-model`).
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use nic_driver::{DriverError, Nic, RssConfig, RxConfig};
+use nic_driver::napi::{run_vector, IrqHub, Shared};
+use nic_driver::{DriverError, IrqConfig, Nic, RssConfig, RxConfig, RxFrame};
 use nic_sim::{Sim, SimConfig};
 use nic_spec::{rss, rss_type};
 use serde::Serialize;
@@ -59,9 +61,25 @@ impl Stimulus {
     }
 }
 
+/// How the driver learns that frames arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RxMode {
+    /// MSI-X interrupts, one NAPI task per vector (the default).
+    Msix,
+    /// The driver polls every queue after each simulation chunk.
+    Poll,
+}
+
 /// Settings of one replay.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReplayConfig {
+    /// Interrupt-driven (MSI-X, NAPI tasks on tokio) or polling reception.
+    pub mode: RxMode,
+    /// MSI-X moderation interval per vector in ns (`--itr-ns`; 0: off).
+    pub itr_ns: u32,
+    /// MSI-X moderation frame threshold per vector (`--itr-frames`; 0: off).
+    pub itr_frames: u16,
     /// Pace frames at this Ethernet line rate; `None`: back to back (gap 0).
     pub line_rate_gbps: Option<f64>,
     /// Core clock for the line-rate computation.
@@ -99,7 +117,7 @@ pub struct ReplayConfig {
     pub chunk_cycles: u64,
     /// Frames kept queued in the simulated MAC (at least `chunk_cycles / 4`).
     pub mac_window: usize,
-    /// Completions per `poll` call.
+    /// Completions per `poll` call (the NAPI budget in MSI-X mode).
     pub poll_budget: usize,
     /// Give up after this many cycles without progress (0: automatic,
     /// 200 000 + 64 * dma_latency_cycles).
@@ -109,6 +127,9 @@ pub struct ReplayConfig {
 impl Default for ReplayConfig {
     fn default() -> Self {
         ReplayConfig {
+            mode: RxMode::Msix,
+            itr_ns: 0,
+            itr_frames: 0,
             line_rate_gbps: None,
             clock_mhz: crate::pacing::DEFAULT_CLOCK_MHZ,
             dma_latency_cycles: SimConfig::default().dma_read_latency_cycles,
@@ -155,6 +176,11 @@ impl ReplayConfig {
             rss: self.rss_config(),
             ..RxConfig::default()
         }
+    }
+
+    /// The driver's interrupt settings these imply (MSI-X mode).
+    pub fn irq_config(&self) -> IrqConfig {
+        IrqConfig { itr_ns: self.itr_ns, itr_frames: self.itr_frames, budget: self.poll_budget.max(1) }
     }
 
     /// The driver's RSS settings these imply.
@@ -358,6 +384,30 @@ pub struct Report {
     pub driver_device_faults: u64,
     pub rx_fifo_bytes: u32,
     pub rx_fifo_peak: u32,
+    /// Interrupts the driver took, per MSI-X vector (empty in polling mode).
+    pub interrupts: Vec<VectorCount>,
+    pub interrupt_stats: InterruptStats,
+}
+
+/// Interrupts taken on one MSI-X vector.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct VectorCount {
+    pub vector: u16,
+    pub count: u64,
+}
+
+/// Interrupt totals of a replay.
+#[derive(Clone, Debug, Serialize)]
+pub struct InterruptStats {
+    pub mode: RxMode,
+    /// Interrupts the driver took, all vectors.
+    pub total: u64,
+    /// MSI-X messages the device says it sent (`ivec::MSGS`), all vectors.
+    pub device_messages: u64,
+    /// Frames delivered per interrupt taken (0 without interrupts).
+    pub frames_per_interrupt: f64,
+    /// Interrupts per second of simulated time, at `clock_mhz`.
+    pub per_sim_second: f64,
 }
 
 impl Report {
@@ -387,24 +437,6 @@ struct InFlight {
     data: Vec<u8>,
 }
 
-struct Polled {
-    queue: usize,
-    buf_id: u16,
-    status: u8,
-    desc_idx: u16,
-    rss_hash: u32,
-    rss_type: u8,
-    l3_type: u8,
-    l4_type: u8,
-    l3_offset: u16,
-    l4_offset: u16,
-    payload_offset: u16,
-    flags: u8,
-    vlan_count: u8,
-    start: usize,
-    len: usize,
-}
-
 /// Most violations listed in the report (all are counted).
 const MAX_VIOLATIONS_LISTED: usize = 100;
 /// Most corrupt frames kept with hex dumps.
@@ -412,25 +444,142 @@ const MAX_MISMATCHES_KEPT: usize = 16;
 /// Bytes of a frame shown in a hex dump.
 const HEX_BYTES: usize = 256;
 
-/// The replay engine; see the module docs.
-pub struct Replayer {
-    cfg: ReplayConfig,
-    sim: Sim,
-    nic: Nic,
-    nqueues: usize,
-    pacer: Pacer,
+/// Matches delivered frames to the input frames still in flight.
+struct Matcher {
     window: VecDeque<InFlight>,
     window_cap: usize,
     last_matched: Vec<Option<u64>>,
-    frames_in: u64,
-    frames_sent: u64,
-    skipped_empty: u64,
     delivered: u64,
     per_queue: Vec<QueueSummary>,
     corruption: Corruption,
+}
+
+impl Matcher {
+    fn push(&mut self, f: InFlight) {
+        self.window.push_back(f);
+        // Bound memory when the device drops everything: frames this far
+        // back cannot still be in flight.
+        while self.window.len() > self.window_cap {
+            self.window.pop_front();
+        }
+    }
+
+    fn deliver<F: FnMut(&Delivered, &[u8])>(&mut self, f: &RxFrame<'_>, sink: &mut F) {
+        let data = f.data;
+        let nqueues = self.last_matched.len();
+        let q = f.queue.min(nqueues - 1);
+        let after = self.last_matched[q];
+        // The window is sorted by index: start the search after this queue's cursor.
+        let from = after.map_or(0, |a| self.window.partition_point(|w| w.index <= a));
+        let pos = self.window.range(from..).position(|w| !w.matched && w.data == data).map(|i| from + i);
+        let Some(pos) = pos else {
+            self.corruption.count += 1;
+            if self.corruption.list.len() < MAX_MISMATCHES_KEPT {
+                let expected = self.window.range(from..).find(|w| !w.matched);
+                let first_diff = expected
+                    .map(|e| e.data.iter().zip(data).position(|(a, b)| a != b).unwrap_or(e.data.len().min(data.len())));
+                self.corruption.list.push(Mismatch {
+                    queue: f.queue,
+                    buf_id: f.buf_id,
+                    len: data.len(),
+                    expected_frame: expected.map(|e| e.index),
+                    expected_len: expected.map(|e| e.data.len()),
+                    first_diff,
+                    delivered_hex: hexdump(data, first_diff),
+                    expected_hex: expected.map(|e| hexdump(&e.data, first_diff)).unwrap_or_default(),
+                });
+            }
+            return;
+        };
+        let w = &mut self.window[pos];
+        w.matched = true;
+        let d = Delivered {
+            frame: w.index,
+            queue: f.queue,
+            len: data.len(),
+            buf_id: f.buf_id,
+            status: f.status,
+            desc_idx: f.desc_idx,
+            rss_hash: f.rss_hash,
+            rss_type: f.rss_type,
+            l3_type: f.l3_type,
+            l4_type: f.l4_type,
+            l3_offset: f.l3_offset,
+            l4_offset: f.l4_offset,
+            payload_offset: f.payload_offset,
+            flags: f.flags,
+            vlan_count: f.vlan_count,
+            ts_sec: w.ts_sec,
+            ts_nsec: w.ts_nsec,
+            orig_len: w.orig_len,
+        };
+        self.last_matched[q] = Some(w.index);
+        self.delivered += 1;
+        let qs = &mut self.per_queue[q];
+        qs.frames += 1;
+        qs.bytes += data.len() as u64;
+        sink(&d, data);
+        // Frames older than the last match of every queue can no longer be
+        // delivered: drop them from the window.
+        let horizon = self.last_matched.iter().map(|m| m.map_or(0, |i| i + 1)).min().unwrap_or(0);
+        while let Some(front) = self.window.front() {
+            if front.matched || front.index < horizon {
+                self.window.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+/// The input side: pacing and counts of what was taken and sent.
+struct Feeder {
+    pacer: Pacer,
+    frames_in: u64,
+    frames_sent: u64,
+    skipped_empty: u64,
+}
+
+impl Feeder {
+    fn send(&mut self, sim: &mut Sim, m: &RefCell<Matcher>, s: Stimulus) {
+        let index = self.frames_in;
+        self.frames_in += 1;
+        if s.frame.data.is_empty() {
+            self.skipped_empty += 1;
+            return;
+        }
+        let gap = self.pacer.gap_before(s.frame.data.len());
+        sim.mac_push(&s.frame.data, s.mac_error, gap);
+        self.frames_sent += 1;
+        m.borrow_mut().push(InFlight {
+            index,
+            matched: false,
+            ts_sec: s.frame.ts_sec,
+            ts_nsec: s.frame.ts_nsec,
+            orig_len: s.frame.orig_len,
+            data: s.frame.data,
+        });
+    }
+}
+
+/// When a run stops.
+#[derive(Clone, Copy)]
+enum Until {
+    /// Every frame sent is accounted for.
+    Drained,
+    /// At this cycle (nothing is sent).
+    Cycle(u64),
+}
+
+/// The replay engine; see the module docs.
+pub struct Replayer {
+    cfg: ReplayConfig,
+    /// The driver and the simulator; lent to the run's tasks while running.
+    dev: Option<(Nic, Sim)>,
+    nqueues: usize,
+    feeder: Feeder,
+    matcher: RefCell<Matcher>,
     started: Instant,
-    arena: Vec<u8>,
-    polled: Vec<Polled>,
     progress: Option<Box<dyn FnMut(Progress)>>,
 }
 
@@ -461,26 +610,31 @@ impl Replayer {
         // `open` ends with a read-back, so its posted writes (RX_ENABLE
         // last) have landed before the first frame.
         nic.open(&mut sim, &cfg.rx_config(nqueues))?;
+        if cfg.mode == RxMode::Msix {
+            nic.enable_interrupts(&mut sim, &cfg.irq_config())?;
+        }
         let ring = 1usize << cfg.ring_log;
         let fifo_frames = nic.caps().rx_fifo_bytes as usize / 60 + 1;
-        Ok(Replayer {
-            pacer: Pacer::new(cfg.line_rate_gbps, cfg.clock_mhz),
+        let matcher = Matcher {
             window: VecDeque::new(),
             window_cap: cfg.mac_window.max(cfg.chunk_cycles as usize / 4 + 1) + fifo_frames + 2 * ring * nqueues + 4096,
             last_matched: vec![None; nqueues],
-            frames_in: 0,
-            frames_sent: 0,
-            skipped_empty: 0,
             delivered: 0,
             per_queue: (0..nqueues).map(|queue| QueueSummary { queue, frames: 0, bytes: 0 }).collect(),
             corruption: Corruption::default(),
+        };
+        Ok(Replayer {
+            feeder: Feeder {
+                pacer: Pacer::new(cfg.line_rate_gbps, cfg.clock_mhz),
+                frames_in: 0,
+                frames_sent: 0,
+                skipped_empty: 0,
+            },
+            matcher: RefCell::new(matcher),
             started,
-            arena: Vec::new(),
-            polled: Vec::new(),
             progress: None,
             cfg,
-            sim,
-            nic,
+            dev: Some((nic, sim)),
             nqueues,
         })
     }
@@ -489,14 +643,20 @@ impl Replayer {
         &self.cfg
     }
 
+    fn dev(&mut self) -> &mut (Nic, Sim) {
+        // Only `None` inside `drive`, which holds `&mut self`.
+        self.dev.as_mut().expect("the replayer's device is lent out only while it runs")
+    }
+
     /// The simulator (for tests that poke it).
     pub fn sim(&mut self) -> &mut Sim {
-        &mut self.sim
+        &mut self.dev().1
     }
 
     /// The driver and the simulator together (the driver takes the `Hal`).
     pub fn parts(&mut self) -> (&mut Nic, &mut Sim) {
-        (&mut self.nic, &mut self.sim)
+        let (nic, sim) = self.dev();
+        (nic, sim)
     }
 
     pub fn queues(&self) -> usize {
@@ -508,289 +668,374 @@ impl Replayer {
         self.progress = Some(Box::new(f));
     }
 
-    /// Sends every frame of `frames`, polling the driver and handing each
+    /// Sends every frame of `frames`, letting the driver receive (by MSI-X
+    /// interrupts or by polling, [`ReplayConfig::mode`]) and handing each
     /// delivered frame to `sink`, until all sent frames are accounted for.
     ///
     /// An input error stops the feeding; what was sent is still drained and
     /// accounted for, then the error is returned.
-    pub fn run<I, F>(&mut self, frames: I, mut sink: F) -> Result<(), ReplayError>
+    pub fn run<I, F>(&mut self, frames: I, sink: F) -> Result<(), ReplayError>
     where
         I: IntoIterator<Item = Result<Stimulus, PcapError>>,
         F: FnMut(&Delivered, &[u8]),
     {
         let mut input = frames.into_iter();
         let mut input_error = None;
-        let mut input_done = false;
-        let chunk = self.cfg.chunk_cycles.max(1);
-        // Enough queued frames that a chunk never runs the MAC dry, even
-        // with minimum-size frames (8 cycles each): twice a chunk's worth.
-        let window = self.cfg.mac_window.max((chunk / 4) as usize + 1);
-        let timeout = self.cfg.idle_timeout();
-        let mut last_sig = None;
-        let mut last_progress_cycle = self.sim.cycle();
-        let mut last_mac_sent = self.sim.frames_sent();
-        let mut last_report = Instant::now();
-        loop {
-            // Keep the MAC queue topped up, never more than a window ahead.
-            while !input_done && self.sim.mac_pending() < window {
-                match input.next() {
-                    None => input_done = true,
-                    Some(Err(e)) => {
-                        input_error = Some(e);
-                        input_done = true;
-                    }
-                    Some(Ok(s)) => self.send(s),
-                }
-            }
-            self.sim.run(chunk);
-            let got = self.poll_all(&mut sink)?;
-            if let Some(p) = self.progress.as_mut() {
-                if last_report.elapsed().as_millis() >= 100 {
-                    last_report = Instant::now();
-                    p(Progress {
-                        frames_sent: self.frames_sent,
-                        frames_delivered: self.delivered,
-                        sim_cycles: self.sim.cycle(),
-                    });
-                }
-            }
-            let mac_sent = self.sim.frames_sent();
-            if got > 0 || mac_sent != last_mac_sent {
-                last_mac_sent = mac_sent;
-                last_progress_cycle = self.sim.cycle();
-            }
-            if !input_done || self.sim.mac_pending() > 0 {
-                // Still feeding: the MAC stream must keep moving.
-                if self.sim.cycle() - last_progress_cycle > timeout {
-                    return Err(ReplayError::Stalled(format!(
-                        "the NIC accepted no frame and delivered nothing for {} cycles (at cycle {}): {} frames sent, {} still queued in the MAC",
-                        timeout,
-                        self.sim.cycle(),
-                        self.frames_sent,
-                        self.sim.mac_pending(),
-                    )));
-                }
-                continue;
-            }
-            if got > 0 {
-                continue;
-            }
-            // Idle poll with everything sent: is every frame accounted for?
-            let s = self.nic.stats(&mut self.sim)?;
-            let drops = drops_of(&s);
-            let hw_delivered: u64 = s.queues.iter().map(|q| q.frames).sum();
-            let sw_seen: u64 = s.queues.iter().map(|q| q.frames_delivered + q.device_faults).sum();
-            if hw_delivered + drops.total >= self.frames_sent && sw_seen >= hw_delivered {
-                // One more poll in case the stats read let a completion land.
-                self.poll_all(&mut sink)?;
-                break;
-            }
-            let sig = (s.frames_in, hw_delivered, drops.total, sw_seen);
-            if last_sig != Some(sig) {
-                last_sig = Some(sig);
-                last_progress_cycle = self.sim.cycle();
-            } else if self.sim.cycle() - last_progress_cycle > timeout {
-                let health = match self.nic.check_health(&mut self.sim) {
-                    Ok(()) => "device reports no error".to_string(),
-                    Err(e) => e.to_string(),
-                };
-                let violations = self.sim.violations();
-                return Err(ReplayError::Stalled(format!(
-                    "no progress for {} cycles (at cycle {}): {} frames sent, device saw {}, delivered {} (driver saw {}), dropped {}; {}; {} TLP violation(s){}",
-                    timeout,
-                    self.sim.cycle(),
-                    self.frames_sent,
-                    s.frames_in,
-                    hw_delivered,
-                    sw_seen,
-                    drops.total,
-                    health,
-                    violations.len(),
-                    violations.first().map(|v| format!(", first: {v}")).unwrap_or_default(),
-                )));
-            }
-        }
+        self.drive(&mut input, &mut input_error, sink, Until::Drained)?;
         match input_error {
             Some(e) => Err(ReplayError::Input(e)),
             None => Ok(()),
         }
     }
 
-    /// Runs the simulation for `cycles` cycles, polling in between, without
-    /// sending anything (to let the device settle, say).
-    pub fn run_cycles<F: FnMut(&Delivered, &[u8])>(&mut self, cycles: u64, mut sink: F) -> Result<(), ReplayError> {
-        let end = self.sim.cycle() + cycles;
-        while self.sim.cycle() < end {
-            let n = self.cfg.chunk_cycles.max(1).min(end - self.sim.cycle());
-            self.sim.run(n);
-            self.poll_all(&mut sink)?;
+    /// Runs the simulation for `cycles` cycles, receiving as in
+    /// [`Replayer::run`], without sending anything (to let the device settle, say).
+    pub fn run_cycles<F: FnMut(&Delivered, &[u8])>(&mut self, cycles: u64, sink: F) -> Result<(), ReplayError> {
+        let end = self.sim().cycle() + cycles;
+        let mut none = std::iter::empty::<Result<Stimulus, PcapError>>();
+        self.drive(&mut none, &mut None, sink, Until::Cycle(end))
+    }
+
+    /// The run loop. The driver and the simulator go into a [`Shared`] for
+    /// the run: in MSI-X mode, one NAPI task per vector ([`run_vector`])
+    /// waits for its interrupt, polls and re-arms, beside the clock task,
+    /// which feeds the MAC, advances the model until an interrupt or the
+    /// end of a chunk, and hands the interrupts to the tasks
+    /// ([`IrqHub::dispatch`]), all on one thread (tokio current-thread
+    /// runtime). In polling mode the clock task polls every queue after
+    /// each chunk instead.
+    fn drive<I, F>(
+        &mut self,
+        input: &mut I,
+        input_error: &mut Option<PcapError>,
+        sink: F,
+        until: Until,
+    ) -> Result<(), ReplayError>
+    where
+        I: Iterator<Item = Result<Stimulus, PcapError>>,
+        F: FnMut(&Delivered, &[u8]),
+    {
+        let (nic, sim) = self.dev.take().expect("the replayer is not re-entrant");
+        let hub = match self.cfg.mode {
+            RxMode::Msix => match IrqHub::new(&nic) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    self.dev = Some((nic, sim));
+                    return Err(e.into());
+                }
+            },
+            RxMode::Poll => None,
+        };
+        if let Some(h) = &hub {
+            // A previous run may have stopped a task between its wake-up and
+            // its poll, leaving that vector disarmed: every task polls once.
+            (0..h.vectors()).for_each(|v| h.kick(v));
         }
+        let shared = Shared::new(nic, sim);
+        let sink = RefCell::new(sink);
+        let result = match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(rt) => {
+                let clock = Clock {
+                    cfg: &self.cfg,
+                    nqueues: self.nqueues,
+                    feeder: &mut self.feeder,
+                    matcher: &self.matcher,
+                    progress: self.progress.as_deref_mut(),
+                    shared: &shared,
+                    hub: hub.as_ref(),
+                    sink: &sink,
+                };
+                rt.block_on(clock.run(input, input_error, until))
+            }
+            Err(e) => Err(ReplayError::Sim(format!("cannot start the tokio runtime: {e}"))),
+        };
+        self.dev = Some(shared.into_inner());
+        result
+    }
+
+    /// Reads the counters (a few MMIO reads) and builds the report.
+    pub fn report(&mut self) -> Result<Report, ReplayError> {
+        let wall_seconds = self.started.elapsed().as_secs_f64();
+        let clock_mhz = self.cfg.clock_mhz;
+        let (nic, sim) = self.dev.as_mut().expect("the replayer's device is lent out only while it runs");
+        let s = nic.stats(sim)?;
+        let violations = sim.violations();
+        let sim_cycles = sim.cycle();
+        let m = self.matcher.borrow();
+        let interrupts: Vec<VectorCount> =
+            s.vectors.iter().map(|v| VectorCount { vector: v.vector, count: v.interrupts }).collect();
+        let total: u64 = interrupts.iter().map(|v| v.count).sum();
+        let sim_seconds = sim_cycles as f64 / (clock_mhz * 1e6);
+        let interrupt_stats = InterruptStats {
+            mode: self.cfg.mode,
+            total,
+            device_messages: s.vectors.iter().map(|v| v.msgs).sum(),
+            frames_per_interrupt: if total > 0 { m.delivered as f64 / total as f64 } else { 0.0 },
+            per_sim_second: if sim_seconds > 0.0 { total as f64 / sim_seconds } else { 0.0 },
+        };
+        Ok(Report {
+            frames_in: self.feeder.frames_in,
+            frames_delivered: m.delivered,
+            frames_dropped: drops_of(&s),
+            frames_skipped_empty: self.feeder.skipped_empty,
+            queues: m.per_queue.clone(),
+            sim_cycles,
+            wall_seconds,
+            tlp_violations: Violations {
+                count: violations.len(),
+                list: violations.iter().take(MAX_VIOLATIONS_LISTED).map(|v| v.to_string()).collect(),
+            },
+            corrupt_frames: m.corruption.clone(),
+            device_frames_in: s.frames_in,
+            driver_device_faults: s.queues.iter().map(|q| q.device_faults).sum(),
+            rx_fifo_bytes: s.rx_fifo_bytes,
+            rx_fifo_peak: s.rx_fifo_peak,
+            interrupts,
+            interrupt_stats,
+        })
+    }
+
+    /// Closes the NIC (disables queues, frees memory).
+    pub fn close(&mut self) -> Result<(), ReplayError> {
+        let (nic, sim) = self.dev();
+        nic.close(sim)?;
         Ok(())
     }
+}
 
-    fn send(&mut self, s: Stimulus) {
-        let index = self.frames_in;
-        self.frames_in += 1;
-        if s.frame.data.is_empty() {
-            self.skipped_empty += 1;
-            return;
-        }
-        let gap = self.pacer.gap_before(s.frame.data.len());
-        self.sim.mac_push(&s.frame.data, s.mac_error, gap);
-        self.frames_sent += 1;
-        self.window.push_back(InFlight {
-            index,
-            matched: false,
-            ts_sec: s.frame.ts_sec,
-            ts_nsec: s.frame.ts_nsec,
-            orig_len: s.frame.orig_len,
-            data: s.frame.data,
+/// The clock task of one run and what it borrows.
+struct Clock<'a, F> {
+    cfg: &'a ReplayConfig,
+    nqueues: usize,
+    feeder: &'a mut Feeder,
+    matcher: &'a RefCell<Matcher>,
+    progress: Option<&'a mut (dyn FnMut(Progress) + 'static)>,
+    shared: &'a Shared<Sim>,
+    hub: Option<&'a IrqHub>,
+    sink: &'a RefCell<F>,
+}
+
+impl<F: FnMut(&Delivered, &[u8])> Clock<'_, F> {
+    /// Runs the NAPI tasks (MSI-X mode) beside the clock loop until the
+    /// loop ends; the first error of either wins.
+    async fn run<I>(
+        mut self,
+        input: &mut I,
+        input_error: &mut Option<PcapError>,
+        until: Until,
+    ) -> Result<(), ReplayError>
+    where
+        I: Iterator<Item = Result<Stimulus, PcapError>>,
+    {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let failed: RefCell<Option<DriverError>> = RefCell::new(None);
+        let (shared, hub, matcher, sink) = (self.shared, self.hub, self.matcher, self.sink);
+        let vectors = match hub {
+            Some(h) => h.vectors(),
+            None => 0,
+        };
+        let tasks = (0..vectors).map(|v| {
+            let mut stopped = stop_rx.clone();
+            let failed = &failed;
+            async move {
+                let stop = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                let deliver = |f: RxFrame<'_>| matcher.borrow_mut().deliver(&f, &mut *sink.borrow_mut());
+                let hub = hub.expect("vectors only with a hub");
+                if let Err(e) = run_vector(shared, hub, v, stop, deliver).await {
+                    failed.borrow_mut().get_or_insert(e);
+                }
+            }
         });
-        // Bound memory when the device drops everything: frames this far
-        // back cannot still be in flight.
-        while self.window.len() > self.window_cap {
-            self.window.pop_front();
+        let clock = async {
+            let r = self.clock_loop(input, input_error, until, &failed).await;
+            stop_tx.send_replace(true);
+            r
+        };
+        // Biased: after each clock step the woken NAPI tasks run first, as
+        // a CPU would take the interrupt before the device moves on.
+        let ((), r) = tokio::join!(biased; join_all(tasks), clock);
+        if let Some(e) = failed.into_inner() {
+            return Err(e.into());
+        }
+        r
+    }
+
+    fn failed(failed: &RefCell<Option<DriverError>>) -> bool {
+        failed.borrow().is_some()
+    }
+
+    async fn clock_loop<I>(
+        &mut self,
+        input: &mut I,
+        input_error: &mut Option<PcapError>,
+        until: Until,
+        failed: &RefCell<Option<DriverError>>,
+    ) -> Result<(), ReplayError>
+    where
+        I: Iterator<Item = Result<Stimulus, PcapError>>,
+    {
+        let chunk = self.cfg.chunk_cycles.max(1);
+        // Enough queued frames that a chunk never runs the MAC dry, even
+        // with minimum-size frames (8 cycles each): twice a chunk's worth.
+        let window = self.cfg.mac_window.max((chunk / 4) as usize + 1);
+        let timeout = self.cfg.idle_timeout();
+        let mut input_done = matches!(until, Until::Cycle(_));
+        let mut last_sig = None;
+        let (mut last_progress_cycle, mut last_mac_sent) = self.shared.with_hal(|s| (s.cycle(), s.frames_sent()))?;
+        let mut last_delivered = self.matcher.borrow().delivered;
+        let mut last_report = Instant::now();
+        loop {
+            if Self::failed(failed) {
+                return Ok(());
+            }
+            // Keep the MAC queue topped up, never more than a window ahead;
+            // then advance the model by a chunk (in MSI-X mode, to the
+            // first interrupt if sooner) and receive.
+            let (feeder, matcher, hub) = (&mut *self.feeder, self.matcher, self.hub);
+            let (cycle, mac_sent, mac_pending) = self.shared.with_hal(|sim| {
+                while !input_done && sim.mac_pending() < window {
+                    match input.next() {
+                        None => input_done = true,
+                        Some(Err(e)) => {
+                            *input_error = Some(e);
+                            input_done = true;
+                        }
+                        Some(Ok(s)) => feeder.send(sim, matcher, s),
+                    }
+                }
+                let n = match until {
+                    Until::Cycle(end) => chunk.min(end.saturating_sub(sim.cycle())),
+                    Until::Drained => chunk,
+                };
+                match hub {
+                    Some(hub) => {
+                        // Returns early (Err(Timeout) is the chunk ending) right after an interrupt.
+                        let _ = sim.run_until(|s| s.interrupts_pending(), n);
+                        hub.dispatch(sim);
+                    }
+                    None => sim.run(n),
+                }
+                (sim.cycle(), sim.frames_sent(), sim.mac_pending())
+            })?;
+            if hub.is_some() {
+                // Let the woken NAPI tasks poll.
+                tokio::task::yield_now().await;
+            } else {
+                self.poll_all()?;
+            }
+            let delivered = self.matcher.borrow().delivered;
+            let got = delivered != last_delivered;
+            last_delivered = delivered;
+            if let Some(p) = self.progress.as_mut() {
+                if last_report.elapsed().as_millis() >= 100 {
+                    last_report = Instant::now();
+                    p(Progress {
+                        frames_sent: self.feeder.frames_sent,
+                        frames_delivered: delivered,
+                        sim_cycles: cycle,
+                    });
+                }
+            }
+            if let Until::Cycle(end) = until {
+                if cycle >= end {
+                    return Ok(());
+                }
+                continue;
+            }
+            if got || mac_sent != last_mac_sent {
+                last_mac_sent = mac_sent;
+                last_progress_cycle = cycle;
+            }
+            if !input_done || mac_pending > 0 {
+                // Still feeding: the MAC stream must keep moving.
+                if cycle - last_progress_cycle > timeout {
+                    return Err(ReplayError::Stalled(format!(
+                        "the NIC accepted no frame and delivered nothing for {timeout} cycles (at cycle {cycle}): {} frames sent, {mac_pending} still queued in the MAC",
+                        self.feeder.frames_sent,
+                    )));
+                }
+                continue;
+            }
+            if got {
+                continue;
+            }
+            // Idle with everything sent: is every frame accounted for?
+            let s = self.shared.with(|nic, sim| nic.stats(sim))??;
+            let drops = drops_of(&s);
+            let hw_delivered: u64 = s.queues.iter().map(|q| q.frames).sum();
+            let sw_seen: u64 = s.queues.iter().map(|q| q.frames_delivered + q.device_faults).sum();
+            if hw_delivered + drops.total >= self.feeder.frames_sent && sw_seen >= hw_delivered {
+                if self.hub.is_none() {
+                    // One more poll in case the stats read let a completion land.
+                    self.poll_all()?;
+                }
+                return Ok(());
+            }
+            let sig = (s.frames_in, hw_delivered, drops.total, sw_seen);
+            let cycle = self.shared.with_hal(|sim| sim.cycle())?;
+            if last_sig != Some(sig) {
+                last_sig = Some(sig);
+                last_progress_cycle = cycle;
+            } else if cycle - last_progress_cycle > timeout {
+                let (health, violations, first) = self.shared.with(|nic, sim| {
+                    let health = match nic.check_health(sim) {
+                        Ok(()) => "device reports no error".to_string(),
+                        Err(e) => e.to_string(),
+                    };
+                    let v = sim.violations();
+                    (health, v.len(), v.first().map(|v| format!(", first: {v}")).unwrap_or_default())
+                })?;
+                return Err(ReplayError::Stalled(format!(
+                    "no progress for {timeout} cycles (at cycle {cycle}): {} frames sent, device saw {}, delivered {hw_delivered} (driver saw {sw_seen}), dropped {}; {health}; {violations} TLP violation(s){first}",
+                    self.feeder.frames_sent, s.frames_in, drops.total,
+                )));
+            }
         }
     }
 
-    /// Polls every queue until it is empty; returns completions consumed.
-    fn poll_all<F: FnMut(&Delivered, &[u8])>(&mut self, sink: &mut F) -> Result<usize, ReplayError> {
+    /// Polling mode: polls every queue until it is empty; returns completions consumed.
+    fn poll_all(&mut self) -> Result<usize, ReplayError> {
+        let budget = self.cfg.poll_budget.max(1);
+        let (matcher, sink) = (self.matcher, self.sink);
         let mut total = 0;
         for q in 0..self.nqueues {
             loop {
-                self.arena.clear();
-                self.polled.clear();
-                let (arena, polled) = (&mut self.arena, &mut self.polled);
-                let n = self.nic.poll(&mut self.sim, q, self.cfg.poll_budget, |f| {
-                    let start = arena.len();
-                    arena.extend_from_slice(f.data);
-                    polled.push(Polled {
-                        queue: f.queue,
-                        buf_id: f.buf_id,
-                        status: f.status,
-                        desc_idx: f.desc_idx,
-                        rss_hash: f.rss_hash,
-                        rss_type: f.rss_type,
-                        l3_type: f.l3_type,
-                        l4_type: f.l4_type,
-                        l3_offset: f.l3_offset,
-                        l4_offset: f.l4_offset,
-                        payload_offset: f.payload_offset,
-                        flags: f.flags,
-                        vlan_count: f.vlan_count,
-                        start,
-                        len: f.data.len(),
-                    });
-                })?;
+                let n = self.shared.with(|nic, sim| {
+                    nic.poll(sim, q, budget, |f| matcher.borrow_mut().deliver(&f, &mut *sink.borrow_mut()))
+                })??;
                 total += n;
-                let polled = std::mem::take(&mut self.polled);
-                for p in &polled {
-                    self.deliver(p, sink);
-                }
-                self.polled = polled;
-                if n < self.cfg.poll_budget {
+                if n < budget {
                     break;
                 }
             }
         }
         Ok(total)
     }
+}
 
-    fn deliver<F: FnMut(&Delivered, &[u8])>(&mut self, p: &Polled, sink: &mut F) {
-        let data = &self.arena[p.start..p.start + p.len];
-        let q = p.queue.min(self.nqueues - 1);
-        let after = self.last_matched[q];
-        // The window is sorted by index: start the search after this queue's cursor.
-        let from = after.map_or(0, |a| self.window.partition_point(|f| f.index <= a));
-        let pos = self.window.range(from..).position(|f| !f.matched && f.data == data).map(|i| from + i);
-        let Some(pos) = pos else {
-            self.corruption.count += 1;
-            if self.corruption.list.len() < MAX_MISMATCHES_KEPT {
-                let expected = self.window.range(from..).find(|f| !f.matched);
-                let first_diff = expected
-                    .map(|e| e.data.iter().zip(data).position(|(a, b)| a != b).unwrap_or(e.data.len().min(data.len())));
-                self.corruption.list.push(Mismatch {
-                    queue: p.queue,
-                    buf_id: p.buf_id,
-                    len: p.len,
-                    expected_frame: expected.map(|e| e.index),
-                    expected_len: expected.map(|e| e.data.len()),
-                    first_diff,
-                    delivered_hex: hexdump(data, first_diff),
-                    expected_hex: expected.map(|e| hexdump(&e.data, first_diff)).unwrap_or_default(),
-                });
-            }
-            return;
-        };
-        let f = &mut self.window[pos];
-        f.matched = true;
-        let d = Delivered {
-            frame: f.index,
-            queue: p.queue,
-            len: p.len,
-            buf_id: p.buf_id,
-            status: p.status,
-            desc_idx: p.desc_idx,
-            rss_hash: p.rss_hash,
-            rss_type: p.rss_type,
-            l3_type: p.l3_type,
-            l4_type: p.l4_type,
-            l3_offset: p.l3_offset,
-            l4_offset: p.l4_offset,
-            payload_offset: p.payload_offset,
-            flags: p.flags,
-            vlan_count: p.vlan_count,
-            ts_sec: f.ts_sec,
-            ts_nsec: f.ts_nsec,
-            orig_len: f.orig_len,
-        };
-        self.last_matched[q] = Some(f.index);
-        self.delivered += 1;
-        let qs = &mut self.per_queue[q];
-        qs.frames += 1;
-        qs.bytes += p.len as u64;
-        sink(&d, data);
-        // Frames older than the last match of every queue can no longer be
-        // delivered: drop them from the window.
-        let horizon = self.last_matched.iter().map(|m| m.map_or(0, |i| i + 1)).min().unwrap_or(0);
-        while let Some(front) = self.window.front() {
-            if front.matched || front.index < horizon {
-                self.window.pop_front();
-            } else {
-                break;
+/// Waits for every future of `futs` (polled in turn on one task).
+async fn join_all<Fut: std::future::Future<Output = ()>>(futs: impl Iterator<Item = Fut>) {
+    let mut futs: Vec<_> = futs.map(Box::pin).map(Some).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for slot in futs.iter_mut() {
+            if let Some(f) = slot {
+                if f.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    pending = true;
+                }
             }
         }
-    }
-
-    /// Reads the counters (a few MMIO reads) and builds the report.
-    pub fn report(&mut self) -> Result<Report, ReplayError> {
-        let s = self.nic.stats(&mut self.sim)?;
-        let violations = self.sim.violations();
-        Ok(Report {
-            frames_in: self.frames_in,
-            frames_delivered: self.delivered,
-            frames_dropped: drops_of(&s),
-            frames_skipped_empty: self.skipped_empty,
-            queues: self.per_queue.clone(),
-            sim_cycles: self.sim.cycle(),
-            wall_seconds: self.started.elapsed().as_secs_f64(),
-            tlp_violations: Violations {
-                count: violations.len(),
-                list: violations.iter().take(MAX_VIOLATIONS_LISTED).map(|v| v.to_string()).collect(),
-            },
-            corrupt_frames: self.corruption.clone(),
-            device_frames_in: s.frames_in,
-            driver_device_faults: s.queues.iter().map(|q| q.device_faults).sum(),
-            rx_fifo_bytes: s.rx_fifo_bytes,
-            rx_fifo_peak: s.rx_fifo_peak,
-        })
-    }
-
-    /// Closes the NIC (disables queues, frees memory).
-    pub fn close(&mut self) -> Result<(), ReplayError> {
-        self.nic.close(&mut self.sim)?;
-        Ok(())
-    }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await
 }
 
 /// Drop counters from the driver's statistics.

@@ -10,6 +10,9 @@
  *     ring) whose length field equals the frame length, in order, and its
  *     bytes arrive in MemWr TLPs to the stub's buffer range
  *   - a frame with a bad FCS is not delivered
+ *   - MSI-X (the stub enables it and arms vector 0 every poll pass): the
+ *     NIC sends interrupt messages, 1-DW MemWr of the stub's MSI data to
+ *     its MSI address, none before the first completion record
  *   - the stub saw no MMIO error (ERR_STATUS read 0) and read Q_FRAMES equal
  *     to the frames delivered
  * Prints PASS on success.
@@ -107,6 +110,7 @@ wire [31:0] req_addr = req_fmt[0] ? req_hdr[31:0] : req_hdr[63:32];
 integer cpl_n = 0;
 integer buf_bytes = 0;
 integer rd_n = 0;
+integer msi_n = 0;
 
 always @(posedge clk) begin
     if (req_fire && dut.dma_req_sop) begin
@@ -124,6 +128,17 @@ always @(posedge clk) begin
             cpl_n = cpl_n + 1;
         end else if (req_addr[31:28] == 4'h4) begin
             buf_bytes = buf_bytes + 4 * (req_hdr[105:96] == 10'd0 ? 1024 : req_hdr[105:96]);
+        end else if (req_addr == dut.host_inst.MSI_ADDR) begin
+            if (req_fmt != 3'b010 || req_hdr[105:96] != 10'd1 || req_hdr[71:64] != 8'h0F
+                || req_data[31:0] != dut.host_inst.MSI_DATA || !dut.dma_req_eop) begin
+                $display("ERROR: MSI-X message hdr %h data %h", req_hdr, req_data[31:0]);
+                errors = errors + 1;
+            end
+            if (cpl_n == 0) begin
+                $display("ERROR: MSI-X message before any completion record");
+                errors = errors + 1;
+            end
+            msi_n = msi_n + 1;
         end else begin
             $display("ERROR: DMA write to %h", req_addr);
             errors = errors + 1;
@@ -131,14 +146,14 @@ always @(posedge clk) begin
     end
 end
 
-// stub's view of Q_FRAMES (step 10) and ERR_STATUS (step 12)
+// stub's view of Q_FRAMES and ERR_STATUS
 integer q_frames = -1;
 reg [31:0] err_status = 32'd0;
 
 always @(posedge clk) begin
     if (dut.mmio_cpl_valid && dut.mmio_cpl_ready) begin
-        if (dut.host_inst.step_reg == 4'd10) q_frames = dut.mmio_cpl_data[31:0];
-        if (dut.host_inst.step_reg == 4'd12) err_status = err_status | dut.mmio_cpl_data[31:0];
+        if (dut.host_inst.step_reg == dut.host_inst.STEP_Q_FRAMES) q_frames = dut.mmio_cpl_data[31:0];
+        if (dut.host_inst.step_reg == dut.host_inst.STEP_ERR) err_status = err_status | dut.mmio_cpl_data[31:0];
     end
 end
 
@@ -186,9 +201,13 @@ initial begin
         $display("ERROR: no descriptor reads");
         errors = errors + 1;
     end
+    if (msi_n == 0) begin
+        $display("ERROR: no MSI-X message");
+        errors = errors + 1;
+    end
 
     if (errors == 0) begin
-        $display("tb_nic_board_core: %0d frames delivered, %0d descriptor reads", cpl_n, rd_n);
+        $display("tb_nic_board_core: %0d frames delivered, %0d descriptor reads, %0d MSI-X messages", cpl_n, rd_n, msi_n);
         $display("PASS");
     end else begin
         $display("FAIL: %0d errors", errors);

@@ -15,12 +15,18 @@
 //!
 //! Each measurement is repeated (`--repeat`, default 3) and the fastest run
 //! of each side is reported, to damp noise on a shared machine.
+//!
+//! Then the interrupt table: the bundled real captures replayed with MSI-X
+//! at 1 and 10 Gb/s under several moderation settings, with interrupts,
+//! frames per interrupt and interrupts per second of simulated time
+//! (`--skip-irq` leaves it out).
 
 use std::time::Instant;
 
 use clap::Parser;
 use nic_sim::{Activity, Sim};
-use nic_testbench::replay::{ReplayConfig, Replayer};
+use nic_testbench::pcap;
+use nic_testbench::replay::{ReplayConfig, Replayer, RxMode, Stimulus};
 use nic_testbench::synth;
 use serde::Serialize;
 
@@ -39,6 +45,66 @@ struct Args {
     /// Runs per measurement; the fastest is reported.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
+    /// Poll the queues instead of taking MSI-X interrupts in the speed runs.
+    #[arg(long)]
+    poll: bool,
+    /// Leave out the interrupt moderation table.
+    #[arg(long)]
+    skip_irq: bool,
+}
+
+/// One row of the interrupt moderation table.
+#[derive(Serialize)]
+struct IrqRow {
+    capture: String,
+    line_rate_gbps: f64,
+    itr_ns: u32,
+    itr_frames: u16,
+    frames: u64,
+    delivered: u64,
+    interrupts: u64,
+    frames_per_interrupt: f64,
+    interrupts_per_sim_second: f64,
+    sim_cycles: u64,
+}
+
+/// Replays each bundled capture with MSI-X under several moderation settings.
+fn irq_table() -> Result<Vec<IrqRow>, String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors");
+    let settings: [(u32, u16); 5] = [(0, 0), (10_000, 0), (50_000, 0), (0, 32), (20_000, 64)];
+    let mut rows = Vec::new();
+    for name in ["ns-mixed.pcap", "ns-multiflow.pcap"] {
+        let frames = pcap::read_all(dir.join(name)).map_err(|e| e.to_string())?;
+        for rate in [1.0, 10.0] {
+            for (itr_ns, itr_frames) in settings {
+                let cfg = ReplayConfig { line_rate_gbps: Some(rate), itr_ns, itr_frames, ..ReplayConfig::default() };
+                let mut rp = Replayer::new(cfg).map_err(|e| e.to_string())?;
+                let c0 = rp.sim().cycle();
+                rp.run(frames.iter().cloned().map(|f| Ok(Stimulus::from(f))), |_, _| {}).map_err(|e| e.to_string())?;
+                let r = rp.report().map_err(|e| e.to_string())?;
+                if !r.is_clean() || r.frames_delivered != frames.len() as u64 {
+                    return Err(format!(
+                        "{name} at {rate} Gb/s, itr {itr_ns} ns / {itr_frames}: replay not clean: {r:?}"
+                    ));
+                }
+                let cycles = r.sim_cycles - c0;
+                let secs = cycles as f64 / (ReplayConfig::default().clock_mhz * 1e6);
+                rows.push(IrqRow {
+                    capture: name.to_string(),
+                    line_rate_gbps: rate,
+                    itr_ns,
+                    itr_frames,
+                    frames: frames.len() as u64,
+                    delivered: r.frames_delivered,
+                    interrupts: r.interrupt_stats.total,
+                    frames_per_interrupt: r.interrupt_stats.frames_per_interrupt,
+                    interrupts_per_sim_second: r.interrupt_stats.total as f64 / secs,
+                    sim_cycles: cycles,
+                });
+            }
+        }
+    }
+    Ok(rows)
 }
 
 #[derive(Serialize)]
@@ -108,12 +174,21 @@ fn main() {
             }
         }
     }
+    let irq = if args.skip_irq {
+        Vec::new()
+    } else {
+        irq_table().unwrap_or_else(|e| {
+            eprintln!("bench: interrupt table: {e}");
+            std::process::exit(1);
+        })
+    };
     if args.json {
         #[derive(Serialize)]
         struct Out<'a> {
             scenarios: &'a [Scenario],
+            interrupts: &'a [IrqRow],
         }
-        println!("{}", serde_json::to_string_pretty(&Out { scenarios: &out }).unwrap());
+        println!("{}", serde_json::to_string_pretty(&Out { scenarios: &out, interrupts: &irq }).unwrap());
         return;
     }
     println!(
@@ -148,7 +223,34 @@ fn main() {
             if s.identical { "yes" } else { "NO" }
         );
     }
-    println!("(best of {} runs each; bare = C++-only replay of the recorded harness run, same cycles)", args.repeat);
+    println!(
+        "(best of {} runs each; {} mode; bare = C++-only replay of the recorded harness run, same cycles)",
+        args.repeat,
+        if args.poll { "polling" } else { "MSI-X" }
+    );
+    if irq.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "{:<18} {:>5} {:>7} {:>6} {:>6} {:>6} {:>10} {:>10} {:>11} {:>10}",
+        "capture", "Gb/s", "itr_ns", "itr_fr", "frames", "deliv", "interrupts", "frames/irq", "irq/sim_s", "sim_cycles"
+    );
+    for r in &irq {
+        println!(
+            "{:<18} {:>5} {:>7} {:>6} {:>6} {:>6} {:>10} {:>10.2} {:>11.0} {:>10}",
+            r.capture,
+            r.line_rate_gbps,
+            r.itr_ns,
+            r.itr_frames,
+            r.frames,
+            r.delivered,
+            r.interrupts,
+            r.frames_per_interrupt,
+            r.interrupts_per_sim_second,
+            r.sim_cycles
+        );
+    }
 }
 
 /// One harness run, recorded, and its bare replay.
@@ -215,7 +317,8 @@ fn once(args: &Args, cfg: &ReplayConfig, len: usize) -> Result<Pair, String> {
 }
 
 fn scenario(args: &Args, len: usize) -> Result<Scenario, String> {
-    let cfg = ReplayConfig { chunk_cycles: args.chunk_cycles, ..ReplayConfig::default() };
+    let mode = if args.poll { RxMode::Poll } else { RxMode::Msix };
+    let cfg = ReplayConfig { chunk_cycles: args.chunk_cycles, mode, ..ReplayConfig::default() };
     let mut runs: Vec<Pair> = Vec::new();
     for i in 0..args.repeat {
         let p = once(args, &cfg, len)?;

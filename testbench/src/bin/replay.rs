@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use nic_testbench::output::{OutputDir, Summary};
 use nic_testbench::pcap::PcapReader;
-use nic_testbench::replay::{ReplayConfig, Replayer, Stimulus};
+use nic_testbench::replay::{ReplayConfig, Replayer, RxMode, Stimulus};
 use nic_testbench::rss;
 
 #[derive(Parser, Debug)]
@@ -65,6 +65,21 @@ struct Args {
     /// Replay at most N frames of the capture.
     #[arg(long, value_name = "N")]
     max_frames: Option<u64>,
+    /// Poll every queue after each simulation chunk instead of waiting for
+    /// MSI-X interrupts (MSI-X stays disabled).
+    #[arg(long)]
+    poll: bool,
+    /// Interrupt moderation: a vector with work waits until NS ns have
+    /// passed since its previous interrupt (0: off).
+    #[arg(long, value_name = "NS", default_value_t = 0)]
+    itr_ns: u32,
+    /// Interrupt moderation: a vector fires early once N completions were
+    /// written since its previous interrupt (0: no threshold).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    itr_frames: u16,
+    /// Completions per poll: the NAPI budget in MSI-X mode.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    budget: usize,
     /// Write an FST waveform to FILE.
     #[arg(long, value_name = "FILE")]
     fst: Option<PathBuf>,
@@ -93,6 +108,16 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     if !(args.clock_mhz.is_finite() && args.clock_mhz > 0.0) {
         return Err(format!("--clock-mhz must be a positive number, not {}", args.clock_mhz));
     }
+    if args.itr_ns > nic_spec::limits::ITR_MAX_NS {
+        return Err(format!(
+            "--itr-ns {} exceeds the largest interval, {} ns",
+            args.itr_ns,
+            nic_spec::limits::ITR_MAX_NS
+        ));
+    }
+    if args.budget == 0 {
+        return Err("--budget must be at least 1".into());
+    }
     if args.queues == Some(0) {
         return Err("--queues must be at least 1".into());
     }
@@ -119,6 +144,10 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         buf_size: args.buf_size,
         ring_log: args.ring_log,
         fst: args.fst.clone(),
+        mode: if args.poll { RxMode::Poll } else { RxMode::Msix },
+        itr_ns: args.itr_ns,
+        itr_frames: args.itr_frames,
+        poll_budget: args.budget,
         ..ReplayConfig::default()
     };
     if let Some(n) = args.dma_latency_cycles {
@@ -207,6 +236,18 @@ fn print_summary(s: &Summary) {
     }
     for q in &s.queues {
         println!("  queue {}: {} frames, {} bytes", q.queue, q.frames, q.bytes);
+    }
+    let irq = &s.interrupt_stats;
+    if irq.mode == RxMode::Msix {
+        println!(
+            "  {} interrupts ({:.1} frames per interrupt, {:.0} per simulated second) over {} vectors",
+            irq.total,
+            irq.frames_per_interrupt,
+            irq.per_sim_second,
+            s.interrupts.iter().filter(|v| v.count > 0).count()
+        );
+    } else {
+        println!("  polling mode: no interrupts");
     }
     let rate = if s.wall_seconds > 0.0 { s.sim_cycles as f64 / s.wall_seconds } else { 0.0 };
     println!(

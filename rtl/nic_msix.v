@@ -1,0 +1,637 @@
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * MSI-X: the table and PBA (PCIe Base Specification, MSI-X capability), the
+ * per-vector interrupt moderation block (ivec) and the message sender.
+ * docs/interrupts.md has the full description; the rules in short:
+ *
+ * Table (BAR0 MSIX_TABLE_OFFSET, 16 B per vector): message address [31:0]
+ * (bits [1:0] forced 0), [63:32], data, vector control (bit 0 mask, other
+ * bits read 0). Address and data live in 12 byte-lane RAMs (one 8-bit RAM
+ * per dword and lane, so byte enables need no read-modify-write), not reset;
+ * the mask bits are flops, set by every reset. One synchronous read port is
+ * shared: an MMIO read of the table owns it in its cycle, the sender reads
+ * the entry of the vector it sends in the next free cycle (so it waits at
+ * most one cycle per MMIO request).
+ *
+ * PBA (BAR0 MSIX_PBA_OFFSET): vector v is bit v % 32 of dword v / 32 (bit v
+ * of qword v / 64, little-endian), read-only. PBA[v] = registered
+ * (enable && armed && work && due && (masked || function mask)): it drops
+ * again when the work goes away (the driver polled the ring dry), which the
+ * specification permits.
+ *
+ * ivec (BAR0 IVEC_BASE + v * IVEC_STRIDE): ITR_NS (24 bits, saturating at
+ * ITR_MAX_NS), ITR_FRAMES (16 bits), CTRL (write ARM: arm; write TRIGGER:
+ * set the software-event latch; reads {armed}), MSGS (messages sent, wraps).
+ *
+ * Vector v
+ *   has work  when an enabled queue q with q_irq_vector[q] == v has
+ *             q_cpl_prod[q] != q_cpl_cons[q]; or v == err_vector and the
+ *             error latch is set (err_event pulse; cleared when v's message
+ *             is sent); or v's trigger latch is set;
+ *   is due    when its ITR cycle count is 0; or at least that many cycles
+ *             passed since v's previous message (a per-vector saturating
+ *             counter, saturated after reset so a first event is not
+ *             delayed); or ITR_FRAMES != 0 and at least ITR_FRAMES
+ *             completions were written on queues mapped to v since then
+ *             (q_cpl_event pulses, at most one queue per cycle; saturating);
+ *   fires     when armed && work && due.
+ * A firing vector is sent when it is unmasked, cfg_msix_enable = 1, the
+ * function mask is 0 and cfg_bus_master_enable = 1. Sending ("commit")
+ * disarms v, clears its frame count, elapsed counter and trigger latch (and
+ * the error latch if v is the error vector) and counts MSGS; a trigger or
+ * error event in the commit cycle itself is kept for the next message. An
+ * ARM write in the commit cycle of the same vector is absorbed by the
+ * commit (the vector was armed already). With MSI-X disabled nothing is sent
+ * and the PBA reads 0; the state is kept, so enabling later sends what is
+ * due. Masked or BME=0: nothing is sent either (masked sets the PBA bit).
+ * Vectors start disarmed and masked. A queue or error vector number >=
+ * MSIX_VECTORS raises nothing.
+ *
+ * Arbitration: round robin over the vectors ready to send (the first one at
+ * or after the one following the previous grant), so a vector waits for at
+ * most MSIX_VECTORS - 1 other messages. One message at a time: commit, table
+ * read, message registered, held until m_msg_ready: 4 cycles per message
+ * without back-pressure.
+ *
+ * Timing: the commit cycle of a vector's next message is at least ITR cycles
+ * after the commit of its previous one, exactly ITR cycles when the vector is
+ * armed with work and the sender is free at that point. The queue state goes
+ * through two register stages (per-queue pending, per-vector work), so a
+ * change of q_cpl_prod/q_cpl_cons reaches the fire decision 2 cycles later;
+ * q_cpl_event counts 1 cycle later.
+ *
+ * ITR_NS -> cycles: ceil(ns * 1000 / CLK_PERIOD_PS), computed once when
+ * ITR_NS is written, as ceil(ns * K / 2^24) with K = ceil(1000 * 2^24 /
+ * CLK_PERIOD_PS): exact when 1000 / CLK_PERIOD_PS has a power-of-two
+ * denominator (6400 ps: K = 2621440), else at most one cycle long. The
+ * product is built bit-serially (one shift-add per ns bit, 24 cycles) so the
+ * block needs no multiplier; the ITR_NS write is acknowledged when the new
+ * cycle count is in place.
+ *
+ * Register port: one request at a time (reg_wr or reg_rd one cycle, the next
+ * one only after reg_ack); every request gets exactly one reg_ack (one
+ * cycle, with reg_rd_data for reads) 3 cycles after the strobe, 28 for an
+ * ITR_NS write. Offsets past MSIX_VECTORS (and anything else in the window)
+ * read 0 and ignore writes. While soft_rst is high writes are ignored (as in
+ * nic_csr) but still acknowledged.
+ *
+ * Resets: rst is the hard reset. soft_rst (CTRL.RESET) resets the same
+ * vector state (masks, armed, latches, counters, ITR settings, PBA, sender);
+ * only the table RAM keeps its content. The request/ack handshake runs on rst
+ * only, so a request across a soft reset is still answered.
+ *
+ * Message: MemWr, 1 DW, First BE 0xF, Last BE 0, TC 0, attributes 0, tag 0,
+ * requester ID cfg_requester_id, 3-DW header when address [63:32] == 0
+ * (DW3 = 0), else 4-DW; data DW0 = message data (docs/interfaces.md).
+ */
+module nic_msix #(
+    parameter MSIX_VECTORS = 16,        // 1..256
+    parameter RX_QUEUES = 8,
+    parameter CLK_PERIOD_PS = 6400
+) (
+    input  wire                       clk,
+    input  wire                       rst,
+    input  wire                       soft_rst,
+
+    // register port from nic_csr: BAR0 byte offsets 0x8000..0xBFFF
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [15:0]                reg_addr,        // dword aligned: [1:0] ignored
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [31:0]                reg_wr_data,
+    input  wire [3:0]                 reg_wr_be,
+    input  wire                       reg_wr,
+    input  wire                       reg_rd,
+    output wire                       reg_ack,
+    output wire [31:0]                reg_rd_data,
+
+    // configuration space
+    input  wire                       cfg_msix_enable,
+    input  wire                       cfg_msix_function_mask,
+    input  wire                       cfg_bus_master_enable,
+    input  wire [15:0]                cfg_requester_id,
+
+    // queue state, flattened: queue q uses [q*W +: W]
+    input  wire [RX_QUEUES-1:0]       q_enable,
+    input  wire [RX_QUEUES*16-1:0]    q_cpl_prod,
+    input  wire [RX_QUEUES*16-1:0]    q_cpl_cons,
+    input  wire [RX_QUEUES*8-1:0]     q_irq_vector,
+    input  wire [RX_QUEUES-1:0]       q_cpl_event,
+
+    input  wire                       err_event,
+    input  wire [7:0]                 err_vector,
+
+    // message TLP (single beat, header + payload DW0)
+    output wire [127:0]               m_msg_hdr,
+    output wire [31:0]                m_msg_data,
+    output wire                       m_msg_valid,
+    input  wire                       m_msg_ready
+);
+
+// The shared header declares every spec constant; each module uses a few.
+/* verilator lint_off UNUSEDPARAM */
+`include "nic_spec.vh"
+/* verilator lint_on UNUSEDPARAM */
+
+localparam V = MSIX_VECTORS;
+localparam VW = V > 1 ? $clog2(V) : 1;
+localparam PBA_DW = (V + 31) / 32;              // PBA dwords holding bits
+localparam PBA_IW = PBA_DW > 1 ? $clog2(PBA_DW) : 1;
+localparam ENT_SH = $clog2(MSIX_ENTRY_SIZE);
+localparam IV_SH = $clog2(IVEC_STRIDE);
+localparam integer TAB_BYTES_I = V * MSIX_ENTRY_SIZE;
+localparam integer IVEC_BYTES_I = V * IVEC_STRIDE;
+localparam integer PBA_BYTES_I = PBA_DW * 4;
+localparam [16:0] TAB_BYTES = TAB_BYTES_I[16:0];
+localparam [16:0] IVEC_BYTES = IVEC_BYTES_I[16:0];
+localparam [16:0] PBA_BYTES = PBA_BYTES_I[16:0];
+
+// ITR_NS -> cycles: ceil(ns * K / 2^FRAC), K = ceil(1000 * 2^FRAC / period).
+// FRAC = NS_W keeps the error of the rounded-up K below one cycle over the
+// whole ITR_NS range.
+localparam NS_W = $clog2(ITR_MAX_NS + 1);
+localparam FRAC = NS_W;
+// (widening a 32-bit parameter: Verilator 5.006 flags every spelling of it)
+/* verilator lint_off WIDTH */
+localparam [63:0] PERIOD_PS = CLK_PERIOD_PS;
+/* verilator lint_on WIDTH */
+localparam [63:0] ITR_K = ((64'd1000 << FRAC) + PERIOD_PS - 64'd1) / PERIOD_PS;
+localparam KW = $clog2(ITR_K + 64'd1);
+localparam ACC_W = NS_W + KW;
+localparam [63:0] MAX_NS_64 = {32'd0, ITR_MAX_NS};
+localparam [63:0] MAX_CYC = (MAX_NS_64 * ITR_K + (64'd1 << FRAC) - 64'd1) >> FRAC;
+localparam CYC_W0 = $clog2(MAX_CYC + 64'd1);
+localparam CYC_W = CYC_W0 < 2 ? 2 : CYC_W0;     // elapsed restarts at 2
+localparam RES_W = ACC_W - FRAC + 1;
+localparam CNT_W = $clog2(NS_W + 1);
+localparam integer NS_W_I = NS_W;
+localparam [CNT_W-1:0] CONV_STEPS = NS_W_I[CNT_W-1:0];
+localparam [ACC_W-1:0] K_ACC = ITR_K[ACC_W-1:0];
+localparam [31:0] NS_MAX_32 = ITR_MAX_NS;
+
+localparam [1:0]
+    S_IDLE = 2'd0,      // pick a vector (commit)
+    S_READ = 2'd1,      // read its table entry when the RAM port is free
+    S_CAPT = 2'd2,      // RAM data valid: build the TLP
+    S_SEND = 2'd3;      // present it until accepted
+
+function [31:0] be_merge(input [31:0] old, input [31:0] wdata, input [3:0] be);
+    integer k;
+    begin
+        for (k = 0; k < 4; k = k + 1) begin
+            be_merge[k*8 +: 8] = be[k] ? wdata[k*8 +: 8] : old[k*8 +: 8];
+        end
+    end
+endfunction
+
+// ---------------------------------------------------------------------------
+// Register port: strobe -> latched request (stage 1: decode, writes, RAM
+// read, read mux) -> stage 2 (read data) -> ack
+// ---------------------------------------------------------------------------
+
+reg rq_valid_reg = 1'b0;
+reg rq_wr_reg = 1'b0;
+reg [15:2] rq_addr_reg = 14'd0;
+reg [31:0] rq_data_reg = 32'd0;
+reg [3:0] rq_be_reg = 4'd0;
+
+always @(posedge clk) begin
+    rq_valid_reg <= reg_wr || reg_rd;
+    if (reg_wr || reg_rd) begin
+        rq_wr_reg <= reg_wr;
+        rq_addr_reg <= reg_addr[15:2];
+        rq_data_reg <= reg_wr_data;
+        rq_be_reg <= reg_wr_be;
+    end
+    if (rst) begin
+        rq_valid_reg <= 1'b0;
+    end
+end
+
+wire [15:0] rq_addr = {rq_addr_reg, 2'b00};
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] tab_rel = rq_addr - MSIX_TABLE_OFFSET;
+wire [15:0] pba_rel = rq_addr - MSIX_PBA_OFFSET;
+wire [15:0] ivec_rel = rq_addr - IVEC_BASE;
+/* verilator lint_on UNUSEDSIGNAL */
+wire tab_hit = rq_addr >= MSIX_TABLE_OFFSET && {1'b0, tab_rel} < TAB_BYTES;
+wire pba_hit = rq_addr >= MSIX_PBA_OFFSET && {1'b0, pba_rel} < PBA_BYTES;
+wire ivec_hit = rq_addr >= IVEC_BASE && {1'b0, ivec_rel} < IVEC_BYTES;
+wire [VW-1:0] tab_vec = tab_rel[ENT_SH +: VW];
+wire [VW-1:0] ivec_vec = ivec_rel[IV_SH +: VW];
+wire [1:0] tab_fld = tab_rel[3:2];
+wire [1:0] ivec_fld = ivec_rel[3:2];
+wire [PBA_IW-1:0] pba_idx = pba_rel[2 +: PBA_IW];
+
+wire fld_ctrl = tab_fld == MSIX_ENTRY_CTRL[3:2];
+
+wire wr_ok = rq_valid_reg && rq_wr_reg && !soft_rst;
+wire tab_wr = wr_ok && tab_hit;
+wire ivec_wr = wr_ok && ivec_hit;
+wire mmio_ram_rd = rq_valid_reg && !rq_wr_reg && tab_hit && !fld_ctrl;
+// ITR_NS writes start the converter even during soft_rst (nothing is applied
+// then), so the ack always waits for the same sequence
+wire itr_ns_wr = rq_valid_reg && rq_wr_reg && ivec_hit && ivec_fld == IVEC_ITR_NS[3:2];
+
+// ---------------------------------------------------------------------------
+// Table RAM: address lo (f = 0), hi (1), data (2); one RAM per field and lane.
+// f is the entry's dword index (MSIX_ENTRY_ADDR_LO/HI/DATA = 0x0/0x4/0x8);
+// dword 3 (vector control) is the mask flop.
+// ---------------------------------------------------------------------------
+
+reg [1:0] snd_state_reg = S_IDLE;
+reg [VW-1:0] snd_vec_reg = {VW{1'b0}};
+
+// MMIO reads of the table own the port in their cycle; the sender's S_READ
+// waits for a cycle without one
+wire [VW-1:0] ram_rd_addr = mmio_ram_rd ? tab_vec : snd_vec_reg;
+wire [95:0] ram_q;
+
+genvar f, k;
+generate
+for (f = 0; f < 3; f = f + 1) begin : g_ram_fld
+    for (k = 0; k < 4; k = k + 1) begin : g_ram_lane
+        reg [7:0] mem [0:V-1];
+        reg [7:0] q_reg = 8'd0;
+        // address bits [1:0] are forced to 0 in the stored value
+        wire [7:0] wbyte = (f == 0 && k == 0) ? (rq_data_reg[7:0] & 8'hFC) : rq_data_reg[k*8 +: 8];
+        integer i;
+
+        initial begin
+            for (i = 0; i < V; i = i + 1) begin
+                mem[i] = 8'd0;
+            end
+        end
+
+        always @(posedge clk) begin
+            if (tab_wr && tab_fld == f && rq_be_reg[k]) begin
+                mem[tab_vec] <= wbyte;
+            end
+            q_reg <= mem[ram_rd_addr];
+        end
+
+        assign ram_q[f*32 + k*8 +: 8] = q_reg;
+    end
+end
+endgenerate
+
+// ---------------------------------------------------------------------------
+// ITR_NS -> cycles converter (bit-serial constant multiply)
+// ---------------------------------------------------------------------------
+
+reg conv_busy_reg = 1'b0;
+reg conv_apply_reg = 1'b0;
+reg [VW-1:0] conv_vec_reg = {VW{1'b0}};
+reg [NS_W-1:0] conv_ns_reg = {NS_W{1'b0}};
+reg [NS_W-1:0] conv_sh_reg = {NS_W{1'b0}};
+reg [ACC_W-1:0] conv_acc_reg = {ACC_W{1'b0}};
+reg [CNT_W-1:0] conv_cnt_reg = {CNT_W{1'b0}};
+
+wire [NS_W*V-1:0] v_itr_ns;
+wire [31:0] ns_cur = {{(32-NS_W){1'b0}}, v_itr_ns[ivec_vec*NS_W +: NS_W]};
+wire [31:0] ns_merged = be_merge(ns_cur, rq_data_reg, rq_be_reg);
+wire [NS_W-1:0] ns_sat = ns_merged > NS_MAX_32 ? NS_MAX_32[NS_W-1:0] : ns_merged[NS_W-1:0];
+
+wire conv_done = conv_busy_reg && conv_cnt_reg == {CNT_W{1'b0}};
+wire conv_wr = conv_done && conv_apply_reg;
+wire [RES_W-1:0] conv_res = {1'b0, conv_acc_reg[ACC_W-1:FRAC]}
+    + {{(RES_W-1){1'b0}}, |conv_acc_reg[FRAC-1:0]};
+// never above MAX_CYC, so CYC_W bits hold it
+wire [CYC_W-1:0] conv_cyc = conv_res[CYC_W-1:0];
+
+always @(posedge clk) begin
+    if (conv_busy_reg && !conv_done) begin
+        conv_acc_reg <= {conv_acc_reg[ACC_W-2:0], 1'b0} + (conv_sh_reg[NS_W-1] ? K_ACC : {ACC_W{1'b0}});
+        conv_sh_reg <= {conv_sh_reg[NS_W-2:0], 1'b0};
+        conv_cnt_reg <= conv_cnt_reg - 1'b1;
+    end
+    if (conv_done) begin
+        conv_busy_reg <= 1'b0;
+    end
+    if (itr_ns_wr) begin
+        conv_busy_reg <= 1'b1;
+        conv_apply_reg <= !soft_rst;
+        conv_vec_reg <= ivec_vec;
+        conv_ns_reg <= ns_sat;
+        conv_sh_reg <= ns_sat;
+        conv_acc_reg <= {ACC_W{1'b0}};
+        conv_cnt_reg <= CONV_STEPS;
+    end
+    // a soft reset during the conversion discards its result
+    if (soft_rst) begin
+        conv_apply_reg <= 1'b0;
+    end
+    if (rst) begin
+        conv_busy_reg <= 1'b0;
+        conv_apply_reg <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Inputs: configuration, per-queue pending work and completion events
+// ---------------------------------------------------------------------------
+
+reg en_reg = 1'b0;
+reg fmask_reg = 1'b0;
+reg bme_reg = 1'b0;
+reg [RX_QUEUES-1:0] qpend_reg = {RX_QUEUES{1'b0}};
+reg [RX_QUEUES-1:0] qev_reg = {RX_QUEUES{1'b0}};
+reg [RX_QUEUES*8-1:0] qvec_reg = {RX_QUEUES*8{1'b0}};
+reg [7:0] errvec_reg = 8'd0;
+reg err_pend_reg = 1'b0;
+
+wire glob_ok = en_reg && !fmask_reg && bme_reg;
+
+integer qi;
+always @(posedge clk) begin
+    en_reg <= cfg_msix_enable;
+    fmask_reg <= cfg_msix_function_mask;
+    bme_reg <= cfg_bus_master_enable;
+    for (qi = 0; qi < RX_QUEUES; qi = qi + 1) begin
+        qpend_reg[qi] <= q_enable[qi] && q_cpl_prod[qi*16 +: 16] != q_cpl_cons[qi*16 +: 16];
+    end
+    qev_reg <= q_cpl_event;
+    qvec_reg <= q_irq_vector;
+    errvec_reg <= err_vector;
+    if (rst) begin
+        en_reg <= 1'b0;
+        fmask_reg <= 1'b0;
+        bme_reg <= 1'b0;
+        qpend_reg <= {RX_QUEUES{1'b0}};
+        qev_reg <= {RX_QUEUES{1'b0}};
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Per-vector state
+// ---------------------------------------------------------------------------
+
+wire [V-1:0] v_mask;
+wire [V-1:0] v_armed;
+wire [V-1:0] v_pba;
+wire [V-1:0] v_send_ok;
+wire [16*V-1:0] v_itr_frames;
+wire [32*V-1:0] v_msgs;
+
+// sender arbitration (below)
+wire commit;
+reg [VW-1:0] grant;
+
+genvar v, q;
+generate
+for (v = 0; v < V; v = v + 1) begin : g_vec
+    localparam [7:0] VI = v;
+
+    reg mask_reg = 1'b1;
+    reg armed_reg = 1'b0;
+    reg trig_reg = 1'b0;
+    reg [NS_W-1:0] itr_ns_reg = {NS_W{1'b0}};
+    reg [CYC_W-1:0] itr_cyc_reg = {CYC_W{1'b0}};
+    reg [15:0] itr_frames_reg = 16'd0;
+    reg [15:0] frames_reg = 16'd0;
+    reg [CYC_W-1:0] elapsed_reg = {CYC_W{1'b1}};
+    reg [31:0] msgs_reg = 32'd0;
+    reg work_q_reg = 1'b0;
+    reg due_reg = 1'b0;
+    reg pba_reg = 1'b0;
+
+    wire [RX_QUEUES-1:0] map;
+    for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_map
+        assign map[q] = qvec_reg[q*8 +: 8] == VI;
+    end
+
+    wire ev = |(qev_reg & map);
+    wire err_here = err_pend_reg && errvec_reg == VI;
+    wire work = work_q_reg || trig_reg || err_here;
+    wire fire = armed_reg && work && due_reg;
+    wire send = commit && grant == VI[VW-1:0];
+
+    wire sel_tab = tab_vec == VI[VW-1:0];
+    wire sel_ivec = ivec_vec == VI[VW-1:0];
+    wire mask_wr = tab_wr && sel_tab && fld_ctrl && rq_be_reg[0];
+    wire frames_wr = ivec_wr && sel_ivec && ivec_fld == IVEC_ITR_FRAMES[3:2];
+    wire ctrl_wr = ivec_wr && sel_ivec && ivec_fld == IVEC_CTRL[3:2] && rq_be_reg[0];
+    wire [31:0] frames_wr_val = be_merge({16'd0, itr_frames_reg}, rq_data_reg, rq_be_reg);
+    wire _unused_v = &{1'b0, frames_wr_val[31:16], 1'b0};
+
+    always @(posedge clk) begin
+        if (elapsed_reg != {CYC_W{1'b1}}) begin
+            elapsed_reg <= elapsed_reg + 1'b1;
+        end
+        if (ev && frames_reg != 16'hFFFF) begin
+            frames_reg <= frames_reg + 16'd1;
+        end
+        if (ctrl_wr && rq_data_reg[IVEC_CTRL_ARM_BIT]) begin
+            armed_reg <= 1'b1;
+        end
+        if (send) begin
+            armed_reg <= 1'b0;
+            trig_reg <= 1'b0;
+            // 2: the due flag is registered, so the next commit can come
+            // exactly ITR cycles after this one
+            elapsed_reg <= {{(CYC_W-2){1'b0}}, 2'd2};
+            frames_reg <= {15'd0, ev};
+            msgs_reg <= msgs_reg + 32'd1;
+        end
+        if (ctrl_wr && rq_data_reg[IVEC_CTRL_TRIGGER_BIT]) begin
+            trig_reg <= 1'b1;
+        end
+        if (mask_wr) begin
+            mask_reg <= rq_data_reg[MSIX_CTRL_MASKED_BIT];
+        end
+        if (frames_wr) begin
+            itr_frames_reg <= frames_wr_val[15:0];
+        end
+        if (conv_wr && conv_vec_reg == VI[VW-1:0]) begin
+            itr_ns_reg <= conv_ns_reg;
+            itr_cyc_reg <= conv_cyc;
+        end
+
+        work_q_reg <= |(qpend_reg & map);
+        due_reg <= itr_cyc_reg == {CYC_W{1'b0}} || elapsed_reg >= itr_cyc_reg
+            || (itr_frames_reg != 16'd0 && frames_reg >= itr_frames_reg);
+        pba_reg <= en_reg && fire && (mask_reg || fmask_reg);
+
+        if (rst || soft_rst) begin
+            mask_reg <= 1'b1;
+            armed_reg <= 1'b0;
+            trig_reg <= 1'b0;
+            itr_ns_reg <= {NS_W{1'b0}};
+            itr_cyc_reg <= {CYC_W{1'b0}};
+            itr_frames_reg <= 16'd0;
+            frames_reg <= 16'd0;
+            elapsed_reg <= {CYC_W{1'b1}};
+            msgs_reg <= 32'd0;
+            work_q_reg <= 1'b0;
+            due_reg <= 1'b0;
+            pba_reg <= 1'b0;
+        end
+    end
+
+    assign v_mask[v] = mask_reg;
+    assign v_armed[v] = armed_reg;
+    assign v_pba[v] = pba_reg;
+    assign v_send_ok[v] = fire && !mask_reg && glob_ok;
+    assign v_itr_ns[v*NS_W +: NS_W] = itr_ns_reg;
+    assign v_itr_frames[v*16 +: 16] = itr_frames_reg;
+    assign v_msgs[v*32 +: 32] = msgs_reg;
+end
+endgenerate
+
+// error latch: set by err_event, cleared when the error vector's message is
+// committed (an event in that same cycle keeps it set)
+always @(posedge clk) begin
+    if (commit && {{(8-VW){1'b0}}, grant} == errvec_reg) begin
+        err_pend_reg <= 1'b0;
+    end
+    if (err_event) begin
+        err_pend_reg <= 1'b1;
+    end
+    if (rst || soft_rst) begin
+        err_pend_reg <= 1'b0;
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Sender: round-robin pick, table read, message register
+// ---------------------------------------------------------------------------
+
+reg [VW-1:0] rr_reg = {VW{1'b0}};      // first vector to look at
+reg found;
+integer ai;
+
+// lowest ready vector at or after rr_reg, else the lowest overall
+always @* begin
+    found = 1'b0;
+    grant = {VW{1'b0}};
+    for (ai = V - 1; ai >= 0; ai = ai - 1) begin
+        if (v_send_ok[ai]) begin
+            found = 1'b1;
+            grant = ai[VW-1:0];
+        end
+    end
+    for (ai = V - 1; ai >= 0; ai = ai - 1) begin
+        if (v_send_ok[ai] && ai[VW-1:0] >= rr_reg) begin
+            grant = ai[VW-1:0];
+        end
+    end
+end
+
+assign commit = snd_state_reg == S_IDLE && found;
+
+reg [127:0] msg_hdr_reg = 128'd0;
+reg [31:0] msg_data_reg = 32'd0;
+reg msg_valid_reg = 1'b0;
+
+assign m_msg_hdr = msg_hdr_reg;
+assign m_msg_data = msg_data_reg;
+assign m_msg_valid = msg_valid_reg;
+
+wire [31:0] ent_addr_lo = ram_q[31:0];
+wire [31:0] ent_addr_hi = ram_q[63:32];
+wire [31:0] ent_data = ram_q[95:64];
+wire ent_4dw = ent_addr_hi != 32'd0;
+wire [31:0] msg_dw0 = {ent_4dw ? TLP_FMT_4DW_DATA : TLP_FMT_3DW_DATA, TLP_TYPE_MEM, 14'd0, 10'd1};
+wire [31:0] msg_dw1 = {cfg_requester_id, 8'd0, 4'h0, 4'hF};
+wire [63:0] msg_dw23 = ent_4dw ? {ent_addr_hi, ent_addr_lo[31:2], 2'b00} : {ent_addr_lo[31:2], 2'b00, 32'd0};
+
+always @(posedge clk) begin
+    case (snd_state_reg)
+        S_IDLE: begin
+            if (found) begin
+                snd_vec_reg <= grant;
+                rr_reg <= ({{(32-VW){1'b0}}, grant} == V - 1) ? {VW{1'b0}} : grant + 1'b1;
+                snd_state_reg <= S_READ;
+            end
+        end
+        S_READ: begin
+            if (!mmio_ram_rd) begin
+                snd_state_reg <= S_CAPT;
+            end
+        end
+        S_CAPT: begin
+            msg_hdr_reg <= {msg_dw0, msg_dw1, msg_dw23};
+            msg_data_reg <= ent_data;
+            msg_valid_reg <= 1'b1;
+            snd_state_reg <= S_SEND;
+        end
+        default: begin
+            if (m_msg_ready) begin
+                msg_valid_reg <= 1'b0;
+                snd_state_reg <= S_IDLE;
+            end
+        end
+    endcase
+    if (rst || soft_rst) begin
+        snd_state_reg <= S_IDLE;
+        msg_valid_reg <= 1'b0;
+        rr_reg <= {VW{1'b0}};
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Register reads and the ack
+// ---------------------------------------------------------------------------
+
+wire [PBA_DW*32-1:0] pba_pad = {{(PBA_DW*32-V){1'b0}}, v_pba};
+
+reg [31:0] rd_other;
+
+always @* begin
+    rd_other = 32'd0;
+    if (tab_hit && fld_ctrl) begin
+        rd_other = {31'd0, v_mask[tab_vec]} << MSIX_CTRL_MASKED_BIT;
+    end
+    if (pba_hit) begin
+        rd_other = pba_pad[pba_idx*32 +: 32];
+    end
+    if (ivec_hit) begin
+        case (ivec_fld)
+            IVEC_ITR_NS[3:2]: rd_other = {{(32-NS_W){1'b0}}, v_itr_ns[ivec_vec*NS_W +: NS_W]};
+            IVEC_ITR_FRAMES[3:2]: rd_other = {16'd0, v_itr_frames[ivec_vec*16 +: 16]};
+            IVEC_CTRL[3:2]: rd_other = {31'd0, v_armed[ivec_vec]} << IVEC_CTRL_ARM_BIT;
+            default: rd_other = v_msgs[ivec_vec*32 +: 32];
+        endcase
+    end
+end
+
+reg st2_reg = 1'b0;
+reg st2_ram_reg = 1'b0;
+reg [1:0] st2_fld_reg = 2'd0;
+reg [31:0] st2_other_reg = 32'd0;
+reg ack_wait_reg = 1'b0;
+reg ack_reg = 1'b0;
+reg [31:0] rd_data_reg = 32'd0;
+
+assign reg_ack = ack_reg;
+assign reg_rd_data = rd_data_reg;
+
+always @(posedge clk) begin
+    st2_reg <= rq_valid_reg;
+    st2_ram_reg <= mmio_ram_rd;
+    st2_fld_reg <= tab_fld;
+    st2_other_reg <= rd_other;
+    if (st2_reg) begin
+        rd_data_reg <= st2_ram_reg ? ram_q[st2_fld_reg*32 +: 32] : st2_other_reg;
+    end
+    // an ITR_NS write is acknowledged once its conversion is done
+    ack_reg <= 1'b0;
+    if ((st2_reg || ack_wait_reg) && !conv_busy_reg) begin
+        ack_reg <= 1'b1;
+        ack_wait_reg <= 1'b0;
+    end else if (st2_reg) begin
+        ack_wait_reg <= 1'b1;
+    end
+    if (rst) begin
+        st2_reg <= 1'b0;
+        ack_wait_reg <= 1'b0;
+        ack_reg <= 1'b0;
+    end
+end
+
+wire _unused_ok = &{1'b0, conv_res, ent_addr_lo[1:0], 1'b0};
+
+endmodule
+
+`default_nettype wire
