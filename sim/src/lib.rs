@@ -51,6 +51,18 @@
 //! returns right after the cycle the interrupt was sent in, with no polling
 //! delay. [`Sim::interrupt_log`] lists them with their cycles.
 //!
+//! # DMA guard
+//!
+//! By default ([`SimConfig::dma_guard`]) the root complex also runs a bus
+//! monitor that knows the RX ring protocol ([`monitor::DmaGuard`]): it
+//! follows the ring registers, doorbells and queue enables in the MMIO
+//! writes it sends, snapshots each posted descriptor at its `DESC_PROD`
+//! doorbell, and reports every DMA write that lands outside a buffer posted
+//! to its queue and not yet completed, every completion record out of order,
+//! over an unconsumed record or disagreeing with its descriptor, and every
+//! descriptor read beyond the doorbell (rules: docs/interfaces.md, "DMA
+//! guard"). [`Sim::dma_guard`] shows its view of each queue.
+//!
 //! # Record and replay
 //!
 //! [`Sim::start_recording`] makes the C++ loop keep a copy of every input it
@@ -73,6 +85,7 @@
 
 pub mod cfg;
 pub mod mem;
+pub mod monitor;
 pub mod rc;
 pub mod tlp;
 
@@ -87,6 +100,7 @@ use nic_spec::limits;
 
 pub use cfg::ConfigSpace;
 pub use mem::HostMemory;
+pub use monitor::{DmaGuard, QueueState, QueueView};
 pub use rc::{Interrupt, RcConfig, RootComplex, Stats, Violation, ViolationKind, RC_ID};
 
 use ffi::bridge::{self, Harness};
@@ -138,6 +152,9 @@ pub struct SimConfig {
     /// Size of the MSI window in bytes (a multiple of 4, non-zero): one
     /// 4-byte message address per live vector.
     pub msi_window_bytes: u64,
+    /// Check the NIC's DMA against the RX rings with the root complex's DMA
+    /// guard ([`monitor::DmaGuard`]); on by default.
+    pub dma_guard: bool,
 }
 
 impl Default for SimConfig {
@@ -162,6 +179,7 @@ impl Default for SimConfig {
             mmio_timeout_cycles: 100_000,
             msi_base: 0xFEE0_0000,
             msi_window_bytes: 0x10_0000,
+            dma_guard: true,
         }
     }
 }
@@ -340,6 +358,7 @@ impl Sim {
                 bar0_base: cfg.bar0_base,
                 msi_base: cfg.msi_base,
                 msi_window_bytes: cfg.msi_window_bytes,
+                dma_guard: cfg.dma_guard,
             },
             mem,
         );
@@ -369,8 +388,10 @@ impl Sim {
         self.hw.pin_mut()
     }
 
-    /// Holds `rst` for [`SimConfig::reset_cycles`]; what the NIC emits meanwhile is discarded.
+    /// Holds `rst` for [`SimConfig::reset_cycles`]; what the NIC emits
+    /// meanwhile is discarded. The DMA guard forgets every queue.
     pub fn reset(&mut self) {
+        self.rc.device_reset();
         let n = u64::from(self.cfg.reset_cycles.max(1));
         self.hw().set_reset(true);
         let end = self.cycle() + n;
@@ -520,6 +541,11 @@ impl Sim {
 
     pub fn stats(&self) -> &Stats {
         self.rc.stats()
+    }
+
+    /// The root complex's DMA guard, unless [`SimConfig::dma_guard`] is off.
+    pub fn dma_guard(&self) -> Option<&DmaGuard> {
+        self.rc.dma_guard()
     }
 
     pub fn host_memory(&self) -> &HostMemory {
@@ -685,7 +711,8 @@ impl Hal for Sim {
             self.rc.mmio_unclaimed();
             return;
         }
-        let hdr = self.rc.mmio_write_request(offset);
+        let now = self.cycle();
+        let hdr = self.rc.mmio_write_request(offset, value, now);
         self.push_request(&hdr, Some(value));
     }
 

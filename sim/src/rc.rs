@@ -31,6 +31,22 @@
 //! and it is logged with its cycle; anything else is a violation
 //! ([`ViolationKind::InterruptMessage`], [`ViolationKind::InterruptDisabled`])
 //! and is not counted.
+//!
+//! # DMA guard
+//!
+//! With [`RcConfig::dma_guard`] (the default in the simulator), the RC also
+//! runs a [`DmaGuard`]: it snoops the BAR0 writes the RC sends
+//! ([`RootComplex::mmio_write_request`]) to follow each RX queue's rings,
+//! doorbells and enable bit, and checks every DMA request outside the MSI
+//! window against them: a frame write must land in a buffer posted to its
+//! queue and not yet completed, a completion record must be the next one of
+//! its ring, in a free slot, and agree with the oldest outstanding
+//! descriptor, a descriptor read must stay within what was posted (rules:
+//! `monitor.rs`, docs/interfaces.md). Its violations follow the rule above,
+//! except that a completion record whose placement is right but whose
+//! content is wrong ([`ViolationKind::CompletionRecord`],
+//! [`ViolationKind::MisplacedFrame`]) is still written, so the driver sees
+//! what the device sent.
 
 use std::fmt;
 
@@ -40,6 +56,7 @@ use nic_spec::tlp::{CPL_STATUS_SC, CPL_STATUS_UR, PAGE_BOUNDARY};
 
 use crate::ffi::{FLAG_NO_SOP, FLAG_OVERFLOW, FLAG_TRUNCATED, IN_HDR_WORDS};
 use crate::mem::HostMemory;
+use crate::monitor::{DmaGuard, WriteBytes};
 use crate::tlp::{self, Header};
 
 /// Bus/device/function of the root port: requester ID of MMIO requests and
@@ -61,6 +78,9 @@ pub struct RcConfig {
     pub msi_base: u64,
     /// Its size in bytes: room for `msi_window_bytes / 4` live messages.
     pub msi_window_bytes: u64,
+    /// Run the DMA guard ([`DmaGuard`]): check DMA against the RX rings the
+    /// driver programmed through MMIO.
+    pub dma_guard: bool,
 }
 
 /// MSI-X vectors a function can have (Table Size is an 11-bit N-1).
@@ -143,6 +163,51 @@ pub enum ViolationKind {
     /// An MSI-X message while MSI-X is disabled or the function is masked
     /// in config space (not counted).
     InterruptDisabled,
+    /// DMA guard: a MemWr (not into a completion ring or the MSI window)
+    /// with a byte outside every buffer posted and not yet completed on a
+    /// queue: never posted, already completed, or past the buffer's end
+    /// (discarded).
+    UnpostedWrite,
+    /// DMA guard: a completion record's frame was not written into its
+    /// descriptor's buffer: the bytes written there since posting are not
+    /// exactly `LEN` bytes from its start (the frame went to another queue's
+    /// or descriptor's buffer, or was cut short). Reported at the record;
+    /// the record is written.
+    MisplacedFrame,
+    /// DMA guard: a MemWr into a completion ring that is not the queue's
+    /// next record (records are written in order), or not inside the ring
+    /// (discarded).
+    CompletionSlot,
+    /// DMA guard: a completion record written over one the driver has not
+    /// released with `CPL_CONS` (ring full; discarded).
+    CompletionOverwrite,
+    /// DMA guard: a completion record disagreeing with the oldest outstanding
+    /// descriptor (`DESC_IDX` out of order, `BUF_ID`, `QUEUE`, `LEN`,
+    /// `STATUS.BAD_DESC`), with the wrong `PHASE`, its `PHASE` written before
+    /// the rest, or with no descriptor outstanding. The record is written.
+    CompletionRecord,
+    /// DMA guard: a MemRd of descriptor ring slots the driver has not posted
+    /// (beyond `DESC_PROD`, or already completed) (answered with UR).
+    UnpostedDescriptorRead,
+    /// DMA guard, host side: a `DESC_PROD` doorbell posting more descriptors
+    /// than the ring has room for (or moving backwards). The guard ignores it.
+    BadDoorbell,
+}
+
+impl ViolationKind {
+    /// Is this one of the DMA guard's kinds?
+    pub fn is_dma_guard(self) -> bool {
+        matches!(
+            self,
+            ViolationKind::UnpostedWrite
+                | ViolationKind::MisplacedFrame
+                | ViolationKind::CompletionSlot
+                | ViolationKind::CompletionOverwrite
+                | ViolationKind::CompletionRecord
+                | ViolationKind::UnpostedDescriptorRead
+                | ViolationKind::BadDoorbell
+        )
+    }
 }
 
 /// A rule the device broke.
@@ -232,10 +297,12 @@ pub struct RootComplex {
     /// A TLP was already presented on m_tlp_req when MSI-X was last closed:
     /// the next request TLP may still be a message.
     msix_grace: bool,
+    guard: Option<DmaGuard>,
 }
 
 impl RootComplex {
     pub fn new(cfg: RcConfig, mem: HostMemory) -> Self {
+        let guard = cfg.dma_guard.then(DmaGuard::new);
         RootComplex {
             mem,
             cfg,
@@ -255,6 +322,19 @@ impl RootComplex {
             msix_enable: false,
             msix_function_mask: false,
             msix_grace: false,
+            guard,
+        }
+    }
+
+    /// The DMA guard, when [`RcConfig::dma_guard`] is on.
+    pub fn dma_guard(&self) -> Option<&DmaGuard> {
+        self.guard.as_ref()
+    }
+
+    /// The NIC was reset (`rst`): the DMA guard forgets every queue.
+    pub fn device_reset(&mut self) {
+        if let Some(g) = self.guard.as_mut() {
+            g.reset();
         }
     }
 
@@ -417,11 +497,23 @@ impl RootComplex {
                     format!("MemWr {addr:#x}+{len} outside allocated host memory (discarded)"),
                 );
             }
-            if self.violations.len() != n0 {
+            self.fill_scratch(len_dw, t.data);
+            // The guard judges what the device sent, applied or not.
+            let n1 = self.violations.len();
+            let mut allowed = true;
+            if let Some(g) = self.guard.as_mut() {
+                let lead = lead as usize;
+                let data = self.scratch.get(lead..lead + nbytes as usize).unwrap_or(&[]);
+                let enabled = (len_dw <= 2).then(|| ((u16::from(fbe & 0xF) | u16::from(lbe & 0xF) << 4) >> lead) as u8);
+                let w = WriteBytes { addr: start, data, enabled };
+                allowed = g.check_write(t.cycle, &w, &mut self.violations);
+                self.stats.violations += (self.violations.len() - n1) as u64;
+            }
+            if n1 != n0 || !allowed {
                 self.stats.dropped_writes += 1;
                 return;
             }
-            self.apply_write(addr, len_dw, fbe, lbe, t.data);
+            self.apply_scratch(addr, len_dw, fbe, lbe);
             self.stats.mem_wr_tlps += 1;
             self.stats.mem_wr_bytes += nbytes;
         } else {
@@ -448,6 +540,11 @@ impl RootComplex {
                     ViolationKind::UnallocatedRead,
                     format!("MemRd {addr:#x}+{len} outside allocated host memory (answered UR)"),
                 );
+            }
+            if let Some(g) = self.guard.as_mut() {
+                let n1 = self.violations.len();
+                g.check_read(t.cycle, start, nbytes, &mut self.violations);
+                self.stats.violations += (self.violations.len() - n1) as u64;
             }
             self.stats.mem_rd_tlps += 1;
             self.stats.mem_rd_bytes += nbytes;
@@ -649,13 +746,21 @@ impl RootComplex {
         }
     }
 
-    /// Writes the payload honouring the byte enables (range already checked).
-    fn apply_write(&mut self, addr: u64, len_dw: u32, fbe: u8, lbe: u8, data: &[u32]) {
+    /// Lays out a MemWr's `len_dw` payload DWs as bytes in `scratch` (zeros
+    /// where the TLP carried fewer).
+    fn fill_scratch(&mut self, len_dw: u32, data: &[u32]) {
         let n = len_dw as usize;
         self.scratch.clear();
         for dw in data.iter().take(n) {
             self.scratch.extend_from_slice(&dw.to_le_bytes());
         }
+        self.scratch.resize(n * 4, 0);
+    }
+
+    /// Writes the payload in `scratch` honouring the byte enables (range
+    /// already checked).
+    fn apply_scratch(&mut self, addr: u64, len_dw: u32, fbe: u8, lbe: u8) {
+        let n = len_dw as usize;
         let (lead, trail) = tlp::be_trim(len_dw, fbe, lbe);
         let (lead, trail) = (lead as usize, trail as usize);
         let total = n * 4;
@@ -766,9 +871,15 @@ impl RootComplex {
         self.stats.mmio_unclaimed += 1;
     }
 
-    /// Builds the 1-DW MemWr for BAR0 + `offset`.
-    pub fn mmio_write_request(&mut self, offset: u32) -> Header {
+    /// Builds the 1-DW MemWr of `value` to BAR0 + `offset`, sent at `cycle`
+    /// (the DMA guard snoops it).
+    pub fn mmio_write_request(&mut self, offset: u32, value: u32, cycle: u64) -> Header {
         self.stats.mmio_writes += 1;
+        if let Some(g) = self.guard.as_mut() {
+            let n1 = self.violations.len();
+            g.mmio_write(cycle, offset, value, &self.mem, &mut self.violations);
+            self.stats.violations += (self.violations.len() - n1) as u64;
+        }
         tlp::mem_request(true, self.cfg.bar0_base + u64::from(offset), 1, 0xF, 0, RC_ID, 0)
     }
 
@@ -884,6 +995,7 @@ mod tests {
             bar0_base: 0xF000_0000,
             msi_base: MSI_BASE,
             msi_window_bytes: 0x10_0000,
+            dma_guard: false,
         };
         let mut rc = RootComplex::new(cfg, HostMemory::new(0x8000_0000, 1 << 20));
         let r = rc.mem.alloc(8192, 4096).unwrap();

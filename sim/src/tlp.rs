@@ -201,5 +201,6 @@ pub fn check_byte_enables(addr: u64, len_dw: u32, first_be: u8, last_be: u8) -> 
 
 /// Does `[addr, addr + len)` cross a 4 KiB boundary?
 pub fn crosses_page(addr: u64, len: u64) -> bool {
-    len > 0 && addr / PAGE_BOUNDARY != (addr + len - 1) / PAGE_BOUNDARY
+    // A request running past the top of the address space crosses too.
+    len > 0 && addr.checked_add(len - 1).is_none_or(|last| addr / PAGE_BOUNDARY != last / PAGE_BOUNDARY)
 }
