@@ -107,6 +107,8 @@ assign cfg_msix_table_size = MSIX_TABLE_SIZE;
 // ---------------------------------------------------------------------------
 
 wire soft_rst;
+wire tlp_hold;   // CTRL.RESET quiesce: no new TLP on m_tlp_req
+wire tlp_busy;   // a TLP is still in progress on m_tlp_req
 wire dp_rst = rst || soft_rst;
 
 // ---------------------------------------------------------------------------
@@ -203,6 +205,8 @@ csr_inst (
     .cfg_requester_id(cfg_requester_id),
 
     .soft_rst(soft_rst),
+    .tlp_hold(tlp_hold),
+    .tlp_busy(tlp_busy),
     .rx_enable(rx_enable),
 
     .rss_hash_types(rss_hash_types),
@@ -494,6 +498,8 @@ rx_engine_inst (
     .s_msg_data(msg_data),
     .s_msg_valid(msg_valid),
     .s_msg_ready(msg_ready),
+    .tlp_hold(tlp_hold),
+    .tlp_busy(tlp_busy),
 
     .cfg_requester_id(cfg_requester_id),
     .cfg_bus_master_enable(cfg_bus_master_enable),

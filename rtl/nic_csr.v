@@ -40,9 +40,14 @@
  * ERR_STATUS.MMIO_BAD_REQUEST; a non-posted one is answered with a Cpl (no
  * data, Length 0) with status UR.
  *
- * CTRL.RESET: holds every register of this block (not the completer) and the
- * soft_rst output for SOFT_RESET_CYCLES cycles; writes in that window are
- * ignored, CTRL reads RESET=1 until done. The result equals a hard reset.
+ * CTRL.RESET: first quiesces the requester interface: tlp_hold stops new
+ * TLPs on m_tlp_req and the reset waits until tlp_busy is low (no TLP half
+ * sent, nothing held in the output stage), so a DMA write is never cut in
+ * half (at most QUIESCE_TIMEOUT cycles: a host that never accepts the rest of
+ * a TLP cannot block the reset forever). Then it holds every register of
+ * this block (not the completer) and the soft_rst output for
+ * SOFT_RESET_CYCLES cycles; writes in that window are ignored, CTRL reads
+ * RESET=1 from the write until done. The result equals a hard reset.
  *
  * Per-queue ports are flattened: queue q uses bits [q*W +: W].
  */
@@ -54,7 +59,8 @@ module nic_csr #(
     parameter RETA_ENTRIES = 128,
     parameter MSIX_VECTORS = 16,
     parameter CLK_PERIOD_PS = 6400,
-    parameter SOFT_RESET_CYCLES = 16
+    parameter SOFT_RESET_CYCLES = 16,
+    parameter QUIESCE_TIMEOUT = 65535
 ) (
     input  wire                        clk,
     input  wire                        rst,
@@ -80,6 +86,8 @@ module nic_csr #(
 
     // control
     output wire                        soft_rst,
+    output wire                        tlp_hold,
+    input  wire                        tlp_busy,
     output wire                        rx_enable,
 
     // RSS configuration (nic_rss)
@@ -156,6 +164,8 @@ localparam [31:0] CAPS_VAL =
     ((DESC_FETCH_MAX & 32'hFF) << CAPS_DESC_FETCH_MAX_SHIFT);
 localparam [31:0] FIFO_BYTES_VAL = RX_FIFO_BYTES;
 localparam [RST_CNT_W-1:0] RST_CNT_INIT = SOFT_RESET_CYCLES;
+localparam QWAIT_W = $clog2(QUIESCE_TIMEOUT + 1);
+localparam [QWAIT_W-1:0] QWAIT_MAX = QUIESCE_TIMEOUT;
 localparam [31:0] RETA_SIZE_VAL = RETA_ENTRIES;
 localparam [15:0] KEY_END = REG_RSS_KEY + 16'd4 * RSS_KEY_DWORDS[15:0];
 localparam [15:0] RETA_END = REG_RSS_RETA + RETA_ENTRIES[15:0];
@@ -436,6 +446,8 @@ end
 
 reg soft_rst_reg = 1'b0;
 reg [RST_CNT_W-1:0] soft_rst_cnt_reg = {RST_CNT_W{1'b0}};
+reg quiesce_reg = 1'b0;
+reg [QWAIT_W-1:0] quiesce_cnt_reg = {QWAIT_W{1'b0}};
 wire regs_rst = rst || soft_rst_reg;
 
 wire acc_wr = state_reg == ST_ACCESS && op_wr_reg;
@@ -461,6 +473,7 @@ reg [7:0] err_vec_reg = ERR_VEC_RST;
 reg err_event_reg = 1'b0;
 
 assign soft_rst = soft_rst_reg;
+assign tlp_hold = quiesce_reg || soft_rst_reg;
 assign rx_enable = rx_enable_reg;
 assign rss_hash_types = rss_types_reg;
 assign rss_default_queue = rss_defq_reg;
@@ -544,17 +557,26 @@ wire [3:0] err_set = ({3'd0, err_bad_set} << ERR_MMIO_BAD_REQUEST_BIT)
     | ({3'd0, |err_cpl_timeout} << ERR_DMA_CPL_TIMEOUT_BIT);
 
 always @(posedge clk) begin
-    // soft reset sequencer (only the hard reset stops it)
+    // soft reset sequencer (only the hard reset stops it): quiesce, then reset
     if (soft_rst_cnt_reg != {RST_CNT_W{1'b0}}) begin
         soft_rst_cnt_reg <= soft_rst_cnt_reg - 1'b1;
         soft_rst_reg <= soft_rst_cnt_reg != {{RST_CNT_W-1{1'b0}}, 1'b1};
+    end else if (quiesce_reg) begin
+        quiesce_cnt_reg <= quiesce_cnt_reg + 1'b1;
+        if (!tlp_busy || quiesce_cnt_reg == QWAIT_MAX) begin
+            quiesce_reg <= 1'b0;
+            soft_rst_cnt_reg <= RST_CNT_INIT;
+            soft_rst_reg <= 1'b1;
+        end
     end else if (acc_wr && gsel_reg[G_CTRL] && ctrl_wr_val[CTRL_RESET_BIT]) begin
-        soft_rst_cnt_reg <= RST_CNT_INIT;
-        soft_rst_reg <= 1'b1;
+        quiesce_reg <= 1'b1;
+        quiesce_cnt_reg <= {QWAIT_W{1'b0}};
     end
     if (rst) begin
         soft_rst_cnt_reg <= {RST_CNT_W{1'b0}};
         soft_rst_reg <= 1'b0;
+        quiesce_reg <= 1'b0;
+        quiesce_cnt_reg <= {QWAIT_W{1'b0}};
     end
 end
 
@@ -608,7 +630,7 @@ end
 wire [G_N*32-1:0] gval;
 assign gval[G_ID*32 +: 32] = NIC_ID_MAGIC;
 assign gval[G_VERSION*32 +: 32] = NIC_VERSION;
-assign gval[G_CTRL*32 +: 32] = {30'd0, rx_enable_reg, soft_rst_reg};
+assign gval[G_CTRL*32 +: 32] = {30'd0, rx_enable_reg, soft_rst_reg || quiesce_reg};
 assign gval[G_ERR*32 +: 32] = {28'd0, err_status_reg};
 assign gval[G_CAPS*32 +: 32] = CAPS_VAL;
 assign gval[G_SCRATCH*32 +: 32] = scratch_reg;

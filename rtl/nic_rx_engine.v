@@ -121,6 +121,11 @@ module nic_rx_engine #(
     input  wire                       s_msg_valid,
     output wire                       s_msg_ready,
 
+    // soft-reset quiesce (nic_csr): tlp_hold stops new TLPs on m_tlp_req;
+    // tlp_busy: a TLP is still in progress or held in the output stage
+    input  wire                       tlp_hold,
+    output wire                       tlp_busy,
+
     input  wire [15:0]                cfg_requester_id,
     input  wire                       cfg_bus_master_enable,
     input  wire [2:0]                 cfg_max_payload_size,
@@ -380,7 +385,9 @@ nic_tlp_req_mux #(
     .m_user(m_user),
     .m_valid(m_tlp_req_valid),
     .m_ready(m_tlp_req_ready),
-    .pend_user(pend_user)
+    .pend_user(pend_user),
+    .hold(tlp_hold),
+    .busy(tlp_busy)
 );
 
 // ---------------------------------------------------------------------------

@@ -18,6 +18,11 @@
  * belongs to). pend_user is the OR of the user bits of every beat held in the
  * output stage (output and skid registers), so the engine can tell which
  * queues still have write beats inside the arbiter.
+ *
+ * hold: while high, no new TLP is granted (a TLP already started runs to
+ * its eop). busy: a TLP is in progress or beats are still held in the output
+ * stage. hold && !busy means the output is quiet at a TLP boundary: the soft
+ * reset waits for that, so it never cuts a TLP in half.
  */
 module nic_tlp_req_mux #(
     parameter DATA_WIDTH = 128,
@@ -50,7 +55,10 @@ module nic_tlp_req_mux #(
     output wire                   m_valid,
     input  wire                   m_ready,
 
-    output wire [USER_WIDTH-1:0]  pend_user
+    output wire [USER_WIDTH-1:0]  pend_user,
+
+    input  wire                   hold,
+    output wire                   busy
 );
 
 localparam BEAT_W = 128 + DATA_WIDTH + 2 + USER_WIDTH;
@@ -69,13 +77,16 @@ reg [BEAT_W-1:0] temp_beat_reg = {BEAT_W{1'b0}};
 
 // combinational grant: locked input, else round-robin among valid inputs
 wire sel = lock_reg ? sel_reg : ((s0_valid && s1_valid) ? rr_reg : s1_valid);
-wire sel_valid = sel ? s1_valid : s0_valid;
+// a new TLP may only start while hold is low
+wire grant_ok = lock_reg || !hold;
+wire sel_valid = grant_ok && (sel ? s1_valid : s0_valid);
 wire sel_eop = sel ? s1_eop : s0_eop;
 wire [BEAT_W-1:0] sel_beat = sel ? {s1_hdr, s1_data, s1_sop, s1_eop, s1_user}
                                  : {s0_hdr, s0_data, s0_sop, s0_eop, s0_user};
 
-assign s0_ready = s_ready_reg && !sel;
-assign s1_ready = s_ready_reg && sel;
+assign s0_ready = s_ready_reg && !sel && grant_ok;
+assign s1_ready = s_ready_reg && sel && grant_ok;
+assign busy = lock_reg || m_valid_reg || temp_valid_reg;
 
 assign {m_hdr, m_data, m_sop, m_eop, m_user} = m_beat_reg;
 assign m_valid = m_valid_reg;

@@ -39,6 +39,8 @@ wire cpl_sop, cpl_eop, cpl_valid;
 reg cpl_ready = 1'b0;
 
 wire soft_rst, rx_enable;
+wire tlp_hold;
+reg tlp_busy = 1'b0;
 wire [Q-1:0] q_enable;
 wire [Q*64-1:0] q_desc_base, q_cpl_base;
 wire [Q*4-1:0] q_desc_log_size, q_cpl_log_size;
@@ -167,6 +169,8 @@ nic_csr #(
     .m_tlp_cpl_ready(cpl_ready),
     .cfg_requester_id(CPL_ID),
     .soft_rst(soft_rst),
+    .tlp_hold(tlp_hold),
+    .tlp_busy(tlp_busy),
     .rx_enable(rx_enable),
     .rss_hash_types(rss_types),
     .rss_default_queue(rss_defq),
@@ -868,6 +872,31 @@ initial begin
         expect_rd(qa(q, RXQ_Q_BYTES), 32'd0);
     end
     if (rx_enable !== 1'b0 || q_enable !== 0) $fatal(1, "outputs after soft reset");
+    if (tlp_hold !== 1'b0) $fatal(1, "tlp_hold after soft reset");
+
+    // 8b. the soft reset waits for the requester interface to reach a TLP
+    // boundary: hold new TLPs, reset only once nothing is in flight
+    tlp_busy <= 1'b1;
+    wr(REG_CTRL, 32'd1 << CTRL_RESET_BIT);
+    t = 0;
+    while (!tlp_hold) begin @(posedge clk); t = t + 1; if (t > 20) $fatal(1, "no tlp_hold after CTRL.RESET"); end
+    repeat (60) begin
+        @(posedge clk);
+        if (soft_rst !== 1'b0) $fatal(1, "soft reset started while a TLP was in flight");
+        if (tlp_hold !== 1'b1) $fatal(1, "tlp_hold dropped while quiescing");
+    end
+    expect_rd(REG_CTRL, 32'd1 << CTRL_RESET_BIT);   // RESET reads 1 while quiescing
+    tlp_busy <= 1'b0;
+    t = 0;
+    while (!soft_rst) begin @(posedge clk); t = t + 1; if (t > 4) $fatal(1, "soft reset did not follow the quiesce"); end
+    n = 0;
+    while (soft_rst) begin
+        if (tlp_hold !== 1'b1) $fatal(1, "tlp_hold low during the soft reset");
+        @(posedge clk); n = n + 1;
+    end
+    if (n != 16) $fatal(1, "soft reset after quiesce lasted %0d cycles", n);
+    @(posedge clk);
+    if (tlp_hold !== 1'b0) $fatal(1, "tlp_hold stuck after the soft reset");
     expect_rd(REG_ID, NIC_ID_MAGIC);
     expect_rd(REG_IRQ_ERR_VECTOR, NV - 1);
     expect_rd(qa(0, RXQ_Q_IRQ_VECTOR), 32'd0);

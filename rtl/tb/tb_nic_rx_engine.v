@@ -114,6 +114,7 @@ nic_rx_engine #(
     .s_tlp_cpl_hdr(s_tlp_cpl_hdr), .s_tlp_cpl_data(s_tlp_cpl_data), .s_tlp_cpl_sop(s_tlp_cpl_sop),
     .s_tlp_cpl_eop(s_tlp_cpl_eop), .s_tlp_cpl_valid(s_tlp_cpl_valid), .s_tlp_cpl_ready(s_tlp_cpl_ready),
     .s_msg_hdr(s_msg_hdr), .s_msg_data(s_msg_data), .s_msg_valid(s_msg_valid), .s_msg_ready(s_msg_ready),
+    .tlp_hold(1'b0), .tlp_busy(),
     .cfg_requester_id(REQ_ID), .cfg_bus_master_enable(bme),
     .cfg_max_payload_size(mps_n), .cfg_max_read_req_size(mrrs_n)
 );

@@ -32,7 +32,8 @@ nic_tlp_req_mux #(.DATA_WIDTH(128), .USER_WIDTH(1)) dut (
     .s1_hdr(s_hdr[1]), .s1_data(s_data[1]), .s1_sop(s_sop[1]), .s1_eop(s_eop[1]), .s1_user(s_user[1]),
     .s1_valid(s_valid[1]), .s1_ready(s_ready[1]),
     .m_hdr(m_hdr), .m_data(m_data), .m_sop(m_sop), .m_eop(m_eop), .m_user(m_user),
-    .m_valid(m_valid), .m_ready(m_ready), .pend_user(pend_user)
+    .m_valid(m_valid), .m_ready(m_ready), .pend_user(pend_user),
+    .hold(1'b0), .busy()
 );
 
 // pend_user covers the output beat (and the skid beat, which implies one)

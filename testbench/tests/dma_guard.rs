@@ -327,25 +327,17 @@ fn close_and_reopen_under_traffic() {
     }
 }
 
-/// RTL bug (found by the guard's tests, open): `CTRL.RESET` while a frame
-/// MemWr is on `m_tlp_req` cuts the TLP short. nic_core resets
-/// nic_rx_engine (with its TLP output mux) with `dp_rst = rst || soft_rst`,
-/// so the beats not yet accepted vanish and the stream goes on without the
-/// eop; the root complex reports the cut TLP as `Malformed` ("sop before the
-/// previous TLP's eop", with the cut TLP's header and first-beat cycle) when
-/// the next TLP starts, here after the driver re-opens.
+/// `CTRL.RESET` while a frame MemWr is on `m_tlp_req` must not cut the TLP
+/// short (a bug the guard's tests found: the soft reset used to reset the RX
+/// engine and its TLP output mux mid-TLP, and the root complex saw a `sop`
+/// before the previous TLP's `eop`). The soft reset now first holds new TLPs
+/// and waits for a TLP boundary (nic_csr `tlp_hold`/`tlp_busy`).
 ///
-/// This scenario, no host back-pressure: 2 queues, 16-entry rings, 24
-/// frames of 1514 bytes, six times 75 cycles + poll, then `Nic::reset`. The
-/// cut TLP: queue 0, descriptor 1 (BUF_ID 1, buffer 0x80004800), MemWr
-/// 0x80004b00, Length 64 DW (the frame's fourth 256-byte TLP, buffer offset
-/// 768), first beat at cycle 949; the `CTRL.RESET` write was sent at cycle
-/// 950 (no MMIO latency), so it took effect a few beats into the TLP.
-/// The looped variant (`down_and_up_under_traffic` with `reset`) hits it on
-/// most seeds, with or without back-pressure. The DMA guard reports nothing.
-/// Run with `--ignored` once the soft reset lets the TLP in progress finish.
+/// The scenario that hit it, no host back-pressure: 2 queues, 16-entry
+/// rings, 24 frames of 1514 bytes, six times 75 cycles + poll, then
+/// `Nic::reset` a few beats into a 256-byte MemWr; then the looped variant,
+/// with and without back-pressure.
 #[test]
-#[ignore = "RTL bug: CTRL.RESET truncates a MemWr in progress on m_tlp_req"]
 fn soft_reset_mid_frame_write() {
     use nic_driver::{Nic, RxConfig};
     use nic_sim::Sim;
