@@ -195,14 +195,7 @@ localparam [2:0]
     ST_RETA = 3'd5,
     ST_MSIX = 3'd6;
 
-function [31:0] be_merge(input [31:0] old, input [31:0] wdata, input [3:0] be);
-    integer k;
-    begin
-        for (k = 0; k < 4; k = k + 1) begin
-            be_merge[k*8 +: 8] = be[k] ? wdata[k*8 +: 8] : old[k*8 +: 8];
-        end
-    end
-endfunction
+`include "nic_be_merge.vh"
 
 // ---------------------------------------------------------------------------
 // Completer FSM

@@ -176,14 +176,7 @@ localparam [1:0]
     S_CAPT = 2'd2,      // RAM data valid: build the TLP
     S_SEND = 2'd3;      // present it until accepted
 
-function [31:0] be_merge(input [31:0] old, input [31:0] wdata, input [3:0] be);
-    integer k;
-    begin
-        for (k = 0; k < 4; k = k + 1) begin
-            be_merge[k*8 +: 8] = be[k] ? wdata[k*8 +: 8] : old[k*8 +: 8];
-        end
-    end
-endfunction
+`include "nic_be_merge.vh"
 
 // ---------------------------------------------------------------------------
 // Register port: strobe -> latched request (stage 1: decode, writes, RAM

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use nic_hal::Hal;
 use nic_sim::{Sim, SimConfig};
-use nic_spec::{cpl, ctrl, desc, global, qctrl, rxq};
+use nic_spec::{cpl, global, rxq};
 
 const LOG: u32 = 8;
 const N: usize = 1 << LOG;
@@ -20,28 +20,7 @@ fn rate(label: &str, cycles: u64, t: Instant) {
 
 /// Enables queue 0 with N descriptors; returns (desc ring, cpl ring) bus addresses.
 fn setup(sim: &mut Sim) -> (u64, u64) {
-    let d = sim.dma_alloc(N * desc::SIZE, 4096).unwrap().bus_addr;
-    let c = sim.dma_alloc(N * cpl::SIZE, 4096).unwrap().bus_addr;
-    for i in 0..N {
-        let b = sim.dma_alloc(2048, 16).unwrap();
-        let mut rec = [0u8; desc::SIZE];
-        desc::ADDR.set(&mut rec, b.bus_addr);
-        desc::LEN.set(&mut rec, 2048);
-        desc::BUF_ID.set(&mut rec, i as u64);
-        sim.dma_write(d + (i * desc::SIZE) as u64, &rec).unwrap();
-    }
-    let q = rxq::BASE;
-    sim.mmio_write32(q + rxq::DESC_BASE_LO, d as u32);
-    sim.mmio_write32(q + rxq::DESC_BASE_HI, (d >> 32) as u32);
-    sim.mmio_write32(q + rxq::DESC_LOG_SIZE, LOG);
-    sim.mmio_write32(q + rxq::CPL_BASE_LO, c as u32);
-    sim.mmio_write32(q + rxq::CPL_BASE_HI, (c >> 32) as u32);
-    sim.mmio_write32(q + rxq::CPL_LOG_SIZE, LOG);
-    sim.mmio_write32(q + rxq::Q_CTRL, qctrl::ENABLE);
-    sim.mmio_write32(global::CTRL, ctrl::RX_ENABLE);
-    sim.mmio_write32(q + rxq::DESC_PROD, (N - 1) as u32);
-    sim.mmio_read32(global::CTRL).unwrap();
-    (d, c)
+    nic_sim::raw_queue0(sim, LOG, None).unwrap()
 }
 
 fn main() {

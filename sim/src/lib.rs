@@ -917,33 +917,39 @@ mod record_replay_tests {
 
 /// Queue 0 with 16 descriptors of 2 KiB, RX enabled; the completion ring at
 /// `cpl_base`, or allocated when `None`. Returns the ring addresses.
-#[cfg(test)]
-fn test_queue(sim: &mut Sim, cpl_base: Option<u64>) -> (u64, u64) {
+/// Brings up RX queue 0 by hand, without the driver: `2^log` descriptors of
+/// 2048-byte buffers (buffer ids 0..), all but one posted, the completion
+/// ring at `cpl_base` or freshly allocated, RX enabled. Returns the
+/// descriptor and completion ring bus addresses. For simulator tests and
+/// benchmarks that need traffic without `nic-driver`.
+pub fn raw_queue0(sim: &mut Sim, log: u32, cpl_base: Option<u64>) -> Result<(u64, u64), SimError> {
     use nic_spec::{cpl, ctrl, desc, global, qctrl, rxq};
-    const LOG: u32 = 4;
-    let n = 1usize << LOG;
-    let d = sim.dma_alloc(n * desc::SIZE, 4096).unwrap().bus_addr;
-    let c = cpl_base.unwrap_or_else(|| sim.dma_alloc(n * cpl::SIZE, 4096).unwrap().bus_addr);
+    let n = 1usize << log;
+    let d = sim.dma_alloc(n * desc::SIZE, 4096)?.bus_addr;
+    let c = match cpl_base {
+        Some(c) => c,
+        None => sim.dma_alloc(n * cpl::SIZE, 4096)?.bus_addr,
+    };
     for i in 0..n {
-        let b = sim.dma_alloc(2048, 16).unwrap();
+        let b = sim.dma_alloc(2048, 16)?;
         let mut rec = [0u8; desc::SIZE];
         desc::ADDR.set(&mut rec, b.bus_addr);
         desc::LEN.set(&mut rec, 2048);
         desc::BUF_ID.set(&mut rec, i as u64);
-        sim.dma_write(d + (i * desc::SIZE) as u64, &rec).unwrap();
+        sim.dma_write(d + (i * desc::SIZE) as u64, &rec)?;
     }
     let q = rxq::BASE;
     sim.mmio_write32(q + rxq::DESC_BASE_LO, d as u32);
     sim.mmio_write32(q + rxq::DESC_BASE_HI, (d >> 32) as u32);
-    sim.mmio_write32(q + rxq::DESC_LOG_SIZE, LOG);
+    sim.mmio_write32(q + rxq::DESC_LOG_SIZE, log);
     sim.mmio_write32(q + rxq::CPL_BASE_LO, c as u32);
     sim.mmio_write32(q + rxq::CPL_BASE_HI, (c >> 32) as u32);
-    sim.mmio_write32(q + rxq::CPL_LOG_SIZE, LOG);
+    sim.mmio_write32(q + rxq::CPL_LOG_SIZE, log);
     sim.mmio_write32(q + rxq::Q_CTRL, qctrl::ENABLE);
     sim.mmio_write32(global::CTRL, ctrl::RX_ENABLE);
     sim.mmio_write32(q + rxq::DESC_PROD, (n - 1) as u32);
-    sim.mmio_read32(global::CTRL).unwrap();
-    (d, c)
+    sim.mmio_read32(global::CTRL)?;
+    Ok((d, c))
 }
 
 #[cfg(test)]
@@ -956,7 +962,7 @@ mod config_replay_tests {
         let cfg = SimConfig::default();
         let mut sim = Sim::new(cfg.clone()).unwrap();
         sim.start_recording();
-        let _ = test_queue(&mut sim, None);
+        let _ = raw_queue0(&mut sim, 4, None).unwrap();
         sim.cfg_write32(cfg::MSIX_CAP, u32::from(pci::MSIX_CTRL_ENABLE) << 16).unwrap();
         sim.mac_push(&[0x11; 100], false, 0);
         sim.run(2_000);
@@ -1008,7 +1014,7 @@ mod interrupt_window_tests {
         let cfg = SimConfig::default();
         let mut sim = Sim::new(cfg.clone()).unwrap();
         sim.cfg_write32(cfg::MSIX_CAP, u32::from(nic_spec::pci::MSIX_CTRL_ENABLE) << 16).unwrap();
-        let _ = test_queue(&mut sim, Some(cfg.msi_base));
+        let _ = raw_queue0(&mut sim, 4, Some(cfg.msi_base)).unwrap();
         sim.mac_push(&[0x5A; 128], false, 0);
         let mut reasons = Vec::new();
         while sim.violations().is_empty() && sim.cycle() < 1_000_000 {

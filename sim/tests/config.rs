@@ -3,35 +3,13 @@
 use nic_hal::{Hal, HalError};
 use nic_sim::cfg::{MSIX_CAP, PCIE_CAP};
 use nic_sim::{Sim, SimConfig, SimError};
-use nic_spec::{cpl, ctrl, desc, global, limits, msix, pci, qctrl, rxq};
+use nic_spec::{global, limits, msix, pci, rxq};
 
 const LOG: u32 = 4;
-const N: usize = 1 << LOG;
 
 /// Queue 0 with N descriptors, RX enabled; returns the completion ring's bus address.
 fn setup(sim: &mut Sim) -> u64 {
-    let d = sim.dma_alloc(N * desc::SIZE, 4096).unwrap().bus_addr;
-    let c = sim.dma_alloc(N * cpl::SIZE, 4096).unwrap().bus_addr;
-    for i in 0..N {
-        let b = sim.dma_alloc(2048, 16).unwrap();
-        let mut rec = [0u8; desc::SIZE];
-        desc::ADDR.set(&mut rec, b.bus_addr);
-        desc::LEN.set(&mut rec, 2048);
-        desc::BUF_ID.set(&mut rec, i as u64);
-        sim.dma_write(d + (i * desc::SIZE) as u64, &rec).unwrap();
-    }
-    let q = rxq::BASE;
-    sim.mmio_write32(q + rxq::DESC_BASE_LO, d as u32);
-    sim.mmio_write32(q + rxq::DESC_BASE_HI, (d >> 32) as u32);
-    sim.mmio_write32(q + rxq::DESC_LOG_SIZE, LOG);
-    sim.mmio_write32(q + rxq::CPL_BASE_LO, c as u32);
-    sim.mmio_write32(q + rxq::CPL_BASE_HI, (c >> 32) as u32);
-    sim.mmio_write32(q + rxq::CPL_LOG_SIZE, LOG);
-    sim.mmio_write32(q + rxq::Q_CTRL, qctrl::ENABLE);
-    sim.mmio_write32(global::CTRL, ctrl::RX_ENABLE);
-    sim.mmio_write32(q + rxq::DESC_PROD, (N - 1) as u32);
-    sim.mmio_read32(global::CTRL).unwrap();
-    c
+    nic_sim::raw_queue0(sim, LOG, None).unwrap().1
 }
 
 fn completions(sim: &mut Sim) -> u32 {
