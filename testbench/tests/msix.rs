@@ -262,6 +262,8 @@ fn randomized_moderation_and_masking() {
     let mut napi = Napi::default();
     let mut sent = 0u32;
     let mut masked = vec![false; usize::from(nvec)];
+    let mut fmask = false;
+    let mut pba_seen = 0u32;
     for _ in 0..150 {
         for _ in 0..rng.range(0, 12) {
             let len = rng.range(60, 1500);
@@ -285,11 +287,17 @@ fn randomized_moderation_and_masking() {
                     nic.unmask_vector(&mut sim, v).unwrap();
                 }
             }
-            3 => nic.set_function_mask(&mut sim, rng.pct(50)).unwrap(),
+            3 => {
+                fmask = rng.pct(50);
+                nic.set_function_mask(&mut sim, fmask).unwrap();
+            }
             4 => set_msix_enable(&mut sim, rng.pct(70)),
             _ => {}
         }
         napi.step(&mut sim, &mut nic, rng.range(50, 3000) as u64);
+        if (fmask || masked.iter().any(|&m| m)) && nic.pending_bits(&mut sim).unwrap().any() {
+            pba_seen += 1;
+        }
     }
     // Release everything and drain.
     for v in 0..nvec {
@@ -307,6 +315,8 @@ fn randomized_moderation_and_masking() {
     let dropped: u64 = s.queues.iter().map(|q| q.drop_no_desc + q.drop_buf_too_small).sum::<u64>() + s.drop_fifo_full;
     assert_eq!(napi.frames + dropped, u64::from(sent), "seed {seed}: frames lost: {napi:?}, {dropped} dropped");
     assert_eq!(napi.empty, 0, "seed {seed}: an interrupt announced no completion");
+    println!("seed {seed}: {sent} frames, {napi:?}, pending bits seen in {pba_seen} steps");
+    assert!(napi.interrupts > 20 && pba_seen > 0, "seed {seed}: the run did not exercise masking: {napi:?}");
     for vs in &s.vectors {
         assert_eq!(vs.msgs, sim.interrupt_count(vs.vector), "seed {seed}: vector {} device vs root complex", vs.vector);
         assert_eq!(vs.interrupts, vs.msgs, "seed {seed}: vector {} driver vs device", vs.vector);
