@@ -40,7 +40,10 @@
  *   DRAIN - consume FIFO words, no output (dropped frames, at full rate)
  *   CPL   - the 2-beat completion record MemWr; m_tlp_commit marks its eop
  *           beat so the top advances the exported indices when the record
- *           has left the engine.
+ *           has left the engine. The second beat (DW4..7, with the checksum
+ *           fields) waits for s_csum_valid: the checksum result of the frame
+ *           whose data just left (valid 2 cycles after its last beat, so a
+ *           record right behind its data does not wait).
  * While a queue is disabled every queued command of that queue is marked
  * aborted: data TLPs not yet started become drains and completion records are
  * skipped (stat_abort_disabled pulses for an aborted frame). A TLP already
@@ -83,6 +86,13 @@ module nic_rx_dma_wr #(
     input  wire [RX_QUEUES-1:0]       s_desc_valid,
     output wire [RX_QUEUES-1:0]       s_desc_ready,
     input  wire [RX_QUEUES-1:0]       s_desc_empty,
+
+    // checksum result of the most recently ended frame (nic_rx_csum): read
+    // for a frame's completion record, whose second beat waits for s_csum_valid
+    input  wire [1:0]                 s_csum_ip,
+    input  wire [1:0]                 s_csum_l4,
+    input  wire [15:0]                s_csum_complete,
+    input  wire                       s_csum_valid,
 
     input  wire [15:0]                cfg_requester_id,
     input  wire                       cfg_bus_master_enable,
@@ -504,7 +514,10 @@ wire is_drain = head_valid && h_kind == K_DRAIN;
 
 wire wr_out = is_data && !eff_abort;
 wire drain_like = is_drain || (is_data && eff_abort);
-wire cpl_out = is_cpl && !eff_abort;
+// the record's second beat carries the checksum fields: it waits for them
+// (the frame's data has left by then; nic_rx_csum needs 2 cycles after it)
+wire cpl_wait = cnt_reg[0] && !s_csum_valid;
+wire cpl_out = is_cpl && !eff_abort && !cpl_wait;
 wire cpl_skip = is_cpl && eff_abort;
 
 wire last_beat = cnt_reg == h_beats_m1;
@@ -538,6 +551,12 @@ always @* begin
     rec[CPL_L3_OFFSET_LSB +: CPL_L3_OFFSET_W] = h_meta[50 +: 10];
     rec[CPL_L4_OFFSET_LSB +: CPL_L4_OFFSET_W] = h_meta[60 +: 10];
     rec[CPL_PAYLOAD_OFFSET_LSB +: CPL_PAYLOAD_OFFSET_W] = h_meta[70 +: 10];
+    // checksum fields: none / 0 for a BAD_DESC record (no data written)
+    if (h_cstat == 8'd0) begin
+        rec[CPL_IP_CSUM_LSB +: CPL_IP_CSUM_W] = s_csum_ip;
+        rec[CPL_L4_CSUM_LSB +: CPL_L4_CSUM_W] = s_csum_l4;
+        rec[CPL_CSUM_COMPLETE_LSB +: CPL_CSUM_COMPLETE_W] = s_csum_complete;
+    end
     rec[CPL_PHASE_LSB] = h_cphase;
 end
 

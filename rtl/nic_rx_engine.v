@@ -19,6 +19,9 @@
  *                     priority over MemRd (they are rare: one per armed
  *                     vector), as single-beat MemWr with the message data in
  *                     data lanes [31:0].
+ *   nic_rx_csum     - RX checksum offload, a passive tap on the frame
+ *                     stream: IPv4 header and TCP/UDP verdicts and the
+ *                     CHECKSUM_COMPLETE sum for the completion record.
  *   nic_rx_dma_wr   - one shared frame path: frames leave the FIFO in order,
  *                     each goes to the queue named by its meta; decision,
  *                     MemWr segmentation at MPS, frame data streaming,
@@ -61,15 +64,12 @@ module nic_rx_engine #(
     input  wire                       clk,
     input  wire                       rst,
 
+    // words are counted from s_meta_len; tkeep and tlast are for the checksum tap
     input  wire [TLP_DATA_WIDTH-1:0]  s_axis_tdata,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [TLP_DATA_WIDTH/8-1:0] s_axis_tkeep,   // words are counted from s_meta_len
-    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [TLP_DATA_WIDTH/8-1:0] s_axis_tkeep,
     input  wire                       s_axis_tvalid,
     output wire                       s_axis_tready,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  wire                       s_axis_tlast,
-    /* verilator lint_on UNUSEDSIGNAL */
 
     // per-frame length + metadata (nic_rx_meta.vh), in frame order
     input  wire [15:0]                s_meta_len,
@@ -303,6 +303,35 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
+// checksum offload: passive tap on the frame stream and the meta handshake
+// ---------------------------------------------------------------------------
+
+wire [1:0]  csum_ip;
+wire [1:0]  csum_l4;
+wire [15:0] csum_complete;
+wire        csum_valid;
+
+nic_rx_csum #(
+    .DATA_WIDTH(TLP_DATA_WIDTH),
+    .META_WIDTH(META_WIDTH)
+) csum_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(s_axis_tdata),
+    .s_axis_tkeep(s_axis_tkeep),
+    .s_axis_tvalid(s_axis_tvalid),
+    .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
+    .s_meta_tdata(s_meta_tdata),
+    .s_meta_tvalid(s_meta_tvalid),
+    .s_meta_tready(s_meta_tready),
+    .m_ip_csum(csum_ip),
+    .m_l4_csum(csum_l4),
+    .m_csum_complete(csum_complete),
+    .m_valid(csum_valid)
+);
+
+// ---------------------------------------------------------------------------
 // frame path (shared)
 // ---------------------------------------------------------------------------
 
@@ -333,6 +362,10 @@ nic_rx_dma_wr #(
     .s_desc_valid(desc_valid),
     .s_desc_ready(desc_ready),
     .s_desc_empty(desc_empty),
+    .s_csum_ip(csum_ip),
+    .s_csum_l4(csum_l4),
+    .s_csum_complete(csum_complete),
+    .s_csum_valid(csum_valid),
     .cfg_requester_id(cfg_requester_id),
     .cfg_bus_master_enable(cfg_bus_master_enable),
     .cfg_max_payload_size(cfg_max_payload_size),

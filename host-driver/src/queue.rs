@@ -46,6 +46,14 @@ pub struct RxFrame<'a> {
     pub l4_offset: u16,
     /// `cpl::PAYLOAD_OFFSET`: where the L4 payload starts (0 if not parsed).
     pub payload_offset: u16,
+    /// `cpl::IP_CSUM` (`nic_spec::csum`): IPv4 header checksum verdict.
+    pub ip_csum: u8,
+    /// `cpl::L4_CSUM` (`nic_spec::csum`): TCP/UDP checksum verdict
+    /// (`GOOD` is Linux's `CHECKSUM_UNNECESSARY`).
+    pub l4_csum: u8,
+    /// `cpl::CSUM_COMPLETE`: ones'-complement sum of frame bytes `[14, len)`,
+    /// Linux's `CHECKSUM_COMPLETE` value after `eth_type_trans`.
+    pub csum_complete: u16,
     /// Ring index of the descriptor that carried the buffer.
     pub desc_idx: u16,
 }
@@ -370,6 +378,9 @@ impl RxQueue {
             l3_offset: cpl::L3_OFFSET.get(rec) as u16,
             l4_offset: cpl::L4_OFFSET.get(rec) as u16,
             payload_offset: cpl::PAYLOAD_OFFSET.get(rec) as u16,
+            ip_csum: cpl::IP_CSUM.get(rec) as u8,
+            l4_csum: cpl::L4_CSUM.get(rec) as u8,
+            csum_complete: cpl::CSUM_COMPLETE.get(rec) as u16,
             desc_idx,
         });
         Ok(())

@@ -167,6 +167,9 @@ impl FrameGen {
                 self.rng.fill(out, n);
             }
         }
+        if kind < 80 {
+            self.checksums(out);
+        }
         let r = &mut self.rng;
         // Ethernet padding after the IP datagram (the IP length says where it ends).
         if r.pct(15) {
@@ -182,6 +185,54 @@ impl FrameGen {
             out.truncate(cut);
         }
         out.truncate(MAX_LEN);
+    }
+
+    /// Makes most IPv4 header and TCP/UDP checksums right (they start out
+    /// random), then spoils some: an IP header byte, an L4 header or payload
+    /// byte, or the checksum field; some UDP datagrams get checksum 0.
+    fn checksums(&mut self, out: &mut [u8]) {
+        use crate::csum;
+        let p = crate::parse(out);
+        let l3 = usize::from(p.l3_offset);
+        let l4 = usize::from(p.l4_offset);
+        let v4 = u32::from(p.l3_type) == nic_spec::l3_type::IPV4;
+        if csum::l4_checked(&p) && self.rng.pct(85) {
+            if let Some(end) = csum::ip_end(out, &p).filter(|&e| e <= out.len()) {
+                let udp = u32::from(p.l4_type) == nic_spec::l4_type::UDP;
+                let at = l4 + if udp { 6 } else { 16 };
+                if at + 2 <= end {
+                    out[at..at + 2].fill(0);
+                    let proto = if udp { 17 } else { 6 };
+                    if let Some(ps) = csum::pseudo_sum(out, l3, !v4, proto, end - l4) {
+                        let mut c = csum::complement(ps + csum::sum_words(&out[l4..end]));
+                        if udp && c == 0 {
+                            c = 0xFFFF;
+                        }
+                        if udp && self.rng.pct(8) {
+                            c = 0;
+                        }
+                        out[at..at + 2].copy_from_slice(&c.to_be_bytes());
+                    }
+                    if self.rng.pct(15) {
+                        let i = match self.rng.below(3) {
+                            0 => at + self.rng.range(0, 1),
+                            1 => self.rng.range(l4, l4 + 7),
+                            _ => self.rng.range(l4, end - 1),
+                        };
+                        out[i] ^= 1 << self.rng.below(8);
+                    }
+                }
+            }
+        }
+        if v4 && l4 != 0 && self.rng.pct(85) {
+            out[l3 + 10..l3 + 12].fill(0);
+            let c = csum::complement(csum::sum_words(&out[l3..l4]));
+            out[l3 + 10..l3 + 12].copy_from_slice(&c.to_be_bytes());
+            if self.rng.pct(10) {
+                let i = self.rng.range(l3, l4 - 1);
+                out[i] ^= 1 << self.rng.below(8);
+            }
+        }
     }
 
     fn payload(&mut self, out: &mut Vec<u8>) {

@@ -420,6 +420,7 @@ pub fn classify(cfg: &RssConfig, frame: &[u8]) -> Classified {
 }
 
 pub mod build;
+pub mod csum;
 pub mod gen;
 pub mod suite;
 

@@ -70,6 +70,8 @@ nic_rx_dma_wr #(.TLP_DATA_WIDTH(128), .RX_QUEUES(NQ)) dut (
     .s_desc_addr({d_addr, 448'd0}), .s_desc_len({d_len, 112'd0}), .s_desc_buf_id({d_buf, 112'd0}),
     .s_desc_idx({d_idx, 112'd0}), .s_desc_bad({d_bad, 7'd0}),
     .s_desc_valid({d_valid, 7'd0}), .s_desc_ready(v_d_ready), .s_desc_empty({d_empty, 7'h7F}),
+    // checksum result: none / 0, always valid (tb_nic_rx_csum and the engine cover it)
+    .s_csum_ip(2'd0), .s_csum_l4(2'd0), .s_csum_complete(16'd0), .s_csum_valid(1'b1),
     .cfg_requester_id(REQ_ID), .cfg_bus_master_enable(bme), .cfg_max_payload_size(mps_n),
     .m_tlp_hdr(t_hdr), .m_tlp_data(t_data), .m_tlp_sop(t_sop), .m_tlp_eop(t_eop), .m_tlp_commit(t_commit),
     .m_tlp_queue(t_queue), .m_tlp_valid(t_valid), .m_tlp_ready(t_ready),

@@ -351,6 +351,17 @@ pub mod cpl {
     pub const L4_OFFSET: Field = Field::new("L4_OFFSET", 4, 10, 10, "Byte offset of the L4 header, 0 if none.");
     pub const PAYLOAD_OFFSET: Field =
         Field::new("PAYLOAD_OFFSET", 4, 20, 10, "Byte offset of the L4 payload, 0 if not parsed.");
+    pub const IP_CSUM: Field =
+        Field::new("IP_CSUM", 5, 0, 2, "IPv4 header checksum verdict, see `csum` (docs/checksum.md).");
+    pub const L4_CSUM: Field =
+        Field::new("L4_CSUM", 5, 2, 2, "TCP/UDP checksum verdict, see `csum` (docs/checksum.md).");
+    pub const CSUM_COMPLETE: Field = Field::new(
+        "CSUM_COMPLETE",
+        5,
+        16,
+        16,
+        "Ones'-complement sum of frame bytes [14, LEN) (docs/checksum.md), like CHECKSUM_COMPLETE.",
+    );
     pub const PHASE: Field =
         Field::new("PHASE", 7, 31, 1, "1 on the ring's first pass, flipped on every wrap; the record's last bit.");
     pub const ALL: &[Field] = &[
@@ -368,6 +379,9 @@ pub mod cpl {
         L3_OFFSET,
         L4_OFFSET,
         PAYLOAD_OFFSET,
+        IP_CSUM,
+        L4_CSUM,
+        CSUM_COMPLETE,
         PHASE,
     ];
 }
@@ -434,6 +448,19 @@ pub mod parse_flags {
     pub const MALFORMED: u32 = 1 << 2;
     /// A header needed ends beyond `rss::PARSE_LIMIT`; parsing stopped there.
     pub const DEPTH_LIMIT: u32 = 1 << 3;
+}
+
+/// `cpl::IP_CSUM` and `cpl::L4_CSUM` values (docs/checksum.md has the rules).
+pub mod csum {
+    /// Not checked (no such header, a fragment, a malformed header, an IPv4
+    /// UDP datagram without checksum, ...): software must verify.
+    pub const NONE: u32 = 0;
+    /// Verified correct, like Linux's `CHECKSUM_UNNECESSARY`.
+    pub const GOOD: u32 = 1;
+    /// Verified wrong (or an IPv6 UDP datagram with checksum 0).
+    pub const BAD: u32 = 2;
+    /// Names as the replay contract prints them, indexed by value.
+    pub const NAMES: [&str; 3] = ["none", "good", "bad"];
 }
 
 /// `cpl::STATUS` bits.
@@ -538,6 +565,9 @@ pub fn verilog_header() -> String {
         ("L4_TYPE_TCP", l4_type::TCP),
         ("L4_TYPE_UDP", l4_type::UDP),
         ("L4_TYPE_OTHER", l4_type::OTHER),
+        ("CSUM_NONE", csum::NONE),
+        ("CSUM_GOOD", csum::GOOD),
+        ("CSUM_BAD", csum::BAD),
     ] {
         let _ = writeln!(out, "localparam integer {name} = {v};");
     }

@@ -4,7 +4,8 @@
 //! * `completions.jsonl`: one [`crate::replay::Delivered`] per line
 //!   (`frame`, `queue`, `len`, `buf_id`, `status`, `desc_idx`, `rss_hash`,
 //!   `rss_type`, `l3_type`, `l4_type`, `l3_offset`, `l4_offset`,
-//!   `payload_offset`, `flags`, `vlan_count`), in delivery order;
+//!   `payload_offset`, `flags`, `vlan_count`, `ip_csum`, `l4_csum`,
+//!   `csum_complete`), in delivery order;
 //! * `queues/q<N>.pcap`: the frames delivered on queue `N`, with their input
 //!   timestamps (classic pcap, Ethernet, nanosecond resolution).
 

@@ -254,6 +254,10 @@ fn ser_l4<S: serde::Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(crate::rss::name_of(&crate::rss::L4_NAMES, *v))
 }
 
+fn ser_csum<S: serde::Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(crate::rss::name_of(&nic_spec::csum::NAMES, *v))
+}
+
 /// A frame the driver delivered, matched to its input frame. One line of
 /// `completions.jsonl`; the enum fields are numbers here (`nic_spec`
 /// values) and names in the JSON.
@@ -283,6 +287,14 @@ pub struct Delivered {
     /// `nic_spec::parse_flags` bits.
     pub flags: u8,
     pub vlan_count: u8,
+    /// `nic_spec::csum` value of the IPv4 header check (`none`, `good`, `bad` in JSON).
+    #[serde(serialize_with = "ser_csum")]
+    pub ip_csum: u8,
+    /// `nic_spec::csum` value of the TCP/UDP check (`none`, `good`, `bad` in JSON).
+    #[serde(serialize_with = "ser_csum")]
+    pub l4_csum: u8,
+    /// Ones'-complement sum of frame bytes `[14, len)` (CHECKSUM_COMPLETE).
+    pub csum_complete: u16,
     #[serde(skip)]
     pub ts_sec: u64,
     #[serde(skip)]
@@ -509,6 +521,9 @@ impl Matcher {
             payload_offset: f.payload_offset,
             flags: f.flags,
             vlan_count: f.vlan_count,
+            ip_csum: f.ip_csum,
+            l4_csum: f.l4_csum,
+            csum_complete: f.csum_complete,
             ts_sec: w.ts_sec,
             ts_nsec: w.ts_nsec,
             orig_len: w.orig_len,

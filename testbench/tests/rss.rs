@@ -34,9 +34,11 @@ fn model_config(rp: &mut Replayer) -> nic_model::RssConfig {
     }
 }
 
-/// Everything the completion says about RSS and parsing, as the model says it.
-fn expected(c: &Classified) -> [u64; 10] {
+/// Everything the completion says about RSS, parsing and checksums, as the
+/// model says it for `data`.
+fn expected(c: &Classified, data: &[u8]) -> [u64; N] {
     let p = &c.parsed;
+    let k = nic_model::csum::checksums(data, p);
     [
         c.hash.into(),
         c.rss_type.into(),
@@ -48,10 +50,15 @@ fn expected(c: &Classified) -> [u64; 10] {
         p.l3_offset.into(),
         p.l4_offset.into(),
         p.payload_offset.into(),
+        k.ip.into(),
+        k.l4.into(),
+        k.complete.into(),
     ]
 }
 
-fn got(d: &Delivered) -> [u64; 10] {
+const N: usize = 13;
+
+fn got(d: &Delivered) -> [u64; N] {
     [
         d.rss_hash.into(),
         d.rss_type.into(),
@@ -63,10 +70,13 @@ fn got(d: &Delivered) -> [u64; 10] {
         d.l3_offset.into(),
         d.l4_offset.into(),
         d.payload_offset.into(),
+        d.ip_csum.into(),
+        d.l4_csum.into(),
+        d.csum_complete.into(),
     ]
 }
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; N] = [
     "rss_hash",
     "rss_type",
     "queue",
@@ -77,9 +87,12 @@ const FIELDS: [&str; 10] = [
     "l3_offset",
     "l4_offset",
     "payload_offset",
+    "ip_csum",
+    "l4_csum",
+    "csum_complete",
 ];
 
-fn describe(want: &[u64; 10], have: &[u64; 10]) -> String {
+fn describe(want: &[u64; N], have: &[u64; N]) -> String {
     FIELDS
         .iter()
         .zip(want.iter().zip(have))
@@ -185,7 +198,13 @@ fn microsoft_suite_through_the_rtl() {
             let reta = &model.reta;
             assert_eq!(d.queue, usize::from(reta[hash as usize & (reta.len() - 1)]), "frame {} queue", d.frame);
             let c = nic_model::classify(&model, data);
-            assert_eq!(got(d), expected(&c), "{label}: frame {}: {}", d.frame, describe(&expected(&c), &got(d)));
+            assert_eq!(
+                got(d),
+                expected(&c, data),
+                "{label}: frame {}: {}",
+                d.frame,
+                describe(&expected(&c, data), &got(d))
+            );
         }
     }
 }
@@ -260,6 +279,8 @@ fn differential_random_frames_match_the_model() {
     let mut first: Option<(u64, String, Vec<u8>)> = None;
     let mut last_on_queue = vec![None::<u64>; queues];
     let mut queue_use = vec![0u64; queues];
+    // verdict counts: [ip, l4][none, good, bad]
+    let mut tally = [[0u64; 3]; 2];
     let mut buf = Vec::with_capacity(gen::MAX_LEN);
     for k in 0..segments {
         let n = per_segment.min(total - sent);
@@ -297,7 +318,9 @@ fn differential_random_frames_match_the_model() {
                 assert!(d.frame > l, "queue {}: frame {} after {l}", d.queue, d.frame);
             }
             last_on_queue[d.queue] = Some(d.frame);
-            let want = expected(&nic_model::classify(m, data));
+            tally[0][usize::from(d.ip_csum.min(2))] += 1;
+            tally[1][usize::from(d.l4_csum.min(2))] += 1;
+            let want = expected(&nic_model::classify(m, data), data);
             let have = got(d);
             if want != have {
                 mismatches += 1;
@@ -333,9 +356,55 @@ fn differential_random_frames_match_the_model() {
             path.display()
         );
     }
+    eprintln!("differential: checksum verdicts [none, good, bad]: ip {:?}, l4 {:?}", tally[0], tally[1]);
     assert_clean_and_complete(&r);
     assert_eq!(checked, total as u64);
+    // The generator spoils a good share of checksums: both verdicts occur often.
+    for t in tally {
+        assert!(t[1] * 20 > checked && t[2] * 50 > checked, "verdicts {tally:?} of {checked}");
+    }
     assert!(queue_use.iter().all(|&n| n > 0), "every queue got frames: {queue_use:?}");
+}
+
+/// Real kernel traffic carries valid checksums: every IPv4 header the
+/// parser accepted is `good`, every TCP/UDP segment that is not a fragment
+/// (nor cut short) is `good` (or `none` for an IPv4 UDP datagram without
+/// checksum). Returns how many L4 verdicts were `good`.
+fn assert_real_checksums(name: &str, out: &[(Delivered, Vec<u8>)]) -> usize {
+    use nic_spec::{csum, l3_type};
+    let mut good = 0;
+    for (d, data) in out {
+        let p = nic_model::parse(data);
+        if u32::from(p.l3_type) == l3_type::IPV4 && p.l4_offset != 0 {
+            assert_eq!(u32::from(d.ip_csum), csum::GOOD, "{name} frame {}: ip_csum {}", d.frame, hex(data));
+        }
+        if nic_model::csum::l4_checked(&p) {
+            let zero_udp4 =
+                u32::from(d.l4_csum) == csum::NONE && nic_model::csum::checksums(data, &p).l4 == csum::NONE as u8;
+            assert!(
+                u32::from(d.l4_csum) == csum::GOOD || zero_udp4,
+                "{name} frame {}: l4_csum {} ({})",
+                d.frame,
+                csum::NAMES[usize::from(d.l4_csum.min(2))],
+                hex(data)
+            );
+            good += usize::from(u32::from(d.l4_csum) == csum::GOOD);
+        }
+    }
+    good
+}
+
+/// The mixed real capture: good verdicts everywhere they apply.
+#[test]
+fn real_capture_checksums_are_good() {
+    let path = vectors().join("ns-mixed.pcap");
+    let frames: Vec<Vec<u8>> =
+        pcap::read_all(&path).unwrap_or_else(|e| panic!("{e}")).into_iter().map(|f| f.data).collect();
+    let (r, out, _) = replay(ReplayConfig::default(), &frames);
+    assert_clean_and_complete(&r);
+    let good = assert_real_checksums("ns-mixed", &out);
+    eprintln!("ns-mixed: {} frames, {good} TCP/UDP checksums good", out.len());
+    assert!(good > 100, "{good} good L4 verdicts");
 }
 
 /// The multi-flow capture over 8 queues: every queue gets traffic, every
@@ -358,7 +427,7 @@ fn multiflow_capture_spreads_flows_over_queues() {
     for (d, data) in &out {
         assert_eq!(data, &frames[d.frame as usize], "frame {} differs", d.frame);
         let c = nic_model::classify(&model, data);
-        assert_eq!(got(d), expected(&c), "frame {}: {}", d.frame, describe(&expected(&c), &got(d)));
+        assert_eq!(got(d), expected(&c, data), "frame {}: {}", d.frame, describe(&expected(&c, data), &got(d)));
         per_queue[d.queue] += 1;
         if let Some(t) = c.parsed.tuple.filter(|_| c.rss_type != 0) {
             hashed += 1;
@@ -367,6 +436,8 @@ fn multiflow_capture_spreads_flows_over_queues() {
             assert_eq!(q, d.queue, "flow {t:?} on queues {q} and {}", d.queue);
         }
     }
+    let good = assert_real_checksums("ns-multiflow", &out);
+    assert!(good > 1000, "{good} good L4 verdicts");
     eprintln!("multiflow: {} frames, {} flows, {hashed} hashed, per queue {per_queue:?}", out.len(), flow_queue.len());
     assert!(flow_queue.len() >= 100, "{} flows", flow_queue.len());
     assert!(per_queue.iter().all(|&n| n > 0), "every queue gets traffic: {per_queue:?}");
@@ -400,7 +471,7 @@ fn back_to_back_minimum_frames_of_many_flows() {
     let mut per_queue = vec![0u64; r.queues.len()];
     for (d, data) in &out {
         let c = nic_model::classify(&model, data);
-        assert_eq!(got(d), expected(&c), "frame {}: {}", d.frame, describe(&expected(&c), &got(d)));
+        assert_eq!(got(d), expected(&c, data), "frame {}: {}", d.frame, describe(&expected(&c, data), &got(d)));
         per_queue[d.queue] += 1;
     }
     eprintln!("back-to-back: {} frames in {} cycles, per queue {per_queue:?}", out.len(), r.sim_cycles);
