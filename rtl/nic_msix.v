@@ -369,7 +369,7 @@ wire [32*V-1:0] v_msgs;
 
 // sender arbitration (below)
 wire commit;
-reg [VW-1:0] grant;
+wire [VW-1:0] grant;
 
 genvar v, q;
 generate
@@ -491,25 +491,10 @@ end
 // ---------------------------------------------------------------------------
 
 reg [VW-1:0] rr_reg = {VW{1'b0}};      // first vector to look at
-reg found;
-integer ai;
+wire found;
 
 // lowest ready vector at or after rr_reg, else the lowest overall
-always @* begin
-    found = 1'b0;
-    grant = {VW{1'b0}};
-    for (ai = V - 1; ai >= 0; ai = ai - 1) begin
-        if (v_send_ok[ai]) begin
-            found = 1'b1;
-            grant = ai[VW-1:0];
-        end
-    end
-    for (ai = V - 1; ai >= 0; ai = ai - 1) begin
-        if (v_send_ok[ai] && ai[VW-1:0] >= rr_reg) begin
-            grant = ai[VW-1:0];
-        end
-    end
-end
+nic_rr_pick #(.N(V), .W(VW)) pick_inst (.req(v_send_ok), .first(rr_reg), .found(found), .grant(grant));
 
 assign commit = snd_state_reg == S_IDLE && found;
 

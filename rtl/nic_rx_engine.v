@@ -258,25 +258,10 @@ reg [QW-1:0] rd_rr_reg = {QW{1'b0}};     // first queue to look at
 wire rd_load = !rd_valid_reg || rd_tlp_ready;
 
 // lowest requesting queue at or after rd_rr_reg, else the lowest overall
-reg          rd_found;
-reg [QW-1:0] rd_grant;
-integer ai;
+wire          rd_found;
+wire [QW-1:0] rd_grant;
 
-always @* begin
-    rd_found = 1'b0;
-    rd_grant = {QW{1'b0}};
-    for (ai = RX_QUEUES - 1; ai >= 0; ai = ai - 1) begin
-        if (fq_valid[ai]) begin
-            rd_found = 1'b1;
-            rd_grant = ai[QW-1:0];
-        end
-    end
-    for (ai = RX_QUEUES - 1; ai >= 0; ai = ai - 1) begin
-        if (fq_valid[ai] && ai[QW-1:0] >= rd_rr_reg) begin
-            rd_grant = ai[QW-1:0];
-        end
-    end
-end
+nic_rr_pick #(.N(RX_QUEUES), .W(QW)) rd_pick_inst (.req(fq_valid), .first(rd_rr_reg), .found(rd_found), .grant(rd_grant));
 
 assign s_msg_ready = rd_load;
 assign fq_ready = (rd_load && rd_found && !s_msg_valid) ? (ONE << rd_grant) : {RX_QUEUES{1'b0}};

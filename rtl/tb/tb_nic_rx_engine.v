@@ -24,7 +24,7 @@
  * host memory when its message arrives (the ordering rule). Throughout,
  * every q_cpl_event pulse must match a q_cpl_prod increment.
  * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_rx_engine.v rtl/nic_rx_engine.v \
- *        rtl/nic_desc_fetch.v rtl/nic_rx_dma_wr.v rtl/nic_tlp_req_mux.v && vvp tb
+ *        rtl/nic_desc_fetch.v rtl/nic_rx_dma_wr.v rtl/nic_tlp_req_mux.v rtl/nic_rr_pick.v && vvp tb
  */
 module tb_nic_rx_engine;
 

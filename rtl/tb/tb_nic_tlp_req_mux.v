@@ -5,7 +5,7 @@
  * Checks: per-source order and content preserved, TLPs never interleaved,
  * output beat stable while stalled, round-robin fairness, and zero idle
  * cycles with both sources busy and the sink always ready.
- * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_tlp_req_mux.v rtl/nic_tlp_req_mux.v && vvp tb
+ * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_tlp_req_mux.v rtl/nic_tlp_req_mux.v rtl/nic_rr_pick.v && vvp tb
  */
 module tb_nic_tlp_req_mux;
 
