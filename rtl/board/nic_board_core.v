@@ -118,6 +118,11 @@ wire cfg_bus_master_enable;
 wire [2:0] cfg_max_payload_size;
 wire [2:0] cfg_max_read_req_size;
 
+// MSI-X: the host stub has no config space and takes no interrupts (MSI-X
+// disabled, function not masked; the table size is not read)
+wire [10:0] cfg_msix_table_size;
+wire _unused_msix = &{1'b0, cfg_msix_table_size, 1'b0};
+
 nic_core #(
     .AXIS_DATA_WIDTH(64),
     .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
@@ -171,7 +176,10 @@ nic_inst (
     .cfg_requester_id(cfg_requester_id),
     .cfg_bus_master_enable(cfg_bus_master_enable),
     .cfg_max_payload_size(cfg_max_payload_size),
-    .cfg_max_read_req_size(cfg_max_read_req_size)
+    .cfg_max_read_req_size(cfg_max_read_req_size),
+    .cfg_msix_enable(1'b0),
+    .cfg_msix_function_mask(1'b0),
+    .cfg_msix_table_size(cfg_msix_table_size)
 );
 
 nic_host_stub #(
