@@ -76,15 +76,16 @@ SYNTH_VENV ?= .venv-synth
 BOARD ?= ecp5-core
 SEEDS ?= 3
 JOBS ?= 1
+VARIANT ?=
 
 ## Install the FPGA toolchain into $(SYNTH_VENV) (idempotent).
 synth-deps:
 	@synth/deps.sh $(SYNTH_VENV)
 
-## Full flow: make synth BOARD=ecp5-core|colorlight-i5|versa-ecp5|ice40|all [SEEDS=3] [JOBS=1]
+## Full flow: make synth BOARD=ecp5-core|ecp5-rss|colorlight-i5|versa-ecp5|ice40|all [SEEDS=3] [JOBS=1] [VARIANT=name]
 ## -> build/synth/$(BOARD)/report.md, report.json, bitstream.
 synth: synth-deps
-	$(SYNTH_VENV)/bin/python synth/synth.py run --board $(BOARD) --seeds $(SEEDS) --jobs $(JOBS)
+	$(SYNTH_VENV)/bin/python synth/synth.py run --board $(BOARD) --seeds $(SEEDS) --jobs $(JOBS)$(if $(VARIANT), --variant $(VARIANT))
 
 ## CI gate without place and route: lint + yosys of every board top and nic_core.
 synth-check: deps synth-deps

@@ -9,6 +9,15 @@
  * META_LATENCY cycles after the frame's tlast beat; frames of any length may
  * come back to back (one result per cycle). No back-pressure anywhere.
  *
+ * Hash rate: the Toeplitz engine hashes 8 tuple bytes per cycle, so it takes
+ * a new tuple every 5 cycles (36 bytes; shorter tuples also take 5). Only
+ * frames with a hash type other than NONE use it, and each of them has a
+ * valid IPv4 (len >= 14 + 20) or IPv6 (len >= 14 + 40) header, i.e. at least
+ * 5 beats: two such frames' tlast beats are always >= 5 cycles apart, and so
+ * are their engine starts (fixed offset from tlast). Frames without a hash
+ * (runts, non-IP, malformed, types disabled) bypass the engine and may come
+ * in every cycle, also between hashed ones.
+ *
  * Steering rule (QMASK = 2^ceil(log2(RX_QUEUES)) - 1, i.e. RX_QUEUES - 1 for
  * a power of two):
  *     dq    = rss_default_queue & QMASK;  dq' = dq < RX_QUEUES ? dq : 0
@@ -19,8 +28,9 @@
  * plain masking with RX_QUEUES - 1.
  *
  * Configuration is sampled as a frame passes (cycle 0 = its tlast beat):
- * rss_hash_types in cycle 5, rss_key in cycle 6, the RETA is read in cycle
- * 10, rss_default_queue in cycle 11; a change takes effect for later frames.
+ * rss_hash_types in cycle 5, rss_key in cycle 6 (hashed frames), the RETA is
+ * read in cycle 14, rss_default_queue in cycle 15; a change takes effect for
+ * later frames.
  * A RETA write at cycle w is seen by reads in cycles > w.
  *
  * RETA: RETA_ENTRIES x 8-bit RAM written through reta_wr_* (writes with
@@ -48,8 +58,9 @@
  * rst mirrors nic_rx_fifo: a frame cut by rst gets no result.
  *
  * Latency (tlast beat on s_axis -> m_meta_valid): parser 5 (tap register,
- * stream stage, three resolve stages), type selection 1, Toeplitz 4 (input
- * register, two partial XOR stages, final XOR), RETA read 1, output 1.
+ * stream stage, three resolve stages), type selection 1, Toeplitz 8 (5
+ * chunks of 8 bytes selected one per cycle, partial hashes, accumulator),
+ * RETA read 1, output 1.
  */
 module nic_rss #(
     parameter RX_QUEUES = 8,            // 1..64
@@ -91,7 +102,7 @@ module nic_rss #(
 
 // Cycles from a frame's tlast beat (tvalid && tready && tlast on s_axis) to
 // its m_meta_valid pulse. Fixed for every frame (so also the worst case).
-localparam integer META_LATENCY = 12;
+localparam integer META_LATENCY = 16;
 /* verilator lint_on UNUSEDPARAM */
 
 localparam RETA_AW = $clog2(RETA_ENTRIES);
@@ -143,13 +154,12 @@ localparam USER_W = 4 + 2 + 2 + 8 + 2 + 10 + 10 + 10;
 
 reg s_valid_reg = 1'b0;
 reg [3:0] s_type_reg = 4'd0;
-reg s_use_reg = 1'b0, s_ports4_reg = 1'b0, s_ports6_reg = 1'b0;
-reg [255:0] s_addr_reg = 256'd0;
-reg [31:0] s_ports_reg = 32'd0;
+reg s_use_reg = 1'b0;
+reg [287:0] s_tuple_reg = 288'd0;
 reg [USER_W-5:0] s_meta_reg = {USER_W-4{1'b0}};
 
 reg [3:0] sel_type;
-reg v4, v6, tcp, udp;
+reg v4, v6, tcp, udp, ports4, ports6;
 
 always @* begin
     v4 = p_hash_l3 && p_l3_type == L3_TYPE_IPV4[1:0];
@@ -175,32 +185,32 @@ always @* begin
             sel_type = RSS_TYPE_IPV6[3:0];
         end
     end
+    ports4 = sel_type == RSS_TYPE_IPV4_TCP[3:0] || sel_type == RSS_TYPE_IPV4_UDP[3:0];
+    ports6 = sel_type == RSS_TYPE_IPV6_TCP[3:0] || sel_type == RSS_TYPE_IPV6_UDP[3:0];
 end
 
 always @(posedge clk) begin
     s_valid_reg <= p_valid;
     s_type_reg <= sel_type;
-    s_use_reg <= sel_type != RSS_TYPE_NONE[3:0];
-    s_ports4_reg <= sel_type == RSS_TYPE_IPV4_TCP[3:0] || sel_type == RSS_TYPE_IPV4_UDP[3:0];
-    s_ports6_reg <= sel_type == RSS_TYPE_IPV6_TCP[3:0] || sel_type == RSS_TYPE_IPV6_UDP[3:0];
-    s_addr_reg <= p_addr;      // IPv4: [255:64] are zero
-    s_ports_reg <= p_ports;
+    // hash this frame (also the engine's key load enable: only with a frame)
+    s_use_reg <= p_valid && sel_type != RSS_TYPE_NONE[3:0];
+    // tuple bytes in network order, byte 0 at [7:0]: src addr, dst addr, then
+    // the ports for the 4-tuple types (IPv4: bytes 8..11, IPv6: 32..35). Only
+    // hashed (s_use_reg) frames load it into the engine; for IPv4 the parser
+    // leaves p_addr[255:64] zero.
+    s_tuple_reg <= {
+        ports6 ? p_ports : 32'd0,
+        p_addr[255:96],
+        ports4 ? p_ports : p_addr[95:64],
+        p_addr[63:0]
+    };
     s_meta_reg <= {p_l3_type, p_l4_type, p_flags, p_vlan, p_l3_off, p_l4_off, p_pay_off};
 
     if (rst) begin
         s_valid_reg <= 1'b0;
+        s_use_reg <= 1'b0;
     end
 end
-
-// tuple bytes in network order, byte 0 at [7:0]: src addr, dst addr, then
-// the ports for the 4-tuple types (IPv4: bytes 8..11, IPv6: 32..35); all zero
-// for NONE (hash 0)
-wire [287:0] sel_tuple = {
-    s_ports6_reg ? s_ports_reg : 32'd0,
-    s_use_reg ? s_addr_reg[255:96] : 160'd0,
-    s_ports4_reg ? s_ports_reg : (s_use_reg ? s_addr_reg[95:64] : 32'd0),
-    s_use_reg ? s_addr_reg[63:0] : 64'd0
-};
 
 // ---------------------------------------------------------------------------
 // Toeplitz hash
@@ -217,9 +227,10 @@ nic_rss_toeplitz #(
 ) toeplitz_inst (
     .clk(clk),
     .rst(rst),
-    .s_data(sel_tuple),
+    .s_data(s_tuple_reg),
     .s_key(rss_key),
     .s_valid(s_valid_reg),
+    .s_hash_en(s_use_reg),
     .s_user({s_type_reg, s_meta_reg}),
     .m_hash(h_hash),
     .m_valid(h_valid),

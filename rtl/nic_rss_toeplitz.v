@@ -2,7 +2,7 @@
 `default_nettype none
 
 /*
- * Pipelined Toeplitz hash (Microsoft RSS), one input per cycle.
+ * Toeplitz hash (Microsoft RSS), 8 input bytes per cycle.
  *
  * The input s_data is DATA_BYTES bytes in network order, byte 0 (the first
  * byte hashed) at [7:0]; shorter tuples are left-aligned and zero-padded
@@ -12,21 +12,48 @@
  *
  *     hash = XOR over every i with x[i] = 1 of k[i .. i+32)   (k[i] the MSB)
  *
- * Structure: input register (data, key, valid, user); stage 1 XORs the
- * key windows of GROUP_BITS input bits into one 32-bit partial per group
- * (two LUT4 levels for 8 bits); stage 2 XORs GROUP2 partials; stage 3 XORs
- * the rest. m_valid/m_user/m_hash appear LATENCY cycles after
- * s_valid/s_user/s_data. No back-pressure.
+ * Interface: one entry per cycle at most (s_valid, s_user); an entry with
+ * s_hash_en set is hashed, one without gets m_hash = 0 and does not touch
+ * the hash engine (s_data and s_key are ignored). s_hash_en must be low
+ * whenever s_valid is (it is the key register's load enable).
+ * m_valid/m_user/m_hash appear exactly LATENCY cycles after
+ * s_valid/s_user, in order. No back-pressure.
+ *
+ * The engine takes one hashed entry every STEPS = ceil(DATA_BYTES/8) cycles:
+ * two entries with s_hash_en must be at least STEPS cycles apart (a hashed
+ * entry arriving earlier corrupts the one in progress). Entries without
+ * s_hash_en may come in every cycle, also between hashed ones.
+ *
+ * Structure (chosen so that no control signal drives hundreds of LUT inputs):
+ *   - the tuple enters free-running delay lines, chunk c (bytes 8c..8c+7)
+ *     delayed c + 1 cycles, so the chunk the engine needs is always at the
+ *     end of its line; a hashed entry also loads the key into a holding
+ *     register (its clock enable is s_hash_en, a register upstream);
+ *   - a one-hot chunk counter started by the hashed entry selects, per
+ *     cycle, chunk c and the 95-bit key window k[64c .. 64c+95) the chunk's
+ *     64 input bits reach (two LUT4 levels) into the chunk registers, all
+ *     zero when no hash is in progress;
+ *   - eight partial hashes of 8 input bits each (8 key windows AND-XORed as a
+ *     balanced tree: two LUT4 levels) into the partial registers;
+ *   - the accumulator XORs the eight partials in (two LUT4 levels), reloaded
+ *     by the first chunk; it holds the hash once the partials are zero.
+ *
+ *     cycle 0             s_valid && s_hash_en (key -> holding register)
+ *     cycle 1..STEPS      chunk c = cycle - 1 selected -> chunk registers
+ *     cycle 2..STEPS+1    partials of chunk cycle - 2 -> partial registers
+ *     cycle 3..STEPS+2    accumulator ^= partials (chunk 0: loaded)
+ *     cycle STEPS+3       m_valid, m_hash = accumulator    (LATENCY = STEPS + 3)
+ *
+ * Cost: 64 x 32 AND-XOR terms (about 1/4.5 of hashing all 36 bytes at once),
+ * the delay lines, the key register, and a LATENCY-deep sideband (valid,
+ * user) delay line.
  *
  * KEY_BYTES must be >= DATA_BYTES + 4.
  */
 module nic_rss_toeplitz #(
     parameter DATA_BYTES = 36,
     parameter KEY_BYTES = 40,
-    parameter USER_WIDTH = 1,
-    // input bits per first-level partial, first-level partials per second-level one
-    parameter GROUP_BITS = 8,
-    parameter GROUP2 = 6
+    parameter USER_WIDTH = 1
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -34,6 +61,7 @@ module nic_rss_toeplitz #(
     input  wire [DATA_BYTES*8-1:0]  s_data,
     input  wire [KEY_BYTES*8-1:0]   s_key,
     input  wire                     s_valid,
+    input  wire                     s_hash_en,
     input  wire [USER_WIDTH-1:0]    s_user,
 
     output wire [31:0]              m_hash,
@@ -41,109 +69,139 @@ module nic_rss_toeplitz #(
     output wire [USER_WIDTH-1:0]    m_user
 );
 
-// Cycles from s_* to m_*: input register, two partial XOR stages, final XOR.
-/* verilator lint_off UNUSEDPARAM */
-localparam integer LATENCY = 4;
-/* verilator lint_on UNUSEDPARAM */
+// 8-byte chunks per tuple; cycles from s_* to m_*
+localparam integer STEPS = (DATA_BYTES + 7) / 8;
+localparam integer LATENCY = STEPS + 3;
 
+localparam D_BITS = STEPS*64;           // tuple, zero-padded to whole chunks
+localparam K_BITS = STEPS*64 + 32;      // key: the last window ends at k[64*STEPS + 31]
 localparam IN_BITS = DATA_BYTES*8;
-localparam KEY_BITS = KEY_BYTES*8;
-localparam GROUPS = (IN_BITS + GROUP_BITS - 1) / GROUP_BITS;
-localparam GROUPS2 = (GROUPS + GROUP2 - 1) / GROUP2;
+// key bytes the windows can reach (the rest would only meet zero padding)
+localparam K_USED = KEY_BYTES*8 < K_BITS ? KEY_BYTES*8 : K_BITS;
+// delay line lengths 1..STEPS: chunk c at [64*c*(c+1)/2 +: 64*(c+1)], the
+// newest stage at the bottom
+localparam DL_BITS = 64*STEPS*(STEPS+1)/2;
 
-// key bits k[0..KEY_USED) are the only ones any window reaches
-localparam KEY_USED = IN_BITS + 31;
+// ---------------------------------------------------------------------------
+// Sideband delay line: valid, hash enable, user
+// ---------------------------------------------------------------------------
 
-// stage 0: input register
-reg [IN_BITS-1:0] data_reg = {IN_BITS{1'b0}};
-reg [KEY_USED-1:0] key_reg = {KEY_USED{1'b0}};  // k[n] at [KEY_USED-1-n]
-reg valid_0_reg = 1'b0;
-reg [USER_WIDTH-1:0] user_0_reg = {USER_WIDTH{1'b0}};
+reg [LATENCY-1:0] valid_pipe_reg = {LATENCY{1'b0}};
+reg [LATENCY-1:0] en_pipe_reg = {LATENCY{1'b0}};
+reg [LATENCY*USER_WIDTH-1:0] user_pipe_reg = {LATENCY*USER_WIDTH{1'b0}};
 
-// stage 1: per-group partial hashes
-reg [GROUPS*32-1:0] part_reg = {GROUPS*32{1'b0}};
-reg valid_1_reg = 1'b0;
-reg [USER_WIDTH-1:0] user_1_reg = {USER_WIDTH{1'b0}};
+always @(posedge clk) begin
+    valid_pipe_reg <= {valid_pipe_reg[LATENCY-2:0], s_valid};
+    en_pipe_reg <= {en_pipe_reg[LATENCY-2:0], s_valid && s_hash_en};
+    user_pipe_reg <= {user_pipe_reg[(LATENCY-1)*USER_WIDTH-1:0], s_user};
 
-// stage 2: second-level partials
-reg [GROUPS2*32-1:0] part2_reg = {GROUPS2*32{1'b0}};
-reg valid_2_reg = 1'b0;
-reg [USER_WIDTH-1:0] user_2_reg = {USER_WIDTH{1'b0}};
+    if (rst) begin
+        valid_pipe_reg <= {LATENCY{1'b0}};
+    end
+end
 
-// stage 3: output
-reg [31:0] hash_reg = 32'd0;
-reg valid_3_reg = 1'b0;
-reg [USER_WIDTH-1:0] user_3_reg = {USER_WIDTH{1'b0}};
+// ---------------------------------------------------------------------------
+// Hash engine
+// ---------------------------------------------------------------------------
 
-assign m_hash = hash_reg;
-assign m_valid = valid_3_reg;
-assign m_user = user_3_reg;
+reg [DL_BITS-1:0] dl_reg = {DL_BITS{1'b0}};
+reg [K_BITS-1:0] key_reg = {K_BITS{1'b0}};
+reg [STEPS-1:0] oh_reg = {STEPS{1'b0}};     // one-hot: chunk c is selected this cycle
 
-// MSB-first views: x[i] = xvec[IN_BITS-1-i], k[n] = kvec[KEY_BITS-1-n]
-// (reversing the byte order of a byte-0-at-[7:0] vector)
-reg [IN_BITS-1:0] xvec;
-/* verilator lint_off UNUSEDSIGNAL */
-reg [KEY_BITS-1:0] kvec;  // the tail past KEY_USED is not needed
-/* verilator lint_on UNUSEDSIGNAL */
-reg [GROUPS*32-1:0] part_next;
-reg [GROUPS2*32-1:0] part2_next;
-reg [31:0] hash_next;
-reg [31:0] acc;
-integer b, g, i;
+// the selected chunk / key window, byte 0 at [7:0]
+reg [63:0] x_reg = 64'd0;
+reg [95:0] w_reg = 96'd0;
+reg x_first_reg = 1'b0;     // x_reg holds chunk 0
+
+// partial hashes of the chunk's input bits 8g..8g+7, g = 0..7 (at [32*g +: 32])
+reg [8*32-1:0] q_reg = {8*32{1'b0}};
+reg q_first_reg = 1'b0;
+
+reg [31:0] acc_reg = 32'd0;
+
+reg [D_BITS-1:0] d_in;
+reg [K_BITS-1:0] k_in;
+reg [DL_BITS-1:0] dl_next;
+reg [63:0] x_next;
+reg [95:0] w_next;
+reg [63:0] xv;      // x[i] of the chunk at [63-i] (i = 0: MSB of byte 0)
+reg [95:0] kv;      // k[n] of the window at [95-n]
+reg [64*32-1:0] term;
+reg [8*32-1:0] q_next;
+reg [31:0] q_all;
+integer c, i;
 
 always @* begin
-    for (b = 0; b < DATA_BYTES; b = b + 1) begin
-        xvec[IN_BITS-8-8*b +: 8] = data_reg[8*b +: 8];
-    end
-    for (b = 0; b < KEY_BYTES; b = b + 1) begin
-        kvec[KEY_BITS-8-8*b +: 8] = s_key[8*b +: 8];
-    end
+    d_in = {D_BITS{1'b0}};
+    d_in[IN_BITS-1:0] = s_data;
+    k_in = {K_BITS{1'b0}};
+    k_in[K_USED-1:0] = s_key[K_USED-1:0];
 
-    part_next = {GROUPS*32{1'b0}};
-    for (g = 0; g < GROUPS; g = g + 1) begin
-        acc = 32'd0;
-        for (i = g*GROUP_BITS; i < (g+1)*GROUP_BITS && i < IN_BITS; i = i + 1) begin
-            acc = acc ^ ({32{xvec[IN_BITS-1-i]}} & key_reg[KEY_USED-1-i -: 32]);
+    // delay lines: chunk c's line has c + 1 stages
+    for (c = 0; c < STEPS; c = c + 1) begin
+        dl_next[64*c*(c+1)/2 +: 64] = d_in[64*c +: 64];
+        for (i = 1; i <= c; i = i + 1) begin
+            dl_next[64*(c*(c+1)/2 + i) +: 64] = dl_reg[64*(c*(c+1)/2 + i - 1) +: 64];
         end
-        part_next[g*32 +: 32] = acc;
     end
 
-    part2_next = {GROUPS2*32{1'b0}};
-    for (g = 0; g < GROUPS; g = g + 1) begin
-        part2_next[(g/GROUP2)*32 +: 32] = part2_next[(g/GROUP2)*32 +: 32] ^ part_reg[g*32 +: 32];
+    // chunk and key window selection (one-hot AND-OR; zero when idle)
+    x_next = 64'd0;
+    w_next = 96'd0;
+    for (c = 0; c < STEPS; c = c + 1) begin
+        x_next = x_next | ({64{oh_reg[c]}} & dl_reg[64*(c*(c+1)/2 + c) +: 64]);
+        w_next = w_next | ({96{oh_reg[c]}} & key_reg[64*c +: 96]);
     end
 
-    hash_next = 32'd0;
-    for (g = 0; g < GROUPS2; g = g + 1) begin
-        hash_next = hash_next ^ part2_reg[g*32 +: 32];
+    // MSB-first views (reversing the byte order of the byte-0-at-[7:0] registers)
+    for (i = 0; i < 8; i = i + 1) begin
+        xv[56-8*i +: 8] = x_reg[8*i +: 8];
     end
+    for (i = 0; i < 12; i = i + 1) begin
+        kv[88-8*i +: 8] = w_reg[8*i +: 8];
+    end
+
+    // input bit i meets the key window k[i .. i+32)
+    for (i = 0; i < 64; i = i + 1) begin
+        term[32*i +: 32] = {32{xv[63-i]}} & kv[95-i -: 32];
+    end
+
+    // per 8 input bits, a balanced XOR tree: two LUT4 levels (pairs of
+    // terms, then four pairs)
+    for (i = 0; i < 8; i = i + 1) begin
+        q_next[32*i +: 32] =
+            ((term[32*(8*i+0) +: 32] ^ term[32*(8*i+1) +: 32]) ^ (term[32*(8*i+2) +: 32] ^ term[32*(8*i+3) +: 32])) ^
+            ((term[32*(8*i+4) +: 32] ^ term[32*(8*i+5) +: 32]) ^ (term[32*(8*i+6) +: 32] ^ term[32*(8*i+7) +: 32]));
+    end
+
+    q_all = ((q_reg[0 +: 32] ^ q_reg[32 +: 32]) ^ (q_reg[64 +: 32] ^ q_reg[96 +: 32])) ^
+            ((q_reg[128 +: 32] ^ q_reg[160 +: 32]) ^ (q_reg[192 +: 32] ^ q_reg[224 +: 32]));
 end
 
 always @(posedge clk) begin
-    data_reg <= s_data;
-    key_reg <= kvec[KEY_BITS-1 -: KEY_USED];
-    user_0_reg <= s_user;
-    valid_0_reg <= s_valid;
+    dl_reg <= dl_next;
+    if (s_hash_en) begin
+        key_reg <= k_in;
+    end
+    oh_reg <= {oh_reg[STEPS-2:0], s_valid && s_hash_en};
 
-    part_reg <= part_next;
-    user_1_reg <= user_0_reg;
-    valid_1_reg <= valid_0_reg;
+    x_reg <= x_next;
+    w_reg <= w_next;
+    x_first_reg <= oh_reg[0];
 
-    part2_reg <= part2_next;
-    user_2_reg <= user_1_reg;
-    valid_2_reg <= valid_1_reg;
+    q_reg <= q_next;
+    q_first_reg <= x_first_reg;
 
-    hash_reg <= hash_next;
-    user_3_reg <= user_2_reg;
-    valid_3_reg <= valid_2_reg;
+    acc_reg <= (q_first_reg ? 32'd0 : acc_reg) ^ q_all;
 
     if (rst) begin
-        valid_0_reg <= 1'b0;
-        valid_1_reg <= 1'b0;
-        valid_2_reg <= 1'b0;
-        valid_3_reg <= 1'b0;
+        oh_reg <= {STEPS{1'b0}};
     end
 end
+
+assign m_hash = en_pipe_reg[LATENCY-1] ? acc_reg : 32'd0;
+assign m_valid = valid_pipe_reg[LATENCY-1];
+assign m_user = user_pipe_reg[(LATENCY-1)*USER_WIDTH +: USER_WIDTH];
 
 endmodule
 

@@ -36,7 +36,8 @@
  *     resolve stages; a field read from a beat past len only matters when
  *     the L3 length checks fail anyway (all bytes read for a valid L3 header
  *     lie below l3_end <= len).
- *   R0: frame state captured at tlast;
+ *   R0: frame state at tlast (loaded every cycle, used in the cycle after
+ *       the tlast beat);
  *   R1: length checks, chain outcome, L4 sums;
  *   R1b: L4 checks;
  *   R2: result (output registers).
@@ -120,8 +121,8 @@ endfunction
 reg [63:0] in_data_reg = 64'd0;
 reg [3:0] in_nbytes_reg = 4'd0;     // leading ones of tkeep
 reg [7:0] in_eb0_reg = 8'd0;        // IPv6 extension header bytes 0/1 if one starts in this beat
-reg [7:0] in_eb1_reg = 8'd0;
-reg [8:0] in_eb1p1_reg = 9'd0;      // in_eb1_reg + 1
+reg in_eb1_big_reg = 1'b0;          // byte 1 (hu) >= 32
+reg [8:0] in_eb1p1_reg = 9'd0;      // byte 1 + 1
 reg in_eb0_44_reg = 1'b0;           // in_eb0_reg is a fragment header
 reg in_eb0_ext_reg = 1'b0;          // in_eb0_reg is an extension header
 reg in_last_reg = 1'b0;
@@ -157,13 +158,13 @@ always @(posedge clk) begin
     // final for every beat >= 3 of the frame, and steps only happen from beat 6
     if (off_sel_reg == 2'd1) begin
         in_eb0_reg <= s_axis_tdata[23:16];
-        in_eb1_reg <= s_axis_tdata[31:24];
+        in_eb1_big_reg <= s_axis_tdata[31:29] != 3'd0;
         in_eb1p1_reg <= {1'b0, s_axis_tdata[31:24]} + 9'd1;
         in_eb0_44_reg <= s_axis_tdata[23:16] == 8'd44;
         in_eb0_ext_reg <= is_ext(s_axis_tdata[23:16]);
     end else begin
         in_eb0_reg <= s_axis_tdata[55:48];
-        in_eb1_reg <= s_axis_tdata[63:56];
+        in_eb1_big_reg <= s_axis_tdata[63:61] != 3'd0;
         in_eb1p1_reg <= {1'b0, s_axis_tdata[63:56]} + 9'd1;
         in_eb0_44_reg <= s_axis_tdata[55:48] == 8'd44;
         in_eb0_ext_reg <= is_ext(s_axis_tdata[55:48]);
@@ -214,6 +215,7 @@ reg frag4_reg = 1'b0, frag4_next;
 reg [7:0] proto4_reg = 8'd0, proto4_next;
 reg [6:0] l4v4_reg = 7'd0, l4v4_next;           // off + 4*ihl
 reg [16:0] l3_end_reg = 17'd0, l3_end_next;
+reg [5:0] l3add_reg = 6'd0, l3add_next;         // l3_end - L3 length: off (IPv4) or off + 40 (IPv6)
 
 reg [1:0] chain_reg = CH_IDLE, chain_next;
 reg [7:0] nh_reg = 8'd0, nh_next;               // IPv6 next header
@@ -230,9 +232,29 @@ reg doff_en_reg = 1'b0, doff_en_next;           // the TCP data offset is in thi
 reg l4s6_reg = 1'b0, l4s6_next;                 // L4 offset is 6 mod 8
 
 reg [3:0] addr_en_reg = 4'd0, addr_en_next;   // address word m completes in this beat
+reg a_s6_reg = 1'b0;                            // address words start at lane 6 (else 2)
 reg [255:0] addr_reg = 256'd0, addr_next;
 reg [31:0] ports_reg = 32'd0, ports_next;
 reg [3:0] doff_reg = 4'd0, doff_next;
+
+// Chain-step comparisons of b[p+1] (hu) against R and L, made one beat
+// ahead as the tap register takes the beat, against the state of that cycle:
+// both against R / L (no step in that cycle) and against R - 1 / L - 1 (a
+// step by one 8-byte unit in that cycle: the only step that can be followed
+// by another in the next beat, since u advances by hu + 1 <= 25). The stream
+// stage picks one by stepped_reg, so its step decision has no comparator.
+reg in_gt_r_reg = 1'b0, in_gt_r1_reg = 1'b0;   // hu > R[7:0], hu > (R - 1)[7:0]
+reg in_gt_l_reg = 1'b0, in_gt_l1_reg = 1'b0;   // hu[4:0] > L[4:0], hu[4:0] > (L - 1)[4:0]
+reg stepped_reg = 1'b0;                         // the chain advanced in the cycle the tap took this beat
+
+wire [7:0] tap_eb1 = off_sel_reg == 2'd1 ? s_axis_tdata[31:24] : s_axis_tdata[63:56];
+
+always @(posedge clk) begin
+    in_gt_r_reg <= tap_eb1 > cr_reg[7:0];
+    in_gt_r1_reg <= cr_reg[7:0] != 8'd0 && tap_eb1 >= cr_reg[7:0];
+    in_gt_l_reg <= tap_eb1[4:0] > cl_reg[4:0];
+    in_gt_l1_reg <= cl_reg[4:0] != 5'd0 && tap_eb1[4:0] >= cl_reg[4:0];
+end
 
 // R0: frame state at tlast
 reg r0_valid_reg = 1'b0;
@@ -258,12 +280,12 @@ reg [15:0] et1, et2, et3, et;
 reg [4:0] a_beat;     // beat that completes address word 0
 reg a_s6;
 reg [2:0] a_words;
-reg [9:0] off;
+reg [6:0] off;
 reg base6;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [7:0] l4pos;      // always 2 mod 4
 /* verilator lint_on UNUSEDSIGNAL */
-reg step, hdr44, r_neg, r_big, c_mal, c_dep, l4rdy;
+reg step, hdr44, r_neg, r_big, c_mal, c_dep, advance, l4rdy, gt_r, gt_l;
 reg [8:0] hu1;        // header length in 8-byte units (hu + 1)
 /* verilator lint_off UNUSEDSIGNAL */
 reg [63:0] l4word;    // only the ports (first 4 bytes) are kept
@@ -285,6 +307,7 @@ always @* begin
     proto4_next = proto4_reg;
     l4v4_next = l4v4_reg;
     l3_end_next = l3_end_reg;
+    l3add_next = l3add_reg;
     chain_next = chain_reg;
     nh_next = nh_reg;
     nh44_next = nh44_reg;
@@ -308,7 +331,7 @@ always @* begin
         gap_next = in_nbytes_reg != 4'd8;
     end
 
-    off = off_sel_reg == 2'd0 ? 10'd14 : off_sel_reg == 2'd1 ? 10'd18 : 10'd22;
+    off = off_sel_reg == 2'd0 ? 7'd14 : off_sel_reg == 2'd1 ? 7'd18 : 7'd22;
     base6 = off_sel_reg != 2'd1;
 
     // beat 1: first ethertype; tentative L3 at 14
@@ -359,17 +382,20 @@ always @* begin
                 nh_next = lane(in_data_reg, 4);
             end
         endcase
-        l4v4_next = off[6:0] + {1'b0, verihl_next[3:0], 2'b00};
+        l4v4_next = off + {1'b0, verihl_next[3:0], 2'b00};
         nh44_next = nh_next == 8'd44;
         nhext_next = is_ext(nh_next);
         chain_next = v6_reg ? CH_RUN : CH_IDLE;
         u_next = off_sel_reg == 2'd0 ? 5'd6 : 5'd7;         // off + 40 = 54 / 58 / 62
         cl_next = off_sel_reg == 2'd0 ? 6'd24 : 6'd23;
+        // registered here so the beat-4 sum is a plain adder (off_sel_reg
+        // and v4_reg are final from beat 3)
+        l3add_next = v4_reg ? off[5:0] : off[5:0] + 6'd40;
     end
 
     // beat 4: end of the L3 packet; R for the chain (first step at beat >= 6)
     if (beat_reg == 6'd4) begin
-        l3_end_next = {1'b0, l3len_reg} + {7'd0, v4_reg ? off : off + 10'd40};
+        l3_end_next = {1'b0, l3len_reg} + {11'd0, l3add_reg};
         cr_next = {1'b0, l3len_reg[15:3]} - 14'd1;
     end
 
@@ -391,7 +417,9 @@ always @* begin
         addr_en_next[i] = (v4_reg || v6_reg) && i[2:0] < a_words
             && {1'b0, a_beat} + i[5:0] == beat_reg + 6'd1;
         if (addr_en_reg[i]) begin
-            addr_next[64*i +: 64] = realign(prev_reg, in_data_reg, a_s6);
+            // a_s6 registered a beat ahead, like the enables: the realign
+            // select drives 256 muxes
+            addr_next[64*i +: 64] = realign(prev_reg, in_data_reg, a_s6_reg);
         end
     end
 
@@ -400,8 +428,11 @@ always @* begin
     step = chain_reg == CH_RUN && nhext_reg && beat_reg == {1'b0, u_reg};
     r_neg = cr_reg[13];
     r_big = !r_neg && cr_reg[12:8] != 5'd0;
-    c_mal = hdr44 ? r_neg : (r_neg || (!r_big && in_eb1_reg > cr_reg[7:0]));
-    c_dep = hdr44 ? cl_reg[5] : (cl_reg[5] || in_eb1_reg[7:5] != 3'd0 || in_eb1_reg[4:0] > cl_reg[4:0]);
+    gt_r = stepped_reg ? in_gt_r1_reg : in_gt_r_reg;     // hu > cr_reg[7:0]
+    gt_l = stepped_reg ? in_gt_l1_reg : in_gt_l_reg;     // hu[4:0] > cl_reg[4:0]
+    c_mal = hdr44 ? r_neg : (r_neg || (!r_big && gt_r));
+    c_dep = hdr44 ? cl_reg[5] : (cl_reg[5] || in_eb1_big_reg || gt_l);
+    advance = step && !c_mal && !c_dep;
     hu1 = hdr44 ? 9'd1 : in_eb1p1_reg;
     if (step) begin
         opt6_next = 1'b1;
@@ -446,6 +477,7 @@ end
 
 always @(posedge clk) begin
     r0_valid_reg <= 1'b0;
+    stepped_reg <= in_valid_reg && advance;
 
     if (in_valid_reg) begin
         beat_reg <= beat_next;
@@ -464,6 +496,7 @@ always @(posedge clk) begin
         proto4_reg <= proto4_next;
         l4v4_reg <= l4v4_next;
         l3_end_reg <= l3_end_next;
+        l3add_reg <= l3add_next;
         chain_reg <= chain_next;
         nh_reg <= nh_next;
         nh44_reg <= nh44_next;
@@ -477,6 +510,7 @@ always @(posedge clk) begin
         doff_en_reg <= doff_en_next;
         l4s6_reg <= l4s6_next;
         addr_en_reg <= addr_en_next;
+        a_s6_reg <= a_s6;
         addr_reg <= addr_next;
         ports_reg <= ports_next;
         doff_reg <= doff_next;
@@ -484,28 +518,29 @@ always @(posedge clk) begin
         r0_valid_reg <= in_last_reg;
     end
 
-    if (in_valid_reg && in_last_reg) begin
-        r0_len_reg <= len_next;
-        r0_et1_vlan_reg <= et1_vlan_next;
-        r0_et2_vlan_reg <= et2_vlan_next;
-        r0_off_sel_reg <= off_sel_next;
-        r0_v4_reg <= v4_next;
-        r0_v6_reg <= v6_next;
-        r0_verihl_reg <= verihl_next;
-        r0_l3len_reg <= l3len_next;
-        r0_frag4_reg <= frag4_next;
-        r0_proto4_reg <= proto4_next;
-        r0_l4v4_reg <= l4v4_next;
-        r0_l3_end_reg <= l3_end_next;
-        r0_chain_reg <= chain_next;
-        r0_nh_reg <= nh_next;
-        r0_u_reg <= u_next;
-        r0_frag6_reg <= frag6_next;
-        r0_opt6_reg <= opt6_next;
-        r0_addr_reg <= addr_next;
-        r0_ports_reg <= ports_next;
-        r0_doff_reg <= doff_next;
-    end
+    // R0 loads every cycle (no enable: no fanout of the tlast condition to
+    // its ~400 flip-flops); R1 only uses it in the cycle r0_valid_reg marks,
+    // the one after the tlast beat
+    r0_len_reg <= len_next;
+    r0_et1_vlan_reg <= et1_vlan_next;
+    r0_et2_vlan_reg <= et2_vlan_next;
+    r0_off_sel_reg <= off_sel_next;
+    r0_v4_reg <= v4_next;
+    r0_v6_reg <= v6_next;
+    r0_verihl_reg <= verihl_next;
+    r0_l3len_reg <= l3len_next;
+    r0_frag4_reg <= frag4_next;
+    r0_proto4_reg <= proto4_next;
+    r0_l4v4_reg <= l4v4_next;
+    r0_l3_end_reg <= l3_end_next;
+    r0_chain_reg <= chain_next;
+    r0_nh_reg <= nh_next;
+    r0_u_reg <= u_next;
+    r0_frag6_reg <= frag6_next;
+    r0_opt6_reg <= opt6_next;
+    r0_addr_reg <= addr_next;
+    r0_ports_reg <= ports_next;
+    r0_doff_reg <= doff_next;
 
     // next frame starts from the initial state
     if ((in_valid_reg && in_last_reg) || rst) begin

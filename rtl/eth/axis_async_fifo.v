@@ -14,7 +14,11 @@
  * and empty are therefore conservative (never wrong, sometimes late).
  *
  * Write side: s_axis_tready = at least one free entry; s_axis_almost_full =
- * fewer than two free entries. A writer that cannot be back-pressured (the
+ * fewer than two free entries. Both are registered: computed from the write
+ * pointer after this cycle's write and the synchronized read pointer
+ * converted to binary one cycle earlier (conservative like the rest; no
+ * Gray decode, subtraction or compare between the synchronizer and the
+ * RAM write enable). A writer that cannot be back-pressured (the
  * GMII MAC) writes a non-last beat only when !s_axis_almost_full, so the
  * entry a frame's tlast beat needs is always there (see eth_mac_rx_gmii).
  *
@@ -60,6 +64,8 @@ localparam ADDR_W = $clog2(DEPTH);
 localparam PTR_W = ADDR_W + 1;
 localparam WIDTH = DATA_WIDTH + KEEP_WIDTH + 2;
 localparam [PTR_W-1:0] DEPTH_P = DEPTH[PTR_W-1:0];
+localparam [PTR_W-1:0] DEPTH_M1 = DEPTH_P - 1;
+localparam [PTR_W-1:0] DEPTH_M2 = DEPTH_P - 2;
 
 function [PTR_W-1:0] bin2gray(input [PTR_W-1:0] b);
     bin2gray = b ^ (b >> 1);
@@ -82,6 +88,9 @@ reg [PTR_W-1:0] wr_ptr_reg = {PTR_W{1'b0}};
 reg [PTR_W-1:0] wr_ptr_gray_reg = {PTR_W{1'b0}};
 (* ASYNC_REG = "TRUE" *) reg [PTR_W-1:0] rd_ptr_gray_sync1_reg = {PTR_W{1'b0}};
 (* ASYNC_REG = "TRUE" *) reg [PTR_W-1:0] rd_ptr_gray_sync2_reg = {PTR_W{1'b0}};
+reg [PTR_W-1:0] rd_ptr_sync_bin_reg = {PTR_W{1'b0}};
+reg wr_full_reg = 1'b0;
+reg wr_almost_full_reg = 1'b0;
 
 // read domain
 reg [PTR_W-1:0] rd_ptr_reg = {PTR_W{1'b0}};
@@ -94,13 +103,14 @@ reg out_valid_reg = 1'b0;
 
 // ---------------------------------------------------------------------------
 // write side
-wire [PTR_W-1:0] wr_level = wr_ptr_reg - gray2bin(rd_ptr_gray_sync2_reg);
-wire wr_full = wr_level == DEPTH_P;
+assign s_axis_tready = !wr_full_reg;
+assign s_axis_almost_full = wr_almost_full_reg;
 
-assign s_axis_tready = !wr_full;
-assign s_axis_almost_full = wr_level >= DEPTH_P - 1'b1;
+wire wr_en = s_axis_tvalid && !wr_full_reg;
 
-wire wr_en = s_axis_tvalid && !wr_full;
+// fill level before this cycle's write (against the registered binary read
+// pointer); the flags are for the level after it (wr_en selects at the end)
+wire [PTR_W-1:0] wr_level = wr_ptr_reg - rd_ptr_sync_bin_reg;
 
 always @(posedge s_clk) begin
     if (wr_en) begin
@@ -111,6 +121,10 @@ end
 always @(posedge s_clk) begin
     rd_ptr_gray_sync1_reg <= rd_ptr_gray_reg;
     rd_ptr_gray_sync2_reg <= rd_ptr_gray_sync1_reg;
+    rd_ptr_sync_bin_reg <= gray2bin(rd_ptr_gray_sync2_reg);
+
+    wr_full_reg <= wr_en ? wr_level == DEPTH_M1 : wr_level == DEPTH_P;
+    wr_almost_full_reg <= wr_en ? wr_level >= DEPTH_M2 : wr_level >= DEPTH_M1;
 
     if (wr_en) begin
         wr_ptr_reg <= wr_ptr_reg + 1'b1;
@@ -122,6 +136,9 @@ always @(posedge s_clk) begin
         wr_ptr_gray_reg <= {PTR_W{1'b0}};
         rd_ptr_gray_sync1_reg <= {PTR_W{1'b0}};
         rd_ptr_gray_sync2_reg <= {PTR_W{1'b0}};
+        rd_ptr_sync_bin_reg <= {PTR_W{1'b0}};
+        wr_full_reg <= 1'b0;
+        wr_almost_full_reg <= 1'b0;
     end
 end
 

@@ -6,8 +6,12 @@
  *
  * The Microsoft RSS verification suite (also in the 82599 datasheet and
  * DPDK's test_thash.c) with rss::MS_KEY: every IPv4 and IPv6 row, 2-tuple and
- * 4-tuple, fed back to back (one per cycle) and checked in order at the
- * output; then random tuples and keys against a bit-serial behavioural model.
+ * 4-tuple; then random tuples and keys against a bit-serial behavioural
+ * model. Hashed entries go in STEPS cycles apart (the engine's rate) or a
+ * little more, with entries that are not hashed (s_hash_en low, garbage
+ * data: hash 0) in between, often in every cycle; the key and data change
+ * randomly in the cycles where they are not sampled (s_hash_en low). Every
+ * entry is checked in order, exactly LATENCY cycles after it went in.
  * Prints PASS, or stops with $fatal.
  */
 module tb_nic_rss_toeplitz;
@@ -15,6 +19,9 @@ module tb_nic_rss_toeplitz;
 localparam DATA_BYTES = 36;
 localparam KEY_BYTES = 40;
 localparam NVEC = 16 + 400;
+localparam STEPS = (DATA_BYTES + 7) / 8;
+localparam LATENCY = STEPS + 3;
+localparam NENT = 8192;
 
 reg clk = 1'b0;
 always #5 clk = ~clk;
@@ -23,6 +30,7 @@ reg rst = 1'b1;
 reg [DATA_BYTES*8-1:0] s_data = 0;
 reg [KEY_BYTES*8-1:0] s_key = 0;
 reg s_valid = 1'b0;
+reg s_hash_en = 1'b0;
 reg [15:0] s_user = 16'd0;
 wire [31:0] m_hash;
 wire m_valid;
@@ -38,6 +46,7 @@ nic_rss_toeplitz #(
     .s_data(s_data),
     .s_key(s_key),
     .s_valid(s_valid),
+    .s_hash_en(s_hash_en),
     .s_user(s_user),
     .m_hash(m_hash),
     .m_valid(m_valid),
@@ -120,20 +129,31 @@ task add_v6(input [127:0] dst, input [127:0] src, input [15:0] dp, input [15:0] 
     end
 endtask
 
-integer i, j, seed, outn, errors;
+integer i, j, g, seed, outn, errors, nent, nzero;
 reg [DATA_BYTES*8-1:0] rd;
 reg [KEY_BYTES*8-1:0] rk;
 reg [31:0] r32;
 
-// output checker: results come out in input order
+// per entry (s_user = entry number): expected hash, cycle it went in
+reg [31:0] ent_hash [0:NENT-1];
+integer ent_cycle [0:NENT-1];
+integer cycle = 0;
+always @(posedge clk) cycle <= cycle + 1;
+
+// output checker: results come out in input order, LATENCY cycles after the input
 always @(posedge clk) begin
     if (m_valid) begin
         if (m_user != outn[15:0]) begin
             $display("FAIL: result order, got user %0d expected %0d", m_user, outn);
             $fatal(1);
         end
-        if (m_hash !== vec_hash[outn]) begin
-            $display("FAIL: vector %0d hash %08x expected %08x", outn, m_hash, vec_hash[outn]);
+        if (cycle != ent_cycle[outn] + LATENCY) begin
+            $display("FAIL: entry %0d out at cycle %0d, in at %0d (latency %0d, expected %0d)", outn,
+                     cycle, ent_cycle[outn], cycle - ent_cycle[outn], LATENCY);
+            $fatal(1);
+        end
+        if (m_hash !== ent_hash[outn]) begin
+            $display("FAIL: entry %0d hash %08x expected %08x", outn, m_hash, ent_hash[outn]);
             errors = errors + 1;
             $fatal(1);
         end
@@ -141,9 +161,68 @@ always @(posedge clk) begin
     end
 end
 
+function [DATA_BYTES*8-1:0] rand_data(input integer dummy);
+    integer b;
+    reg [31:0] r;
+    begin
+        for (b = 0; b < DATA_BYTES; b = b + 1) begin
+            r = $random(seed);
+            rand_data[8*b +: 8] = r[7:0];
+        end
+    end
+endfunction
+
+function [KEY_BYTES*8-1:0] rand_key(input integer dummy);
+    integer b;
+    reg [31:0] r;
+    begin
+        for (b = 0; b < KEY_BYTES; b = b + 1) begin
+            r = $random(seed);
+            rand_key[8*b +: 8] = r[7:0];
+        end
+    end
+endfunction
+
+// one entry in this cycle: hashed (vector v) or not (v < 0, garbage data)
+task put_entry(input integer v);
+    begin
+        s_valid <= 1'b1;
+        s_user <= nent[15:0];
+        ent_cycle[nent] = cycle + 1;   // cycle's own update at this edge is still pending
+        if (v >= 0) begin
+            s_hash_en <= 1'b1;
+            s_data <= vec_data[v];
+            s_key <= vec_key[v];
+            ent_hash[nent] = vec_hash[v];
+        end else begin
+            s_hash_en <= 1'b0;
+            s_data <= rand_data(0);
+            s_key <= rand_key(0);
+            ent_hash[nent] = 32'd0;
+            nzero = nzero + 1;
+        end
+        nent = nent + 1;
+        @(posedge clk);
+    end
+endtask
+
+// a cycle without an entry (valid low, data and key garbage)
+task put_idle;
+    begin
+        s_valid <= 1'b0;
+        s_hash_en <= 1'b0;
+        s_data <= rand_data(0);
+        s_key <= rand_key(0);
+        s_user <= $random(seed);
+        @(posedge clk);
+    end
+endtask
+
 initial begin
     outn = 0;
     errors = 0;
+    nent = 0;
+    nzero = 0;
     seed = 32'h1234_5678;
     {ms_key_bytes[0], ms_key_bytes[1], ms_key_bytes[2], ms_key_bytes[3], ms_key_bytes[4],
      ms_key_bytes[5], ms_key_bytes[6], ms_key_bytes[7], ms_key_bytes[8], ms_key_bytes[9]} =
@@ -208,27 +287,34 @@ initial begin
     rst <= 1'b0;
     @(posedge clk);
 
-    // back to back, with a few idle gaps
+    // hashed entries STEPS cycles apart (sometimes up to 3 more), the cycles
+    // in between: unhashed entries (every cycle in the first pass), idle
+    // cycles, or a mix
     for (i = 0; i < nvec; i = i + 1) begin
-        s_data <= vec_data[i];
-        s_key <= vec_key[i];
-        s_user <= i[15:0];
-        s_valid <= 1'b1;
-        @(posedge clk);
-        if (i % 37 == 5) begin
-            s_valid <= 1'b0;
-            s_data <= {DATA_BYTES*8{1'b1}};
-            @(posedge clk);
+        put_entry(i);
+        r32 = $random(seed);
+        g = STEPS - 1 + (r32[1:0] == 2'd0 ? r32[3:2] : 0);
+        for (j = 0; j < g; j = j + 1) begin
+            r32 = $random(seed);
+            if (i < 40 || r32[1:0] != 2'd0) put_entry(-1); else put_idle;
         end
     end
+    // two passes of unhashed entries back to back, then the suite again
+    for (j = 0; j < 20; j = j + 1) put_entry(-1);
+    for (i = 0; i < 16; i = i + 1) begin
+        put_entry(i);
+        for (j = 0; j < STEPS - 1; j = j + 1) put_idle;
+    end
     s_valid <= 1'b0;
-    repeat (10) @(posedge clk);
+    s_hash_en <= 1'b0;
+    repeat (LATENCY + 4) @(posedge clk);
 
-    if (outn != nvec) begin
-        $display("FAIL: %0d results for %0d inputs", outn, nvec);
+    if (outn != nent) begin
+        $display("FAIL: %0d results for %0d inputs", outn, nent);
         $fatal(1);
     end
-    $display("tb_nic_rss_toeplitz: %0d vectors (16 MS suite) ok", nvec);
+    $display("tb_nic_rss_toeplitz: %0d vectors (16 MS suite, twice), %0d unhashed entries, latency %0d, ok",
+             nvec, nzero, LATENCY);
     $display("PASS");
     $finish;
 end
