@@ -111,6 +111,12 @@ pub mod limits {
     pub const BAR0_SIZE: u64 = 64 * 1024;
     /// Largest useful `ivec::ITR_NS` (24 bits, about 16.8 ms).
     pub const ITR_MAX_NS: u32 = (1 << 24) - 1;
+    /// Most descriptors (data buffers) one frame may use; a frame that would
+    /// need more is dropped as `Q_DROP_BUF_TOO_SMALL`.
+    pub const MAX_SCATTER_BUFS: u32 = 255;
+    /// Header buffers are `2^n` bytes, n clamped to this range (`rx_cfg::HDR_LOG_SIZE`).
+    pub const HDR_LOG_SIZE_MIN: u32 = 6;
+    pub const HDR_LOG_SIZE_MAX: u32 = 10;
 }
 
 macro_rules! registers {
@@ -172,10 +178,16 @@ registers! {
         Q_FRAMES = 0x30, Ro, "Frames delivered on this queue (wraps).";
         Q_BYTES = 0x34, Ro, "Bytes delivered on this queue (wraps).";
         Q_DROP_NO_DESC = 0x38, Ro, "Frames dropped because no descriptor was posted (wraps).";
-        Q_DROP_BUF_TOO_SMALL = 0x3C, Ro, "Frames dropped because the next buffer was shorter than the frame; the descriptor is kept (wraps).";
+        Q_DROP_BUF_TOO_SMALL = 0x3C, Ro, "Frames dropped because the posted buffers cannot hold them (head buffer too short without `rx_cfg::SCATTER`, or fewer descriptors posted than the frame needs); descriptors are kept (wraps).";
         Q_DROP_BAD_DESC = 0x40, Ro, "Frames dropped on a malformed descriptor, which is completed with `cpl_status::BAD_DESC` (wraps).";
         Q_DROP_DISABLED = 0x44, Ro, "Frames dropped because the queue was disabled (wraps).";
         Q_IRQ_VECTOR = 0x48, Rw, "MSI-X vector this queue's completions raise (reset: the queue's index, clamped to the table).";
+        Q_HDR_BASE_LO = 0x4C, Rw, "Header pool bus address [31:0]; bits [3:0] read 0 (writable only while the queue is disabled). Header buffer i is at base + i * 2^HDR_LOG_SIZE.";
+        Q_HDR_BASE_HI = 0x50, Rw, "Header pool bus address [63:32] (writable only while the queue is disabled).";
+        Q_HDR_COUNT = 0x54, Rw, "Header buffers in the pool, 16 bits: a descriptor whose header buffer is used needs `desc::HDR_IDX` below it (writable only while the queue is disabled).";
+        Q_RX_CFG = 0x58, Rw, "Header split, scatter and VLAN stripping: see `rx_cfg` and docs/split.md (writable only while the queue is disabled).";
+        Q_SPLIT_FRAMES = 0x5C, Ro, "Frames delivered split into a header buffer and data buffers (wraps).";
+        Q_HDR_OVERFLOW = 0x60, Ro, "Frames delivered unsplit because their headers were longer than a header buffer (wraps).";
     }
 }
 
@@ -311,6 +323,49 @@ pub mod qctrl {
     pub const ENABLE: u32 = 1 << 0;
 }
 
+/// `rxq::Q_RX_CFG` fields (docs/split.md has the rules).
+pub mod rx_cfg {
+    /// Split mode, see `split_mode`.
+    pub const MODE_SHIFT: u32 = 0;
+    pub const MODE_MASK: u32 = 0x3;
+    /// A frame longer than the head data buffer continues in the next
+    /// descriptors' buffers (else it is dropped as too small).
+    pub const SCATTER: u32 = 1 << 2;
+    /// Remove the outer VLAN tag from delivered frames (`cpl::VLAN_TCI` keeps it).
+    pub const VLAN_STRIP: u32 = 1 << 3;
+    /// Header buffer size is `2^HDR_LOG_SIZE` bytes, clamped to
+    /// `limits::HDR_LOG_SIZE_MIN..=HDR_LOG_SIZE_MAX`.
+    pub const HDR_LOG_SIZE_SHIFT: u32 = 4;
+    pub const HDR_LOG_SIZE_MASK: u32 = 0xF;
+    /// Frames of at most this many bytes (as delivered) go whole into the
+    /// header buffer when the mode is not NEVER; 0 disables.
+    pub const THRESH_SHIFT: u32 = 16;
+    pub const THRESH_MASK: u32 = 0xFFF;
+
+    /// Builds a `Q_RX_CFG` value.
+    pub const fn value(mode: u32, scatter: bool, vlan_strip: bool, hdr_log_size: u32, thresh: u32) -> u32 {
+        ((mode & MODE_MASK) << MODE_SHIFT)
+            | if scatter { SCATTER } else { 0 }
+            | if vlan_strip { VLAN_STRIP } else { 0 }
+            | ((hdr_log_size & HDR_LOG_SIZE_MASK) << HDR_LOG_SIZE_SHIFT)
+            | ((thresh & THRESH_MASK) << THRESH_SHIFT)
+    }
+}
+
+/// `rx_cfg` split modes.
+pub mod split_mode {
+    /// Whole frames into data buffers; header buffers are never used.
+    pub const NEVER: u32 = 0;
+    /// Split every IP frame the parser understood: after the TCP/UDP header,
+    /// or after the L3 header (options and extension headers included) for
+    /// other IP traffic and fragments.
+    pub const ALWAYS: u32 = 1;
+    /// Split TCP and UDP only (not fragments).
+    pub const TCP_UDP: u32 = 2;
+    /// Names as the CLI and the replay contract spell them, indexed by value.
+    pub const NAMES: [&str; 3] = ["never", "always", "tcp-udp"];
+}
+
 /// `rxq::Q_STATUS` bits.
 pub mod qstatus {
     /// Set while the queue is enabled, and after `Q_CTRL.ENABLE` is cleared
@@ -322,25 +377,40 @@ pub mod qstatus {
     pub const HALTED: u32 = 1 << 1;
 }
 
-/// The RX descriptor the driver posts: one buffer.
+/// The RX descriptor the driver posts: one data buffer and, for header
+/// split, the index of a header buffer in the queue's header pool.
 pub mod desc {
     use super::Field;
     pub const SIZE: usize = 16;
-    pub const ADDR: Field = Field::new("ADDR", 0, 0, 64, "Buffer bus address, `limits::BUF_ALIGN` aligned.");
-    pub const LEN: Field = Field::new("LEN", 2, 0, 16, "Buffer length in bytes, non-zero.");
+    pub const ADDR: Field = Field::new("ADDR", 0, 0, 64, "Data buffer bus address, `limits::BUF_ALIGN` aligned.");
+    pub const LEN: Field = Field::new("LEN", 2, 0, 16, "Data buffer length in bytes, non-zero.");
     pub const BUF_ID: Field = Field::new("BUF_ID", 2, 16, 16, "Driver's cookie, echoed in the completion.");
-    pub const ALL: &[Field] = &[ADDR, LEN, BUF_ID];
+    pub const HDR_IDX: Field = Field::new(
+        "HDR_IDX",
+        3,
+        0,
+        16,
+        "Header buffer (index into the pool at `Q_HDR_BASE`), used when this descriptor heads a frame that uses one.",
+    );
+    pub const ALL: &[Field] = &[ADDR, LEN, BUF_ID, HDR_IDX];
 }
 
 /// The RX completion record the NIC writes: one per consumed descriptor.
 pub mod cpl {
     use super::Field;
     pub const SIZE: usize = 32;
-    pub const LEN: Field = Field::new("LEN", 0, 0, 16, "Frame bytes written to the buffer.");
-    pub const BUF_ID: Field = Field::new("BUF_ID", 0, 16, 16, "`desc::BUF_ID` of the consumed descriptor.");
+    pub const LEN: Field =
+        Field::new("LEN", 0, 0, 16, "Frame bytes delivered (header buffer + data buffers; after VLAN stripping).");
+    pub const BUF_ID: Field = Field::new("BUF_ID", 0, 16, 16, "`desc::BUF_ID` of the first consumed descriptor.");
     pub const STATUS: Field = Field::new("STATUS", 1, 0, 8, "See `cpl_status`.");
     pub const QUEUE: Field = Field::new("QUEUE", 1, 8, 8, "Queue the frame was steered to.");
-    pub const DESC_IDX: Field = Field::new("DESC_IDX", 1, 16, 16, "Ring index of the consumed descriptor.");
+    pub const DESC_IDX: Field = Field::new(
+        "DESC_IDX",
+        1,
+        16,
+        16,
+        "Ring index of the first consumed descriptor; the frame used DESC_COUNT consecutive ones.",
+    );
     pub const RSS_HASH: Field = Field::new("RSS_HASH", 2, 0, 32, "RSS hash (0 until RSS is enabled).");
     pub const RSS_TYPE: Field = Field::new("RSS_TYPE", 3, 0, 4, "RSS hash type (0 = none).");
     pub const L3_TYPE: Field = Field::new("L3_TYPE", 3, 4, 2, "See `l3_type` (docs/rss.md).");
@@ -355,13 +425,32 @@ pub mod cpl {
         Field::new("IP_CSUM", 5, 0, 2, "IPv4 header checksum verdict, see `csum` (docs/checksum.md).");
     pub const L4_CSUM: Field =
         Field::new("L4_CSUM", 5, 2, 2, "TCP/UDP checksum verdict, see `csum` (docs/checksum.md).");
+    pub const DESC_COUNT: Field = Field::new(
+        "DESC_COUNT",
+        5,
+        4,
+        8,
+        "Descriptors consumed (>= 1): data buffers used, or 1 when no data buffer was written.",
+    );
     pub const CSUM_COMPLETE: Field = Field::new(
         "CSUM_COMPLETE",
         5,
         16,
         16,
-        "Ones'-complement sum of frame bytes [14, LEN) (docs/checksum.md), like CHECKSUM_COMPLETE.",
+        "Ones'-complement sum of frame bytes [14, length as received) (docs/checksum.md), like CHECKSUM_COMPLETE.",
     );
+    pub const HDR_LEN: Field =
+        Field::new("HDR_LEN", 6, 0, 12, "Bytes written to the header buffer (0: header buffer not used).");
+    pub const VLAN_TCI: Field =
+        Field::new("VLAN_TCI", 6, 16, 16, "Outer VLAN tag control information (0 when VLAN_COUNT is 0).");
+    pub const LAST_LEN: Field =
+        Field::new("LAST_LEN", 7, 0, 16, "Bytes in the last data buffer (0 when no data buffer was written).");
+    pub const SPLIT: Field =
+        Field::new("SPLIT", 7, 16, 1, "Headers in the header buffer, payload from data buffer offset 0.");
+    pub const HDR_OVERFLOW: Field =
+        Field::new("HDR_OVERFLOW", 7, 17, 1, "Split was due but the headers exceed a header buffer: delivered unsplit.");
+    pub const VLAN_STRIPPED: Field =
+        Field::new("VLAN_STRIPPED", 7, 18, 1, "The outer VLAN tag was removed from the delivered bytes.");
     pub const PHASE: Field =
         Field::new("PHASE", 7, 31, 1, "1 on the ring's first pass, flipped on every wrap; the record's last bit.");
     pub const ALL: &[Field] = &[
@@ -381,7 +470,14 @@ pub mod cpl {
         PAYLOAD_OFFSET,
         IP_CSUM,
         L4_CSUM,
+        DESC_COUNT,
         CSUM_COMPLETE,
+        HDR_LEN,
+        VLAN_TCI,
+        LAST_LEN,
+        SPLIT,
+        HDR_OVERFLOW,
+        VLAN_STRIPPED,
         PHASE,
     ];
 }
@@ -465,8 +561,11 @@ pub mod csum {
 
 /// `cpl::STATUS` bits.
 pub mod cpl_status {
-    /// The descriptor was malformed (misaligned address or zero length); no
-    /// frame data was written and `LEN` is 0. The buffer is the driver's again.
+    /// A descriptor was malformed (misaligned address, zero length, a header
+    /// index beyond `Q_HDR_COUNT` when the header buffer is used, or a
+    /// scatter descriptor shorter than its share): the frame is dropped, `LEN`
+    /// is 0 and the DESC_COUNT descriptors are the driver's again (buffers
+    /// of a scatter may hold partial data; docs/split.md).
     pub const BAD_DESC: u32 = 1 << 0;
 }
 
@@ -507,6 +606,9 @@ pub fn verilog_header() -> String {
     p("MAX_LOG_RING".into(), 32, limits::MAX_LOG_RING.into(), "largest ring is 2^MAX_LOG_RING entries");
     p("MIN_FRAME_LEN".into(), 32, limits::MIN_FRAME_LEN.into(), "shorter frames are runts");
     p("MAX_FRAME_LEN".into(), 32, limits::MAX_FRAME_LEN.into(), "longer frames are oversize");
+    p("MAX_SCATTER_BUFS".into(), 32, limits::MAX_SCATTER_BUFS.into(), "most descriptors per frame");
+    p("HDR_LOG_SIZE_MIN".into(), 32, limits::HDR_LOG_SIZE_MIN.into(), "smallest header buffer (log2)");
+    p("HDR_LOG_SIZE_MAX".into(), 32, limits::HDR_LOG_SIZE_MAX.into(), "largest header buffer (log2)");
     for r in global::ALL {
         p(format!("REG_{}", r.name), 16, (global::BASE + r.offset).into(), r.doc);
     }
@@ -568,6 +670,12 @@ pub fn verilog_header() -> String {
         ("CSUM_NONE", csum::NONE),
         ("CSUM_GOOD", csum::GOOD),
         ("CSUM_BAD", csum::BAD),
+        ("SPLIT_NEVER", split_mode::NEVER),
+        ("SPLIT_ALWAYS", split_mode::ALWAYS),
+        ("SPLIT_TCP_UDP", split_mode::TCP_UDP),
+        ("RX_CFG_MODE_SHIFT", rx_cfg::MODE_SHIFT),
+        ("RX_CFG_HDR_LOG_SIZE_SHIFT", rx_cfg::HDR_LOG_SIZE_SHIFT),
+        ("RX_CFG_THRESH_SHIFT", rx_cfg::THRESH_SHIFT),
     ] {
         let _ = writeln!(out, "localparam integer {name} = {v};");
     }
@@ -576,6 +684,8 @@ pub fn verilog_header() -> String {
         ("PARSE_IP_OPTIONS_BIT", parse_flags::IP_OPTIONS),
         ("PARSE_MALFORMED_BIT", parse_flags::MALFORMED),
         ("PARSE_DEPTH_LIMIT_BIT", parse_flags::DEPTH_LIMIT),
+        ("RX_CFG_SCATTER_BIT", rx_cfg::SCATTER),
+        ("RX_CFG_VLAN_STRIP_BIT", rx_cfg::VLAN_STRIP),
     ] {
         let _ = writeln!(out, "localparam integer {name} = {};", mask.trailing_zeros());
     }
