@@ -50,7 +50,7 @@ rtl-test: deps
 	for tb in $(RTL_TB) $(RTL_EXT_TB); do \
 		name=$$(basename $$tb .v); \
 		case $$tb in rtl/tb/*) extra="";; *) extra="$(RTL_EXT_SRC)";; esac; \
-		if iverilog -g2005-sv -Irtl -Wall -Wno-timescale -s $$name -o target/rtl-tb/$$name $$tb $$extra $(RTL_SRC) \
+		if iverilog -g2005-sv -Irtl -I$$(dirname $$tb) -Wall -Wno-timescale -s $$name -o target/rtl-tb/$$name $$tb $$extra $(RTL_SRC) \
 		   && vvp -n target/rtl-tb/$$name > target/rtl-tb/$$name.log 2>&1 \
 		   && grep -q PASS target/rtl-tb/$$name.log; then \
 			echo "rtl-test $$name: ok"; pass=$$((pass+1)); \

@@ -51,47 +51,8 @@ eth_mac_rx_gmii dut (
 );
 
 // ---------------------------------------------------------------------------
-// reference CRC and expected-frame queue
-function [31:0] crc_byte(input [31:0] c_in, input [7:0] d);
-    integer k;
-    reg [31:0] c;
-    begin
-        c = c_in;
-        for (k = 0; k < 8; k = k + 1) begin
-            if (c[0] ^ d[k]) c = (c >> 1) ^ 32'hEDB88320;
-            else c = c >> 1;
-        end
-        crc_byte = c;
-    end
-endfunction
-
-reg [7:0] frame_buf [0:16383];
-reg [7:0] exp_data [0:1048575];
-integer exp_start [0:1023];
-integer exp_len [0:1023];
-reg exp_bad [0:1023];
-integer exp_wr = 0;      // frames queued
-integer exp_ptr = 0;     // bytes queued
-integer errors = 0;
-integer frames_seen = 0;
-integer bad_pulses = 0;
-integer er_pulses = 0;
-
-task expect_frame(input integer len, input bad);
-    integer i;
-    begin
-        exp_start[exp_wr] = exp_ptr;
-        exp_len[exp_wr] = len;
-        exp_bad[exp_wr] = bad;
-        for (i = 0; i < len; i = i + 1) begin
-            exp_data[exp_ptr + i] = frame_buf[i];
-        end
-        exp_ptr = exp_ptr + len;
-        exp_wr = exp_wr + 1;
-    end
-endtask
-
-task gmii_byte(input [7:0] d, input dv, input er);
+// one GMII byte per clock
+task line_byte(input [7:0] d, input dv, input er);
     begin
         @(negedge clk);
         gmii_rxd = d;
@@ -100,45 +61,7 @@ task gmii_byte(input [7:0] d, input dv, input er);
     end
 endtask
 
-task idle(input integer n);
-    integer i;
-    begin
-        for (i = 0; i < n; i = i + 1) gmii_byte(8'h00, 1'b0, 1'b0);
-    end
-endtask
-
-// send frame_buf[0..len-1] + FCS; er_pos >= 0: rx_er on that byte
-task send(input integer len, input integer pre, input bad_fcs, input integer er_pos, input integer ifg);
-    integer i;
-    reg [31:0] crc;
-    reg [31:0] fcs;
-    begin
-        crc = 32'hFFFFFFFF;
-        for (i = 0; i < len; i = i + 1) crc = crc_byte(crc, frame_buf[i]);
-        fcs = ~crc;
-        if (bad_fcs) fcs = fcs ^ 32'h00010000;
-        if (len > 0) expect_frame(len, bad_fcs || er_pos >= 0);
-        for (i = 0; i < pre; i = i + 1) gmii_byte(8'h55, 1'b1, 1'b0);
-        gmii_byte(8'hD5, 1'b1, 1'b0);
-        for (i = 0; i < len; i = i + 1) gmii_byte(frame_buf[i], 1'b1, i == er_pos);
-        for (i = 0; i < 4; i = i + 1) gmii_byte(fcs[8*i +: 8], 1'b1, len + i == er_pos);
-        idle(ifg);
-    end
-endtask
-
-task fill(input integer len);
-    integer i;
-    begin
-        for (i = 0; i < len; i = i + 1) frame_buf[i] = $random;
-    end
-endtask
-
-// ---------------------------------------------------------------------------
-// monitor
-integer got_len = 0;
-integer got_frame = 0;
-reg in_tail = 1'b0;    // previous beat had partial tkeep (must have been tlast)
-integer b;
+`include "eth_tb_frames.vh"
 
 always @(posedge clk) begin
     if (stat_bad_fcs) bad_pulses = bad_pulses + 1;
@@ -147,47 +70,7 @@ always @(posedge clk) begin
         $display("ERROR: truncated pulse without a FIFO");
         errors = errors + 1;
     end
-    if (tvalid) begin
-        if (!tlast && tkeep != 8'hFF) begin
-            $display("ERROR: partial tkeep %h on a non-last beat", tkeep);
-            errors = errors + 1;
-        end
-        if (tkeep == 8'h00 || (tkeep & (tkeep + 8'h01)) != 8'h00) begin
-            $display("ERROR: tkeep %h not a run from bit 0", tkeep);
-            errors = errors + 1;
-        end
-        for (b = 0; b < 8; b = b + 1) begin
-            if (tkeep[b]) begin
-                if (got_frame >= exp_wr) begin
-                    // reported below
-                end else if (got_len >= exp_len[got_frame]) begin
-                    // too long, reported at tlast
-                end else if (tdata[8*b +: 8] !== exp_data[exp_start[got_frame] + got_len]) begin
-                    $display("ERROR: frame %0d byte %0d: got %h expected %h", got_frame, got_len,
-                        tdata[8*b +: 8], exp_data[exp_start[got_frame] + got_len]);
-                    errors = errors + 1;
-                end
-                got_len = got_len + 1;
-            end
-        end
-        if (tlast) begin
-            if (got_frame >= exp_wr) begin
-                $display("ERROR: unexpected frame (%0d bytes)", got_len);
-                errors = errors + 1;
-            end else begin
-                if (got_len != exp_len[got_frame]) begin
-                    $display("ERROR: frame %0d length %0d expected %0d", got_frame, got_len, exp_len[got_frame]);
-                    errors = errors + 1;
-                end
-                if (tuser !== exp_bad[got_frame]) begin
-                    $display("ERROR: frame %0d tuser %b expected %b", got_frame, tuser, exp_bad[got_frame]);
-                    errors = errors + 1;
-                end
-            end
-            got_frame = got_frame + 1;
-            got_len = 0;
-        end
-    end
+    if (tvalid) check_beat;
     if (stat_frame) frames_seen = frames_seen + 1;
 end
 
@@ -208,11 +91,11 @@ initial begin
     exp_bad_fcs = 0;
     exp_er = 0;
     // reset while a burst is in flight: must not be taken as a frame
-    gmii_byte(8'hD5, 1'b1, 1'b0);
-    gmii_byte(8'h12, 1'b1, 1'b0);
+    line_byte(8'hD5, 1'b1, 1'b0);
+    line_byte(8'h12, 1'b1, 1'b0);
     rst = 1'b0;
-    gmii_byte(8'hD5, 1'b1, 1'b0);
-    gmii_byte(8'h34, 1'b1, 1'b0);
+    line_byte(8'hD5, 1'b1, 1'b0);
+    line_byte(8'h34, 1'b1, 1'b0);
     idle(4);
 
     // good frames, every length 1..80 and some longer, min IFG, 7-byte preamble
@@ -247,19 +130,19 @@ initial begin
     end
 
     // noise: no SFD, bad preamble byte, rx_er in the preamble, <= 4 bytes after SFD
-    for (k = 0; k < 8; k = k + 1) gmii_byte(8'h55, 1'b1, 1'b0);
+    for (k = 0; k < 8; k = k + 1) line_byte(8'h55, 1'b1, 1'b0);
     idle(12);
-    gmii_byte(8'h55, 1'b1, 1'b0); gmii_byte(8'h17, 1'b1, 1'b0); gmii_byte(8'hD5, 1'b1, 1'b0);
-    for (k = 0; k < 70; k = k + 1) gmii_byte(k[7:0], 1'b1, 1'b0);
+    line_byte(8'h55, 1'b1, 1'b0); line_byte(8'h17, 1'b1, 1'b0); line_byte(8'hD5, 1'b1, 1'b0);
+    for (k = 0; k < 70; k = k + 1) line_byte(k[7:0], 1'b1, 1'b0);
     idle(12);
-    gmii_byte(8'h55, 1'b1, 1'b1); gmii_byte(8'hD5, 1'b1, 1'b0);
-    for (k = 0; k < 70; k = k + 1) gmii_byte(k[7:0], 1'b1, 1'b0);
+    line_byte(8'h55, 1'b1, 1'b1); line_byte(8'hD5, 1'b1, 1'b0);
+    for (k = 0; k < 70; k = k + 1) line_byte(k[7:0], 1'b1, 1'b0);
     idle(12);
-    gmii_byte(8'h55, 1'b1, 1'b0); gmii_byte(8'hD5, 1'b1, 1'b0);
-    for (k = 0; k < 4; k = k + 1) gmii_byte(8'hAA, 1'b1, 1'b0);
+    line_byte(8'h55, 1'b1, 1'b0); line_byte(8'hD5, 1'b1, 1'b0);
+    for (k = 0; k < 4; k = k + 1) line_byte(8'hAA, 1'b1, 1'b0);
     idle(12);
     // false carrier (rx_er without rx_dv) between frames
-    gmii_byte(8'h0E, 1'b0, 1'b1);
+    line_byte(8'h0E, 1'b0, 1'b1);
     idle(3);
     fill(64); send(64, 7, 1'b0, -1, 12);
 
