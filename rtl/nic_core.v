@@ -124,6 +124,9 @@ wire [RX_QUEUES*16-1:0] q_desc_prod;
 wire [RX_QUEUES*64-1:0] q_cpl_base;
 wire [RX_QUEUES*4-1:0] q_cpl_log_size;
 wire [RX_QUEUES*16-1:0] q_cpl_cons;
+wire [RX_QUEUES*64-1:0] q_hdr_base;
+wire [RX_QUEUES*16-1:0] q_hdr_count;
+wire [RX_QUEUES*32-1:0] q_rx_cfg;
 wire [RX_QUEUES*16-1:0] q_desc_cons;
 wire [RX_QUEUES*16-1:0] q_cpl_prod;
 wire [RX_QUEUES-1:0] q_halted;
@@ -135,6 +138,8 @@ wire [RX_QUEUES-1:0] stat_q_drop_no_desc;
 wire [RX_QUEUES-1:0] stat_q_drop_buf_too_small;
 wire [RX_QUEUES-1:0] stat_q_drop_bad_desc;
 wire [RX_QUEUES-1:0] stat_q_drop_disabled;
+wire [RX_QUEUES-1:0] stat_q_split;
+wire [RX_QUEUES-1:0] stat_q_hdr_overflow;
 wire [RX_QUEUES-1:0] err_cpl_status;
 wire [RX_QUEUES-1:0] err_cpl_unexpected;
 wire [RX_QUEUES-1:0] err_cpl_timeout;
@@ -237,6 +242,9 @@ csr_inst (
     .q_cpl_base(q_cpl_base),
     .q_cpl_log_size(q_cpl_log_size),
     .q_cpl_cons(q_cpl_cons),
+    .q_hdr_base(q_hdr_base),
+    .q_hdr_count(q_hdr_count),
+    .q_rx_cfg(q_rx_cfg),
 
     .q_desc_cons(q_desc_cons),
     .q_cpl_prod(q_cpl_prod),
@@ -248,6 +256,8 @@ csr_inst (
     .stat_q_drop_buf_too_small(stat_q_drop_buf_too_small),
     .stat_q_drop_bad_desc(stat_q_drop_bad_desc),
     .stat_q_drop_disabled(stat_q_drop_disabled),
+    .stat_q_split(stat_q_split),
+    .stat_q_hdr_overflow(stat_q_hdr_overflow),
     .err_cpl_status(err_cpl_status),
     .err_cpl_unexpected(err_cpl_unexpected),
     .err_cpl_timeout(err_cpl_timeout),
@@ -464,6 +474,9 @@ rx_engine_inst (
     .q_cpl_base(q_cpl_base),
     .q_cpl_log_size(q_cpl_log_size),
     .q_cpl_cons(q_cpl_cons),
+    .q_hdr_base(q_hdr_base),
+    .q_hdr_count(q_hdr_count),
+    .q_rx_cfg(q_rx_cfg),
     .q_desc_cons(q_desc_cons),
     .q_cpl_prod(q_cpl_prod),
     .q_halted(q_halted),
@@ -476,6 +489,8 @@ rx_engine_inst (
     .stat_drop_buf_too_small(stat_q_drop_buf_too_small),
     .stat_drop_bad_desc(stat_q_drop_bad_desc),
     .stat_drop_disabled(stat_q_drop_disabled),
+    .stat_split(stat_q_split),
+    .stat_hdr_overflow(stat_q_hdr_overflow),
     .err_cpl_status(err_cpl_status),
     .err_cpl_unexpected(err_cpl_unexpected),
     .err_cpl_timeout(err_cpl_timeout),

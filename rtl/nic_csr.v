@@ -49,6 +49,14 @@
  * SOFT_RESET_CYCLES cycles; writes in that window are ignored, CTRL reads
  * RESET=1 from the write until done. The result equals a hard reset.
  *
+ * Header split / scatter / VLAN strip (docs/split.md), per queue:
+ * Q_HDR_BASE_LO/HI (bits [3:0] read 0), Q_HDR_COUNT (16 bits) and Q_RX_CFG
+ * (only the rx_cfg fields are kept, reserved bits read 0) are writable only
+ * while the queue is disabled, like the ring bases, so the engine never sees
+ * them change under a frame; Q_SPLIT_FRAMES and Q_HDR_OVERFLOW count the
+ * engine's stat_q_split / stat_q_hdr_overflow pulses and, like every other
+ * counter, are cleared only by a (hard or soft) reset.
+ *
  * Per-queue ports are flattened: queue q uses bits [q*W +: W].
  */
 module nic_csr #(
@@ -122,6 +130,9 @@ module nic_csr #(
     output wire [RX_QUEUES*64-1:0]     q_cpl_base,
     output wire [RX_QUEUES*4-1:0]      q_cpl_log_size,
     output wire [RX_QUEUES*16-1:0]     q_cpl_cons,
+    output wire [RX_QUEUES*64-1:0]     q_hdr_base,      // bits [3:0] are 0
+    output wire [RX_QUEUES*16-1:0]     q_hdr_count,
+    output wire [RX_QUEUES*32-1:0]     q_rx_cfg,        // Q_RX_CFG, reserved bits 0
 
     // per-queue engine status and event pulses
     input  wire [RX_QUEUES*16-1:0]     q_desc_cons,
@@ -134,6 +145,8 @@ module nic_csr #(
     input  wire [RX_QUEUES-1:0]        stat_q_drop_buf_too_small,
     input  wire [RX_QUEUES-1:0]        stat_q_drop_bad_desc,
     input  wire [RX_QUEUES-1:0]        stat_q_drop_disabled,
+    input  wire [RX_QUEUES-1:0]        stat_q_split,        // frame delivered with SPLIT
+    input  wire [RX_QUEUES-1:0]        stat_q_hdr_overflow, // frame delivered with HDR_OVERFLOW
     input  wire [RX_QUEUES-1:0]        err_cpl_status,
     input  wire [RX_QUEUES-1:0]        err_cpl_unexpected,
     input  wire [RX_QUEUES-1:0]        err_cpl_timeout,
@@ -173,6 +186,11 @@ localparam [9:0] SWEEP_INIT = RETA_ENTRIES[9:0];
 localparam [31:0] CLK_PERIOD_VAL = CLK_PERIOD_PS;
 localparam integer ERR_VEC_RST_I = RX_QUEUES < MSIX_VECTORS - 1 ? RX_QUEUES : MSIX_VECTORS - 1;
 localparam [7:0] ERR_VEC_RST = ERR_VEC_RST_I[7:0];
+// Q_RX_CFG bits that hold a field (rx_cfg: MODE 2 bits, SCATTER, VLAN_STRIP,
+// HDR_LOG_SIZE 4 bits, THRESH 12 bits; the header has no field masks)
+localparam [31:0] RX_CFG_DEFINED = (32'h3 << RX_CFG_MODE_SHIFT) | (32'h1 << RX_CFG_SCATTER_BIT)
+    | (32'h1 << RX_CFG_VLAN_STRIP_BIT) | (32'hF << RX_CFG_HDR_LOG_SIZE_SHIFT)
+    | (32'hFFF << RX_CFG_THRESH_SHIFT);
 
 // global register indices
 localparam G_ID = 0, G_VERSION = 1, G_CTRL = 2, G_ERR = 3, G_CAPS = 4, G_SCRATCH = 5,
@@ -184,7 +202,9 @@ localparam G_ID = 0, G_VERSION = 1, G_CTRL = 2, G_ERR = 3, G_CAPS = 4, G_SCRATCH
 localparam Q_DESC_BASE_LO = 0, Q_DESC_BASE_HI = 1, Q_DESC_LOG = 2, Q_DESC_PROD = 3,
     Q_DESC_CONS = 4, Q_CPL_BASE_LO = 5, Q_CPL_BASE_HI = 6, Q_CPL_LOG = 7, Q_CPL_PROD = 8,
     Q_CPL_CONS = 9, Q_CTRL = 10, Q_STATUS = 11, Q_FRAMES = 12, Q_BYTES = 13,
-    Q_DROP_NO_DESC = 14, Q_DROP_SMALL = 15, Q_DROP_BAD = 16, Q_DROP_DIS = 17, Q_IRQ_VEC = 18, Q_N = 19;
+    Q_DROP_NO_DESC = 14, Q_DROP_SMALL = 15, Q_DROP_BAD = 16, Q_DROP_DIS = 17, Q_IRQ_VEC = 18,
+    Q_HDR_BASE_LO = 19, Q_HDR_BASE_HI = 20, Q_HDR_COUNT = 21, Q_RX_CFG = 22, Q_SPLIT = 23,
+    Q_HDR_OVF = 24, Q_N = 25;
 
 localparam [2:0]
     ST_IDLE = 3'd0,
@@ -376,6 +396,12 @@ always @* begin
     dec_qsel[Q_DROP_BAD] = dec_qoff == RXQ_Q_DROP_BAD_DESC[RXQ_OFF_W-1:2];
     dec_qsel[Q_DROP_DIS] = dec_qoff == RXQ_Q_DROP_DISABLED[RXQ_OFF_W-1:2];
     dec_qsel[Q_IRQ_VEC] = dec_qoff == RXQ_Q_IRQ_VECTOR[RXQ_OFF_W-1:2];
+    dec_qsel[Q_HDR_BASE_LO] = dec_qoff == RXQ_Q_HDR_BASE_LO[RXQ_OFF_W-1:2];
+    dec_qsel[Q_HDR_BASE_HI] = dec_qoff == RXQ_Q_HDR_BASE_HI[RXQ_OFF_W-1:2];
+    dec_qsel[Q_HDR_COUNT] = dec_qoff == RXQ_Q_HDR_COUNT[RXQ_OFF_W-1:2];
+    dec_qsel[Q_RX_CFG] = dec_qoff == RXQ_Q_RX_CFG[RXQ_OFF_W-1:2];
+    dec_qsel[Q_SPLIT] = dec_qoff == RXQ_Q_SPLIT_FRAMES[RXQ_OFF_W-1:2];
+    dec_qsel[Q_HDR_OVF] = dec_qoff == RXQ_Q_HDR_OVERFLOW[RXQ_OFF_W-1:2];
     if (!dec_qhit) begin
         dec_qsel = {Q_N{1'b0}};
     end
@@ -659,6 +685,11 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     reg [31:0] cnt_small_reg = 32'd0;
     reg [31:0] cnt_bad_reg = 32'd0;
     reg [31:0] cnt_dis_reg = 32'd0;
+    reg [63:4] hdr_base_reg = 60'd0;
+    reg [15:0] hdr_count_reg = 16'd0;
+    reg [31:0] rx_cfg_reg = 32'd0;
+    reg [31:0] cnt_split_reg = 32'd0;
+    reg [31:0] cnt_hdr_ovf_reg = 32'd0;
     localparam integer IRQ_VEC_RST_I = q < MSIX_VECTORS - 1 ? q : MSIX_VECTORS - 1;
     localparam [7:0] IRQ_VEC_RST = IRQ_VEC_RST_I[7:0];
     reg [7:0] irq_vec_reg = IRQ_VEC_RST;
@@ -674,8 +705,13 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     wire [31:0] desc_prod_wr = be_merge({16'd0, desc_prod_reg}, wdata, wbe);
     wire [31:0] cpl_cons_wr = be_merge({16'd0, cpl_cons_reg}, wdata, wbe);
     wire [31:0] irq_vec_wr = be_merge({24'd0, irq_vec_reg}, wdata, wbe);
+    wire [31:0] hdr_base_lo_wr = be_merge({hdr_base_reg[31:4], 4'd0}, wdata, wbe);
+    wire [31:0] hdr_base_hi_wr = be_merge(hdr_base_reg[63:32], wdata, wbe);
+    wire [31:0] hdr_count_wr = be_merge({16'd0, hdr_count_reg}, wdata, wbe);
+    wire [31:0] rx_cfg_wr = be_merge(rx_cfg_reg, wdata, wbe);
     wire _unused_q = &{1'b0, desc_base_lo_wr[11:0], cpl_base_lo_wr[11:0],
-        desc_prod_wr[31:16], cpl_cons_wr[31:16], irq_vec_wr[31:8], 1'b0};
+        desc_prod_wr[31:16], cpl_cons_wr[31:16], irq_vec_wr[31:8],
+        hdr_base_lo_wr[3:0], hdr_count_wr[31:16], 1'b0};
 
     always @(posedge clk) begin
         if (wr && !enable_reg) begin
@@ -685,6 +721,10 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
             if (qsel_reg[Q_CPL_BASE_LO]) cpl_base_reg[31:12] <= cpl_base_lo_wr[31:12];
             if (qsel_reg[Q_CPL_BASE_HI]) cpl_base_reg[63:32] <= cpl_base_hi_wr;
             if (qsel_reg[Q_CPL_LOG]) cpl_log_reg <= cpl_log_wr > MAX_LOG_RING ? MAX_LOG_RING[3:0] : cpl_log_wr[3:0];
+            if (qsel_reg[Q_HDR_BASE_LO]) hdr_base_reg[31:4] <= hdr_base_lo_wr[31:4];
+            if (qsel_reg[Q_HDR_BASE_HI]) hdr_base_reg[63:32] <= hdr_base_hi_wr;
+            if (qsel_reg[Q_HDR_COUNT]) hdr_count_reg <= hdr_count_wr[15:0];
+            if (qsel_reg[Q_RX_CFG]) rx_cfg_reg <= rx_cfg_wr & RX_CFG_DEFINED;
         end
         if (wr && qsel_reg[Q_DESC_PROD]) begin
             desc_prod_reg <= desc_prod_wr[15:0];
@@ -711,6 +751,8 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
         cnt_small_reg <= cnt_small_reg + {31'd0, stat_q_drop_buf_too_small[q]};
         cnt_bad_reg <= cnt_bad_reg + {31'd0, stat_q_drop_bad_desc[q]};
         cnt_dis_reg <= cnt_dis_reg + {31'd0, stat_q_drop_disabled[q]};
+        cnt_split_reg <= cnt_split_reg + {31'd0, stat_q_split[q]};
+        cnt_hdr_ovf_reg <= cnt_hdr_ovf_reg + {31'd0, stat_q_hdr_overflow[q]};
 
         if (regs_rst) begin
             enable_reg <= 1'b0;
@@ -727,6 +769,11 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
             cnt_bad_reg <= 32'd0;
             cnt_dis_reg <= 32'd0;
             irq_vec_reg <= IRQ_VEC_RST;
+            hdr_base_reg <= 60'd0;
+            hdr_count_reg <= 16'd0;
+            rx_cfg_reg <= 32'd0;
+            cnt_split_reg <= 32'd0;
+            cnt_hdr_ovf_reg <= 32'd0;
         end
     end
 
@@ -738,6 +785,9 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     assign q_cpl_base[q*64 +: 64] = {cpl_base_reg, 12'd0};
     assign q_cpl_log_size[q*4 +: 4] = cpl_log_reg;
     assign q_cpl_cons[q*16 +: 16] = cpl_cons_reg;
+    assign q_hdr_base[q*64 +: 64] = {hdr_base_reg, 4'd0};
+    assign q_hdr_count[q*16 +: 16] = hdr_count_reg;
+    assign q_rx_cfg[q*32 +: 32] = rx_cfg_reg;
 
     localparam B = q*Q_N*32;
     assign qval[B + Q_DESC_BASE_LO*32 +: 32] = {desc_base_reg[31:12], 12'd0};
@@ -762,6 +812,12 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     assign qval[B + Q_DROP_BAD*32 +: 32] = cnt_bad_reg;
     assign qval[B + Q_DROP_DIS*32 +: 32] = cnt_dis_reg;
     assign qval[B + Q_IRQ_VEC*32 +: 32] = {24'd0, irq_vec_reg};
+    assign qval[B + Q_HDR_BASE_LO*32 +: 32] = {hdr_base_reg[31:4], 4'd0};
+    assign qval[B + Q_HDR_BASE_HI*32 +: 32] = hdr_base_reg[63:32];
+    assign qval[B + Q_HDR_COUNT*32 +: 32] = {16'd0, hdr_count_reg};
+    assign qval[B + Q_RX_CFG*32 +: 32] = rx_cfg_reg;
+    assign qval[B + Q_SPLIT*32 +: 32] = cnt_split_reg;
+    assign qval[B + Q_HDR_OVF*32 +: 32] = cnt_hdr_ovf_reg;
 end
 endgenerate
 

@@ -38,9 +38,20 @@
  * and the tag is freed on the final completion (or silently on timeout), so a
  * tag is never reused while the host may still answer it.
  *
- * Head output: registered descriptor (address, length, buffer id, free-running
- * index, bad flag) with valid/ready; cache RAM read is registered (BRAM style).
+ * Head output: registered descriptor (address, length, buffer id, header
+ * buffer index, free-running index, bad flag) with valid/ready; cache RAM
+ * read is registered (BRAM style). m_desc_bad covers only what this block
+ * can judge alone (address alignment, LEN 0); HDR_IDX against Q_HDR_COUNT is
+ * checked by the frame path, which knows whether the header buffer is used.
  * m_desc_empty: nothing cached, in flight or posted (frames may be dropped).
+ *
+ * m_desc_avail = q_desc_prod - (free-running index of the head descriptor,
+ * i.e. the next one to be handed out): the descriptors the consumer can still
+ * take for a frame, the head included, whether or not they are cached yet
+ * (a scattered frame checks it holds enough before it takes the first).
+ * Registered: exact in the cycle after a pop (the pop is folded in), one
+ * cycle behind a change of q_desc_prod (a doorbell only ever raises it, so
+ * the stale value errs low), 0 while the queue is disabled.
  *
  * Requires TLP_DATA_WIDTH == 128 and power-of-two DESC_CACHE_DEPTH.
  */
@@ -70,10 +81,12 @@ module nic_desc_fetch #(
     output wire [15:0]                m_desc_len,
     output wire [15:0]                m_desc_buf_id,
     output wire [15:0]                m_desc_idx,
+    output wire [15:0]                m_desc_hdr_idx,  // desc DW3[15:0]
     output wire                       m_desc_bad,
     output wire                       m_desc_valid,
     input  wire                       m_desc_ready,
     output wire                       m_desc_empty,
+    output wire [15:0]                m_desc_avail,    // see above: posted, not yet popped
 
     // MemRd requests (single beat, sop = eop = 1)
     output wire [127:0]               m_tlp_hdr,
@@ -198,7 +211,12 @@ reg [63:0]              out_addr_reg = 64'd0;
 reg [15:0]              out_len_reg = 16'd0;
 reg [15:0]              out_buf_id_reg = 16'd0;
 reg [15:0]              out_idx_reg = 16'd0;
+reg [15:0]              out_hdr_idx_reg = 16'd0;
 reg                     out_bad_reg = 1'b0;
+
+// descriptors handed out since enable (= free-running index of the head)
+reg [15:0]              pop_ptr_reg = 16'd0;
+reg [15:0]              avail_reg = 16'd0;
 
 integer i_to, i_seq;
 
@@ -211,6 +229,8 @@ assign m_desc_addr = out_addr_reg;
 assign m_desc_len = out_len_reg;
 assign m_desc_buf_id = out_buf_id_reg;
 assign m_desc_idx = out_idx_reg;
+assign m_desc_hdr_idx = out_hdr_idx_reg;
+assign m_desc_avail = avail_reg;
 assign m_desc_bad = out_bad_reg;
 assign m_desc_valid = out_valid_reg;
 assign m_desc_empty = empty_reg;
@@ -496,6 +516,7 @@ end
 // cache RAM and head pipeline
 wire [CACHE_AW-1:0] rd_row = rd_ptr_reg[CACHE_AW-1:0];
 wire out_move = rdq_valid_reg && (!out_valid_reg || m_desc_ready);
+wire desc_pop = out_valid_reg && m_desc_ready;
 wire rd_en = q_enable && slot_valid_reg[rd_row] && (!rdq_valid_reg || out_move);
 
 genvar b;
@@ -520,6 +541,7 @@ wire [127:0] rdq_desc = {rdq_dw[3], rdq_dw[2], rdq_dw[1], rdq_dw[0]};
 wire [63:0]  rdq_addr = rdq_desc[DESC_ADDR_LSB +: 64];
 wire [15:0]  rdq_len = rdq_desc[DESC_LEN_LSB +: 16];
 wire [15:0]  rdq_buf_id = rdq_desc[DESC_BUF_ID_LSB +: 16];
+wire [15:0]  rdq_hdr_idx = rdq_desc[DESC_HDR_IDX_LSB +: DESC_HDR_IDX_W];
 /* verilator lint_on UNUSEDSIGNAL */
 
 always @(posedge clk) begin
@@ -541,6 +563,7 @@ always @(posedge clk) begin
         out_len_reg <= rdq_len;
         out_buf_id_reg <= rdq_buf_id;
         out_idx_reg <= rdq_idx_reg;
+        out_hdr_idx_reg <= rdq_hdr_idx;
         out_bad_reg <= (rdq_addr[3:0] != 4'd0) || (rdq_len == 16'd0);
     end else if (m_desc_ready) begin
         out_valid_reg <= 1'b0;
@@ -549,11 +572,20 @@ always @(posedge clk) begin
     empty_reg <= (fetch_ptr_reg == q_desc_prod) && (fetch_ptr_reg == rd_ptr_reg)
         && !rdq_valid_reg && !out_valid_reg;
 
+    // the pop of this cycle is folded in, so the consumer never sees a count
+    // that still includes a descriptor it already took
+    if (desc_pop) begin
+        pop_ptr_reg <= pop_ptr_reg + 16'd1;
+    end
+    avail_reg <= q_desc_prod - pop_ptr_reg - {15'd0, desc_pop};
+
     if (!q_enable || rst) begin
         slot_valid_reg <= 0;
         rd_ptr_reg <= 16'd0;
         rdq_valid_reg <= 1'b0;
         out_valid_reg <= 1'b0;
+        pop_ptr_reg <= 16'd0;
+        avail_reg <= 16'd0;
     end
     if (rst) begin
         empty_reg <= 1'b1;

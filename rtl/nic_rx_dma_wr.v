@@ -2,7 +2,8 @@
 `default_nettype none
 
 /*
- * RX frame DMA write path shared by RX_QUEUES queues: per-frame decision, TLP
+ * RX frame DMA write path shared by RX_QUEUES queues: per-frame decision,
+ * header/data split, scatter, VLAN stripping (docs/split.md), TLP
  * segmentation and the beat streamer that turns FIFO words into MemWr TLPs,
  * followed by the 32-byte completion record.
  *
@@ -12,31 +13,69 @@
  * maps to queue 0). Per-queue inputs/outputs are flattened: queue q uses
  * bits [q*W +: W]; the head descriptor of every queue is offered in parallel
  * and only the frame's queue is consumed. Completion ring state (allocation
- * index) is kept per queue; the registered ring-full / phase / slot values
- * are computed for the queue of the popped frame and the decision waits one
- * cycle after a pop so they are fresh.
+ * index) is kept per queue; the registered ring-full / phase / slot values,
+ * the queue's split configuration, header pool and posted-descriptor count
+ * are registered for the queue of the popped frame, and the frame's plan
+ * (strip, header length, data length, SPLIT / HDR_OVERFLOW) is registered
+ * from them: the decision waits two cycles after a pop so all are fresh
+ * (the previous frame's scheduling covers that wait).
  *
  * Frame scheduler (one frame at a time, runs ahead of the streamer):
- *   pop a length + meta, then decide with the queue's head descriptor:
+ *   pop a length + meta, plan it, then decide with the queue's head descriptor:
  *     queue disabled or halted          -> drain, stat_drop_disabled
  *     no descriptor and none can arrive -> drain, stat_drop_no_desc
  *     descriptor on its way             -> wait
- *     malformed descriptor              -> (needs BME + completion slot)
- *                                          consume, drain, completion with
- *                                          STATUS.BAD_DESC, stat_drop_bad_desc
- *     frame longer than buffer          -> drain, keep descriptor,
- *                                          stat_drop_buf_too_small
+ *     malformed head descriptor (also   -> (needs BME + completion slot)
+ *       HDR_IDX >= Q_HDR_COUNT when the    consume, drain, completion with
+ *       header buffer is used)             STATUS.BAD_DESC, stat_drop_bad_desc
+ *     data longer than the head buffer  -> without SCATTER (or cap 0): drain,
+ *                                          keep descriptors, too small;
+ *                                          with SCATTER: count the buffers
+ *                                          n = ceil(data_len / cap) by repeated
+ *                                          subtraction (S_COUNT, one cycle per
+ *                                          buffer: never longer than the
+ *                                          streamer takes for the frame), then
+ *                                          n > 255 or n > posted: too small
  *     otherwise                         -> (needs BME + completion slot)
  *                                          consume, DMA, completion record
- *   The segmenter splits the frame into MemWr TLPs: the first up to the next
- *   MPS-aligned address, the rest MPS-sized (MPS <= 4 KiB and buffers are
- *   16-byte aligned, so no TLP crosses 4 KiB and every TLP starts on a FIFO
- *   word). It emits one command per TLP (PREP/PUSH, plus one UPD cycle to
- *   carry into address bits [63:12] between TLPs) into a small command FIFO.
- *   A minimum-size frame costs the scheduler 4 cycles.
+ *   A frame is written as up to 1 + n segments, each a run of the virtual
+ *   stream V (below) into one buffer from its offset 0: the header buffer
+ *   Q_HDR_BASE + HDR_IDX << log (delivered bytes [0, hdr_len)), then data
+ *   buffer k (descriptor k of the frame; the head one was popped at the
+ *   decision, the others are popped in S_NEXT as the frame reaches them and
+ *   checked there: aligned, LEN >= its share, else BAD_DESC: the rest of the
+ *   frame is drained and the record says so).
+ *   The segmenter splits each segment into MemWr TLPs: the first up to the
+ *   next MPS-aligned address, the rest MPS-sized (MPS <= 4 KiB and buffers
+ *   are 16-byte aligned, so no TLP crosses 4 KiB and every TLP starts on a
+ *   16-byte address). It emits one command per TLP (PREP/PUSH, plus one UPD
+ *   cycle to carry into address bits [63:12] between TLPs of a segment; the
+ *   next segment is loaded in the last PUSH) into a small command FIFO.
+ *   A minimum-size unsplit frame costs the scheduler 4 cycles, a split one 6
+ *   (header TLP + data TLP), never more than the streamer needs for it.
+ *   Frames needing one descriptor release the meta at the decision (the next
+ *   frame is planned meanwhile); scattered frames hold it until their last
+ *   descriptor is popped, so the descriptor and config muxes stay on their
+ *   queue.
+ *
+ * Byte realignment: V is the frame as received, except that when the outer
+ * VLAN tag is stripped word 0 is replaced by word0 << 32, so V bytes [D, L)
+ * (D = 4 when stripping, else 0) are exactly the delivered bytes. Every
+ * segment is V bytes [S, S + len) with shift s = S mod 16; consecutive
+ * segments are contiguous in V, and all TLPs of a segment share its shift
+ * (their lengths are multiples of 16 but the last). Each DATA command carries
+ * s, its last beat's byte count, a prime flag and a first-of-frame flag.
  *
  * Streamer: executes commands back to back with no idle cycles:
- *   DATA  - ceil(bytes/16) FIFO words as the payload of one MemWr
+ *   DATA  - the beats of one MemWr. It keeps the most recently popped V word
+ *           (hold). s = 0: a beat pops one FIFO word and outputs it. s != 0:
+ *           a beat outputs ({next, hold} >> 8s)[127:0] and pops next only if
+ *           its bytes pass the end of hold (always but, possibly, on a
+ *           segment's last beat). Prime: the frame's first segment of a
+ *           stripped frame starts at V byte 4, whose word was never popped:
+ *           one beat pops word 0 into hold (<< 32) with no output. So every
+ *           frame pops exactly ceil(L/16) words. The outer TCI is captured
+ *           from word 0 as it is popped (first-of-frame command).
  *   DRAIN - consume FIFO words, no output (dropped frames, at full rate)
  *   CPL   - the 2-beat completion record MemWr; m_tlp_commit marks its eop
  *           beat so the top advances the exported indices when the record
@@ -45,10 +84,14 @@
  *           whose data just left (valid 2 cycles after its last beat, so a
  *           record right behind its data does not wait).
  * While a queue is disabled every queued command of that queue is marked
- * aborted: data TLPs not yet started become drains and completion records are
- * skipped (stat_abort_disabled pulses for an aborted frame). A TLP already
- * started is always finished; busy[q] covers it. m_tlp_queue names the queue
- * of every beat (the top routes the commit and the busy tracking with it).
+ * aborted: data TLPs not yet started run without output (their FIFO pops are
+ * those of the TLP, so the realignment state stays right) and completion
+ * records are skipped (stat_abort_disabled pulses for an aborted frame). A
+ * TLP already started is always finished; busy[q] covers it. A scatter that
+ * waits for its next descriptor when the queue is disabled or halts is
+ * aborted the same way (rest drained, record skipped). m_tlp_queue names the
+ * queue of every beat (the top routes the commit and the busy tracking with
+ * it).
  *
  * Assumes TLP_DATA_WIDTH == 128 (FIFO word == TLP beat == 16 bytes).
  */
@@ -77,6 +120,10 @@ module nic_rx_dma_wr #(
     input  wire [RX_QUEUES*64-1:0]    q_cpl_base,
     input  wire [RX_QUEUES*4-1:0]     q_cpl_log_size,
     input  wire [RX_QUEUES*16-1:0]    q_cpl_cons,
+    // per-queue header pool and split configuration (flattened, queue q at [q*W +: W])
+    input  wire [RX_QUEUES*64-1:0]    q_hdr_base,      // Q_HDR_BASE, bits [3:0] are 0
+    input  wire [RX_QUEUES*16-1:0]    q_hdr_count,     // Q_HDR_COUNT
+    input  wire [RX_QUEUES*32-1:0]    q_rx_cfg,        // raw Q_RX_CFG register
 
     input  wire [RX_QUEUES*64-1:0]    s_desc_addr,
     input  wire [RX_QUEUES*16-1:0]    s_desc_len,
@@ -86,6 +133,11 @@ module nic_rx_dma_wr #(
     input  wire [RX_QUEUES-1:0]       s_desc_valid,
     output wire [RX_QUEUES-1:0]       s_desc_ready,
     input  wire [RX_QUEUES-1:0]       s_desc_empty,
+    // head descriptor extras from nic_desc_fetch
+    input  wire [RX_QUEUES*16-1:0]    s_desc_hdr_idx,  // desc DW3[15:0]
+    // descriptors posted and not yet consumed by this engine, the head
+    // included (DESC_PROD - head index); updates 1 cycle after a pop
+    input  wire [RX_QUEUES*16-1:0]    s_desc_avail,
 
     // checksum result of the most recently ended frame (nic_rx_csum): read
     // for a frame's completion record, whose second beat waits for s_csum_valid
@@ -114,6 +166,8 @@ module nic_rx_dma_wr #(
     output wire [RX_QUEUES-1:0]       stat_drop_bad_desc,
     output wire [RX_QUEUES-1:0]       stat_drop_disabled,
     output wire [RX_QUEUES-1:0]       stat_abort_disabled,
+    output wire [RX_QUEUES-1:0]       stat_split,        // pulse with stat_frame_ok: frame delivered with SPLIT
+    output wire [RX_QUEUES-1:0]       stat_hdr_overflow, // pulse with stat_frame_ok: delivered with HDR_OVERFLOW
 
     // A MemWr TLP of queue q has started and must still finish: after
     // q_enable[q] drops, host memory stays a DMA target until busy[q] clears.
@@ -125,7 +179,17 @@ module nic_rx_dma_wr #(
 `include "nic_rx_meta.vh"
 /* verilator lint_on UNUSEDPARAM */
 
-// record fields taken from the meta (everything but the queue)
+// Record fields taken from the meta (everything but the queue), re-packed
+// into len_meta_reg and the command FIFO: the one place that says where.
+localparam integer RM_HASH = 0;         // 32: RSS hash
+localparam integer RM_TYPE = 32;        // 4: RSS type
+localparam integer RM_L3 = 36;          // 2: l3_type
+localparam integer RM_L4 = 38;          // 2: l4_type
+localparam integer RM_FLAGS = 40;       // 8: parse flags
+localparam integer RM_VLAN = 48;        // 2: VLAN tags parsed
+localparam integer RM_L3OFF = 50;       // 10
+localparam integer RM_L4OFF = 60;       // 10
+localparam integer RM_PAYOFF = 70;      // 10
 localparam integer RM_W = 80;
 
 /* verilator lint_off UNUSEDSIGNAL */
@@ -149,44 +213,106 @@ endfunction
 localparam [1:0] K_DATA = 2'd0, K_DRAIN = 2'd1, K_CPL = 2'd2;
 
 // command layout
-localparam integer C_KIND = 0;          // 2
-localparam integer C_BEATS = 2;         // 10: beats - 1
-localparam integer C_ADDR = 12;         // 60: address [63:4]
-localparam integer C_4DW = 72;          // 1
-localparam integer C_DW = 73;           // 10: Length field
-localparam integer C_FBE = 83;          // 4
-localparam integer C_LBE = 87;          // 4
-localparam integer C_CLEN = 91;         // 16
-localparam integer C_CBUF = 107;        // 16
-localparam integer C_CSTAT = 123;       // 8
-localparam integer C_CIDX = 131;        // 16
-localparam integer C_CPHASE = 147;      // 1
-localparam integer C_Q = 148;           // QW: queue
-localparam integer C_META = 148 + QW;   // RM_W: record fields from the meta
+localparam integer C_KIND = 0;               // 2
+localparam integer C_BEATS = C_KIND + 2;     // 10: beats - 1
+localparam integer C_ADDR = C_BEATS + 10;    // 60: address [63:4]
+localparam integer C_4DW = C_ADDR + 60;      // 1
+localparam integer C_DW = C_4DW + 1;         // 10: Length field
+localparam integer C_FBE = C_DW + 10;        // 4
+localparam integer C_LBE = C_FBE + 4;        // 4
+localparam integer C_SHIFT = C_LBE + 4;      // 4: DATA: V offset of the segment mod 16
+localparam integer C_LB = C_SHIFT + 4;       // 4: DATA: bytes in the last beat - 1
+localparam integer C_PRIME = C_LB + 4;       // 1: DATA: pop word 0 (<< 32) into hold first
+localparam integer C_FIRST = C_PRIME + 1;    // 1: DATA/DRAIN: the first pop is the frame's word 0
+localparam integer C_CLEN = C_FIRST + 1;     // 16: record fields
+localparam integer C_CBUF = C_CLEN + 16;     // 16
+localparam integer C_CSTAT = C_CBUF + 16;    // 8
+localparam integer C_CIDX = C_CSTAT + 8;     // 16
+localparam integer C_CPHASE = C_CIDX + 16;   // 1
+localparam integer C_CHLEN = C_CPHASE + 1;   // 12: HDR_LEN
+localparam integer C_CDCNT = C_CHLEN + 12;   // 8: DESC_COUNT
+localparam integer C_CLLEN = C_CDCNT + 8;    // 16: LAST_LEN
+localparam integer C_CSPLIT = C_CLLEN + 16;  // 1
+localparam integer C_COVF = C_CSPLIT + 1;    // 1
+localparam integer C_CSTRIP = C_COVF + 1;    // 1
+localparam integer C_Q = C_CSTRIP + 1;       // QW: queue
+localparam integer C_META = C_Q + QW;        // RM_W: record fields from the meta
 localparam integer CMD_W = C_META + RM_W;
 
 // ---------------------------------------------------------------------------
 // frame scheduler state
-localparam [2:0] S_IDLE = 3'd0, S_PREP = 3'd1, S_PUSH = 3'd2, S_UPD = 3'd3, S_CPL = 3'd4, S_DRAIN = 3'd5;
+localparam [3:0] S_IDLE = 4'd0, S_PREP = 4'd1, S_PUSH = 4'd2, S_UPD = 4'd3, S_CPL = 4'd4, S_DRAIN = 4'd5,
+                 S_COUNT = 4'd6, S_NEXT = 4'd7, S_BADC = 4'd8;
 
-reg [2:0]   state_reg = S_IDLE;
+reg [3:0]   state_reg = S_IDLE;
 
 reg         len_valid_reg = 1'b0;
-reg         len_age_reg = 1'b0;         // completion state below is for len's queue
+reg [1:0]   len_age_reg = 2'd0;         // 2: registered queue state and plan are for len's frame
 reg [15:0]  len_reg = 16'd0;
 reg [QW-1:0] len_q_reg = {QW{1'b0}};
 reg [RM_W-1:0] len_meta_reg = {RM_W{1'b0}};
 
 reg [15:0]  cpl_alloc_reg [0:RX_QUEUES-1];
+reg         alloc_inc_reg = 1'b0;       // a completion slot was taken (applied a cycle late)
+reg [QW-1:0] alloc_q_reg = {QW{1'b0}};
+reg [15:0]  alloc_val_reg = 16'd0;
 reg         cpl_full_reg = 1'b0;
 reg         cpl_phase_reg = 1'b1;
 reg [63:0]  cpl_slot_addr_reg = 64'd0;
+
+// the popped frame's queue, registered (per-queue muxes kept off the decision path)
+reg [31:0]  cfg_reg = 32'd0;
+reg [63:0]  hdr_base_reg = 64'd0;
+reg [15:0]  hdr_count_reg = 16'd0;
+reg [15:0]  avail_reg = 16'd0;
+// from the head descriptor, registered: valid when desc_seen_reg (the same
+// descriptor was at the head in the previous cycle)
+reg         desc_seen_reg = 1'b0;
+reg [63:0]  hdr_addr_reg = 64'd0;
+reg         hdr_bad_reg = 1'b0;
+
+// the frame's plan (docs/split.md steps 1-3), registered from len_* and cfg_reg
+reg         plan_strip_reg = 1'b0;
+reg [15:0]  plan_lenp_reg = 16'd0;      // L'
+reg [10:0]  plan_hdr_len_reg = 11'd0;
+reg         plan_use_hdr_reg = 1'b0;
+reg [15:0]  plan_data_len_reg = 16'd0;
+reg         plan_split_reg = 1'b0;
+reg         plan_ovf_reg = 1'b0;
+
+// descriptor count of a scattered frame (S_COUNT)
+reg         cnt_done_reg = 1'b0;
+reg         cnt_big_reg = 1'b0;
+reg [7:0]   cnt_n_reg = 8'd0;
+reg [15:0]  cnt_rem_reg = 16'd0;
+reg [7:0]   cnt_nres_reg = 8'd0;        // the count's result: buffers
+reg [15:0]  cnt_last_reg = 16'd0;       // and bytes in the last one
+reg [15:0]  cap_reg = 16'd0;
+
+// the decided frame's data segments
+reg [7:0]   n_reg = 8'd0;               // data buffers (descriptors) of the frame
+reg [7:0]   seg_k_reg = 8'd0;           // data segment being written
+reg [15:0]  last_len_reg = 16'd0;       // bytes in the last data buffer
+reg [15:0]  len0_reg = 16'd0;           // bytes in data buffer 0
+reg [63:0]  dbuf_addr_reg = 64'd0;      // data buffer 0 (head descriptor)
+reg [12:0]  dbuf_room_reg = 13'd0;
+reg [3:0]   dshift_reg = 4'd0;          // V shift of every data segment
+reg         data_nz_reg = 1'b0;         // data_len != 0
+reg         seg_hdr_reg = 1'b0;         // current segment is the header buffer
+reg [15:0]  nx_share_reg = 16'd0;       // bytes the next descriptor must take
+reg         nx_took_reg = 1'b0;         // S_NEXT took a good descriptor: count it in PREP
+reg         nx_badf_reg = 1'b0;         // S_NEXT found a bad descriptor: BAD_DESC record
+reg [15:0]  vend_reg = 16'd0;           // V end of the segments loaded so far
+reg [11:0]  words_m1_reg = 12'd0;       // the frame's FIFO words - 1
 
 // segmenter
 reg [63:0]  seg_addr_reg = 64'd0;
 reg [15:0]  seg_rem_reg = 16'd0;
 reg [12:0]  seg_room_reg = 13'd0;
 reg [1:0]   seg_len_lo_reg = 2'd0;
+reg [3:0]   seg_shift_reg = 4'd0;
+reg         seg_prime_reg = 1'b0;
+reg         seg_first_reg = 1'b0;
 reg         seg_carry_reg = 1'b0;
 reg         seg_abort_reg = 1'b0;
 reg         seg_cpl_after_reg = 1'b0;
@@ -197,6 +323,7 @@ reg [9:0]   tlp_dw_reg = 10'd0;
 reg [9:0]   tlp_beats_m1_reg = 10'd0;
 reg [3:0]   tlp_fbe_reg = 4'd0;
 reg [3:0]   tlp_lbe_reg = 4'd0;
+reg [3:0]   tlp_lb_reg = 4'd0;
 reg         tlp_4dw_reg = 1'b0;
 
 // completion record fields for the current frame
@@ -205,6 +332,12 @@ reg [15:0]  rec_buf_id_reg = 16'd0;
 reg [7:0]   rec_status_reg = 8'd0;
 reg [15:0]  rec_idx_reg = 16'd0;
 reg         rec_phase_reg = 1'b0;
+reg [11:0]  rec_hlen_reg = 12'd0;
+reg [7:0]   rec_dcnt_reg = 8'd0;
+reg [15:0]  rec_llen_reg = 16'd0;
+reg         rec_split_reg = 1'b0;
+reg         rec_ovf_reg = 1'b0;
+reg         rec_strip_reg = 1'b0;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [63:0]  rec_addr_reg = 64'd0;
 /* verilator lint_on UNUSEDSIGNAL */
@@ -227,7 +360,12 @@ reg [CMD_AW:0]           cmd_rd_ptr_reg = 0;
 // streamer
 reg [9:0]   cnt_reg = 10'd0;
 reg         cur_abort_reg = 1'b0;
+reg         primed_reg = 1'b0;
+reg [127:0] hold_reg = 128'd0;
+reg [15:0]  tci_reg = 16'd0;
 reg [RX_QUEUES-1:0] stat_ok_reg = {RX_QUEUES{1'b0}};
+reg [RX_QUEUES-1:0] stat_split_reg = {RX_QUEUES{1'b0}};
+reg [RX_QUEUES-1:0] stat_ovf_reg = {RX_QUEUES{1'b0}};
 reg [15:0]  stat_bytes_reg = 16'd0;
 reg [RX_QUEUES-1:0] stat_abort_reg = {RX_QUEUES{1'b0}};
 
@@ -240,6 +378,8 @@ assign stat_drop_buf_too_small = stat_too_small_reg;
 assign stat_drop_bad_desc = stat_bad_desc_reg;
 assign stat_drop_disabled = stat_disabled_reg;
 assign stat_abort_disabled = stat_abort_reg;
+assign stat_split = stat_split_reg;
+assign stat_hdr_overflow = stat_ovf_reg;
 
 // ---------------------------------------------------------------------------
 // the popped frame's queue: configuration and head descriptor
@@ -254,14 +394,15 @@ wire [63:0] d_desc_addr = s_desc_addr[dq*64 +: 64];
 wire [15:0] d_desc_len = s_desc_len[dq*16 +: 16];
 wire [15:0] d_desc_buf_id = s_desc_buf_id[dq*16 +: 16];
 wire [15:0] d_desc_idx = s_desc_idx[dq*16 +: 16];
+wire [15:0] d_desc_hdr_idx = s_desc_hdr_idx[dq*16 +: 16];
 wire        d_desc_bad = s_desc_bad[dq];
 wire        d_desc_valid = s_desc_valid[dq];
 wire        d_desc_empty = s_desc_empty[dq];
 
 // ---------------------------------------------------------------------------
 // completion ring bookkeeping (registered, refreshed every cycle for the
-// popped frame's queue; the scheduler never decides within 2 cycles of an
-// allocation, nor in the cycle after a pop)
+// popped frame's queue; the scheduler never decides within 3 cycles of an
+// allocation decision, nor in the 2 cycles after a pop)
 wire [15:0] cpl_size16 = 16'd1 << d_cpl_log;
 wire [15:0] cpl_mask = cpl_size16 - 16'd1;
 wire [15:0] cpl_count = d_cpl_alloc - d_cpl_cons;
@@ -270,6 +411,61 @@ always @(posedge clk) begin
     cpl_full_reg <= |(cpl_count & ~cpl_mask);
     cpl_phase_reg <= !(|(d_cpl_alloc & cpl_size16));
     cpl_slot_addr_reg <= d_cpl_base + {43'd0, d_cpl_alloc & cpl_mask, 5'd0};
+end
+
+// ---------------------------------------------------------------------------
+// split configuration and plan (docs/split.md steps 1-3)
+wire [1:0]  cfg_mode = cfg_reg[RX_CFG_MODE_SHIFT +: 2];
+wire        cfg_scatter = cfg_reg[RX_CFG_SCATTER_BIT];
+wire        cfg_strip = cfg_reg[RX_CFG_VLAN_STRIP_BIT];
+wire [3:0]  cfg_hlog_raw = cfg_reg[RX_CFG_HDR_LOG_SIZE_SHIFT +: 4];
+wire [11:0] cfg_thresh = cfg_reg[RX_CFG_THRESH_SHIFT +: 12];
+// mode 3 is reserved and behaves as NEVER
+wire        cfg_active = (cfg_mode == SPLIT_ALWAYS[1:0]) || (cfg_mode == SPLIT_TCP_UDP[1:0]);
+wire [3:0]  cfg_hlog = (cfg_hlog_raw < HDR_LOG_SIZE_MIN[3:0]) ? HDR_LOG_SIZE_MIN[3:0] :
+                       (cfg_hlog_raw > HDR_LOG_SIZE_MAX[3:0]) ? HDR_LOG_SIZE_MAX[3:0] : cfg_hlog_raw;
+wire [15:0] hdr_size = 16'd1 << cfg_hlog;
+
+wire [1:0]  m_l3 = len_meta_reg[RM_L3 +: 2];
+wire [1:0]  m_l4 = len_meta_reg[RM_L4 +: 2];
+wire [7:0]  m_flags = len_meta_reg[RM_FLAGS +: 8];
+wire [1:0]  m_vlan = len_meta_reg[RM_VLAN +: 2];
+wire [9:0]  m_pay_off = len_meta_reg[RM_PAYOFF +: 10];
+
+wire        pl_strip = cfg_strip && (m_vlan != 2'd0) && (len_reg >= 16'd18);
+wire [15:0] pl_lenp = pl_strip ? len_reg - 16'd4 : len_reg;
+wire        pl_point = !m_flags[PARSE_MALFORMED_BIT] && !m_flags[PARSE_DEPTH_LIMIT_BIT]
+                       && (m_l3 != L3_TYPE_NONE[1:0]) && (m_pay_off != 10'd0) && ({6'd0, m_pay_off} <= len_reg);
+wire        pl_elig = pl_point && ((cfg_mode == SPLIT_ALWAYS[1:0])
+                       || ((cfg_mode == SPLIT_TCP_UDP[1:0]) && (m_l4 == L4_TYPE_TCP[1:0] || m_l4 == L4_TYPE_UDP[1:0])));
+wire [15:0] pl_hd = {6'd0, m_pay_off} - (pl_strip ? 16'd4 : 16'd0);   // H - D
+wire        pl_small = cfg_active && (cfg_thresh != 12'd0) && (pl_lenp <= {4'd0, cfg_thresh}) && (pl_lenp <= hdr_size);
+wire        pl_split = !pl_small && pl_elig && (pl_hd <= hdr_size);
+wire        pl_ovf = !pl_small && pl_elig && (pl_hd > hdr_size);
+// L' - (H - D) = L - H: no adder chain
+wire [15:0] pl_split_data = len_reg - {6'd0, m_pay_off};
+
+// header buffer of the head descriptor
+wire [25:0] hdr_off = {10'd0, d_desc_hdr_idx} << cfg_hlog;
+
+always @(posedge clk) begin
+    cfg_reg <= q_rx_cfg[dq*32 +: 32];
+    hdr_base_reg <= {q_hdr_base[dq*64 + 4 +: 60], 4'd0};
+    hdr_count_reg <= q_hdr_count[dq*16 +: 16];
+    avail_reg <= s_desc_avail[dq*16 +: 16];
+
+    hdr_addr_reg <= hdr_base_reg + {38'd0, hdr_off};
+    hdr_bad_reg <= d_desc_hdr_idx >= hdr_count_reg;
+    // no pop in this cycle: the same descriptor (if valid) is at the head next cycle
+    desc_seen_reg <= d_desc_valid && !s_desc_ready[dq] && !(s_meta_tvalid && s_meta_tready);
+
+    plan_strip_reg <= pl_strip;
+    plan_lenp_reg <= pl_lenp;
+    plan_hdr_len_reg <= pl_small ? pl_lenp[10:0] : pl_split ? pl_hd[10:0] : 11'd0;
+    plan_use_hdr_reg <= pl_small || (pl_split && pl_hd != 16'd0);
+    plan_data_len_reg <= pl_small ? 16'd0 : pl_split ? pl_split_data : pl_lenp;
+    plan_split_reg <= pl_split;
+    plan_ovf_reg <= pl_ovf;
 end
 
 // Max Payload Size
@@ -282,23 +478,44 @@ wire [11:0] mps_mask = (12'd128 << mps_n) - 12'd1;
 wire cmd_full = (cmd_wr_ptr_reg[CMD_AW-1:0] == cmd_rd_ptr_reg[CMD_AW-1:0])
     && (cmd_wr_ptr_reg[CMD_AW] != cmd_rd_ptr_reg[CMD_AW]);
 
-wire dec_ready = (state_reg == S_IDLE) && len_valid_reg && len_age_reg;
+wire dec_ready = (state_reg == S_IDLE) && len_valid_reg && len_age_reg[1];
 wire dec_dis = !d_enable || d_halted;
 wire dec_can_write = cfg_bus_master_enable && !cpl_full_reg;
-wire dec_fits = len_reg <= d_desc_len;
+// the header buffer's address and index check are registered from the head
+// descriptor: wait until they are (only right after the descriptor arrived)
+wire dec_hdr_wait = plan_use_hdr_reg && !desc_seen_reg;
+wire dec_desc = !dec_dis && d_desc_valid && !dec_hdr_wait;
+wire dec_bad = d_desc_bad || (plan_use_hdr_reg && hdr_bad_reg);
+wire dec_fits = plan_data_len_reg <= d_desc_len;
+wire [15:0] dec_cap = {d_desc_len[15:4], 4'd0};
+wire dec_multi_ok = cfg_scatter && (dec_cap != 16'd0);
+wire dec_multi_fit = cnt_done_reg && !cnt_big_reg && ({8'd0, cnt_nres_reg} <= avail_reg);
 
 wire act_disabled = dec_ready && dec_dis;
 wire act_no_desc = dec_ready && !dec_dis && !d_desc_valid && d_desc_empty;
-wire act_bad = dec_ready && !dec_dis && d_desc_valid && d_desc_bad && dec_can_write;
-wire act_small = dec_ready && !dec_dis && d_desc_valid && !d_desc_bad && !dec_fits;
-wire act_dma = dec_ready && !dec_dis && d_desc_valid && !d_desc_bad && dec_fits && dec_can_write;
+wire act_bad = dec_ready && dec_desc && dec_bad && dec_can_write;
+// (a finished count implies the head descriptor allowed scatter: dec_multi_ok
+// stays off the act_dma path)
+wire act_small = dec_ready && dec_desc && !dec_bad && !dec_fits && (cnt_done_reg ? !dec_multi_fit : !dec_multi_ok);
+wire act_count = dec_ready && dec_desc && !dec_bad && !dec_fits && dec_multi_ok && !cnt_done_reg;
+wire act_dma = dec_ready && dec_desc && !dec_bad && (dec_fits || dec_multi_fit) && dec_can_write;
 wire act_drain = act_disabled || act_no_desc || act_small || act_bad;
 
-assign s_desc_ready = onehot(dq, act_bad || act_dma);
+// scatter: the next descriptor of the frame
+wire nx_dis = !d_enable || d_halted;
+wire nx_pop = (state_reg == S_NEXT) && !nx_dis && d_desc_valid;
+wire nx_bad = d_desc_bad || (d_desc_len < nx_share_reg);
+wire nx_last = seg_k_reg + 8'd2 == n_reg;
+
+assign s_desc_ready = onehot(dq, act_bad || act_dma || nx_pop);
 
 /* verilator lint_off UNUSEDSIGNAL */
 wire [15:0] len_m1 = len_reg - 16'd1;
+wire [15:0] vend_p15 = vend_reg + 16'd15;
 /* verilator lint_on UNUSEDSIGNAL */
+// FIFO words a bad scatter descriptor leaves undrained: all minus those the
+// written segments popped (ceil(vend / 16))
+wire [11:0] badc_words = words_m1_reg + 12'd1 - vend_p15[15:4];
 
 // ---------------------------------------------------------------------------
 // segment preparation (PREP)
@@ -317,6 +534,11 @@ wire        prep_one_dw = prep_last && (prep_rem_dw == 11'd1);
 
 wire [12:0] push_lo_sum = {1'b0, seg_addr_reg[11:0]} + seg_room_reg;
 
+// room of a segment's first TLP: up to the next MPS boundary
+function [12:0] room_of(input [11:0] lo, input [12:0] mps_v, input [11:0] mask_v);
+    room_of = mps_v - {1'b0, lo & mask_v};
+endfunction
+
 // ---------------------------------------------------------------------------
 // command FIFO write
 reg             cmd_push;
@@ -330,8 +552,15 @@ always @* begin
     cmd_wdata[C_CSTAT +: 8] = rec_status_reg;
     cmd_wdata[C_CIDX +: 16] = rec_idx_reg;
     cmd_wdata[C_CPHASE] = rec_phase_reg;
+    cmd_wdata[C_CHLEN +: 12] = rec_hlen_reg;
+    cmd_wdata[C_CDCNT +: 8] = rec_dcnt_reg;
+    cmd_wdata[C_CLLEN +: 16] = rec_llen_reg;
+    cmd_wdata[C_CSPLIT] = rec_split_reg;
+    cmd_wdata[C_COVF] = rec_ovf_reg;
+    cmd_wdata[C_CSTRIP] = rec_strip_reg;
     cmd_wdata[C_Q +: QW] = rec_q_reg;
     cmd_wdata[C_META +: RM_W] = rec_meta_reg;
+    cmd_wdata[C_FIRST] = seg_first_reg;
     case (state_reg)
         S_PUSH: begin
             cmd_push = !cmd_full;
@@ -342,6 +571,9 @@ always @* begin
             cmd_wdata[C_DW +: 10] = tlp_dw_reg;
             cmd_wdata[C_FBE +: 4] = tlp_fbe_reg;
             cmd_wdata[C_LBE +: 4] = tlp_lbe_reg;
+            cmd_wdata[C_SHIFT +: 4] = seg_shift_reg;
+            cmd_wdata[C_LB +: 4] = tlp_lb_reg;
+            cmd_wdata[C_PRIME] = seg_prime_reg;
         end
         S_CPL: begin
             cmd_push = !cmd_full;
@@ -370,24 +602,41 @@ integer qi;
 always @(posedge clk) begin
     stat_no_desc_reg <= onehot(dq, act_no_desc);
     stat_too_small_reg <= onehot(dq, act_small);
-    stat_bad_desc_reg <= onehot(dq, act_bad);
+    stat_bad_desc_reg <= onehot(dq, act_bad || (nx_pop && nx_bad));
     stat_disabled_reg <= onehot(dq, act_disabled);
 
-    len_age_reg <= 1'b1;
+    if (len_age_reg != 2'd2) begin
+        len_age_reg <= len_age_reg + 2'd1;
+    end
     if (s_meta_tvalid && s_meta_tready) begin
         len_valid_reg <= 1'b1;
-        len_age_reg <= 1'b0;
+        len_age_reg <= 2'd0;
         len_reg <= s_meta_len;
         len_q_reg <= qmap(s_meta_tdata[META_QUEUE_LSB +: 8]);
-        len_meta_reg <= {s_meta_tdata[META_PAY_OFF_LSB +: 10], s_meta_tdata[META_L4_OFF_LSB +: 10],
-            s_meta_tdata[META_L3_OFF_LSB +: 10], s_meta_tdata[META_VLAN_LSB +: 2],
-            s_meta_tdata[META_FLAGS_LSB +: 8], s_meta_tdata[META_L4_TYPE_LSB +: 2],
-            s_meta_tdata[META_L3_TYPE_LSB +: 2], s_meta_tdata[META_TYPE_LSB +: 4],
-            s_meta_tdata[META_HASH_LSB +: 32]};
+        len_meta_reg[RM_HASH +: 32] <= s_meta_tdata[META_HASH_LSB +: 32];
+        len_meta_reg[RM_TYPE +: 4] <= s_meta_tdata[META_TYPE_LSB +: 4];
+        len_meta_reg[RM_L3 +: 2] <= s_meta_tdata[META_L3_TYPE_LSB +: 2];
+        len_meta_reg[RM_L4 +: 2] <= s_meta_tdata[META_L4_TYPE_LSB +: 2];
+        len_meta_reg[RM_FLAGS +: 8] <= s_meta_tdata[META_FLAGS_LSB +: 8];
+        len_meta_reg[RM_VLAN +: 2] <= s_meta_tdata[META_VLAN_LSB +: 2];
+        len_meta_reg[RM_L3OFF +: 10] <= s_meta_tdata[META_L3_OFF_LSB +: 10];
+        len_meta_reg[RM_L4OFF +: 10] <= s_meta_tdata[META_L4_OFF_LSB +: 10];
+        len_meta_reg[RM_PAYOFF +: 10] <= s_meta_tdata[META_PAY_OFF_LSB +: 10];
+        cnt_done_reg <= 1'b0;
     end
 
     if (!q_enable[rec_q_reg]) begin
         seg_abort_reg <= 1'b1;
+    end
+
+    // The allocation index moves a cycle after the decision (off the decision
+    // path); the registered ring state is fresh again long before the next
+    // decision (>= 4 cycles later).
+    alloc_inc_reg <= act_bad || act_dma;
+    alloc_q_reg <= dq;
+    alloc_val_reg <= d_cpl_alloc + 16'd1;
+    if (alloc_inc_reg) begin
+        cpl_alloc_reg[alloc_q_reg] <= alloc_val_reg;
     end
 
     case (state_reg)
@@ -395,25 +644,66 @@ always @(posedge clk) begin
             seg_abort_reg <= !d_enable;
             rec_q_reg <= dq;
             rec_meta_reg <= len_meta_reg;
-            seg_len_lo_reg <= len_reg[1:0];
             seg_drain_m1_reg <= len_m1[13:4];
-            seg_rem_reg <= len_reg;
-            seg_addr_reg <= d_desc_addr;
-            seg_room_reg <= mps - {1'b0, d_desc_addr[11:0] & mps_mask};
+            words_m1_reg <= len_m1[15:4];
+            cap_reg <= dec_cap;
 
-            rec_len_reg <= act_bad ? 16'd0 : len_reg;
+            // first segment: the header buffer if used, else data buffer 0
+            dbuf_addr_reg <= d_desc_addr;
+            dbuf_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
+            len0_reg <= dec_fits ? plan_data_len_reg : cap_reg;
+            last_len_reg <= dec_fits ? plan_data_len_reg : cnt_last_reg;
+            n_reg <= dec_fits ? 8'd1 : cnt_nres_reg;
+            seg_k_reg <= 8'd0;
+            data_nz_reg <= plan_data_len_reg != 16'd0;
+            dshift_reg <= (plan_strip_reg ? 4'd4 : 4'd0) + plan_hdr_len_reg[3:0];
+            seg_hdr_reg <= plan_use_hdr_reg;
+            seg_shift_reg <= plan_strip_reg ? 4'd4 : 4'd0;
+            seg_prime_reg <= plan_strip_reg;
+            seg_first_reg <= 1'b1;
+            if (plan_use_hdr_reg) begin
+                seg_addr_reg <= hdr_addr_reg;
+                seg_room_reg <= room_of(hdr_addr_reg[11:0], mps, mps_mask);
+                seg_rem_reg <= {5'd0, plan_hdr_len_reg};
+                seg_len_lo_reg <= plan_hdr_len_reg[1:0];
+                vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + {5'd0, plan_hdr_len_reg};
+            end else begin
+                seg_addr_reg <= d_desc_addr;
+                seg_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
+                seg_rem_reg <= dec_fits ? plan_data_len_reg : cap_reg;
+                seg_len_lo_reg <= dec_fits ? plan_data_len_reg[1:0] : 2'd0;
+                vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + (dec_fits ? plan_data_len_reg : cap_reg);
+            end
+
+            rec_len_reg <= act_bad ? 16'd0 : plan_lenp_reg;
             rec_buf_id_reg <= d_desc_buf_id;
             rec_status_reg <= act_bad ? (8'd1 << CPL_STATUS_BAD_DESC_BIT) : 8'd0;
             rec_idx_reg <= d_desc_idx;
             rec_phase_reg <= cpl_phase_reg;
             rec_addr_reg <= cpl_slot_addr_reg;
             rec_4dw_reg <= |cpl_slot_addr_reg[63:32];
+            rec_hlen_reg <= act_bad ? 12'd0 : {1'b0, plan_hdr_len_reg};
+            rec_dcnt_reg <= (act_bad || dec_fits) ? 8'd1 : cnt_nres_reg;
+            rec_llen_reg <= act_bad ? 16'd0 : dec_fits ? plan_data_len_reg : cnt_last_reg;
+            rec_split_reg <= !act_bad && plan_split_reg;
+            rec_ovf_reg <= !act_bad && plan_ovf_reg;
+            rec_strip_reg <= !act_bad && plan_strip_reg;
 
-            if (act_drain || act_dma) begin
-                len_valid_reg <= 1'b0;
+            // the count's start values, loaded whether or not it starts
+            // (no clock enable from the descriptor compare)
+            cnt_rem_reg <= plan_data_len_reg - dec_cap;
+            cnt_n_reg <= 8'd2;
+            if (act_count) begin
+                state_reg <= S_COUNT;
             end
-            if (act_bad || act_dma) begin
-                cpl_alloc_reg[dq] <= d_cpl_alloc + 16'd1;
+            // the count belongs to this head descriptor only
+            if (!dec_desc && len_valid_reg) begin
+                cnt_done_reg <= 1'b0;
+            end
+            // one-descriptor frames release the meta now; a scattered frame
+            // keeps it (and so dq) until its last descriptor is popped
+            if (act_drain || (act_dma && dec_fits)) begin
+                len_valid_reg <= 1'b0;
             end
             seg_cpl_after_reg <= act_bad;
             if (act_drain) begin
@@ -422,27 +712,115 @@ always @(posedge clk) begin
                 state_reg <= S_PREP;
             end
         end
+        S_COUNT: begin
+            // n = ceil(data_len / cap), one buffer per cycle; > 255 is too small
+            cnt_nres_reg <= cnt_n_reg;
+            cnt_last_reg <= cnt_rem_reg;
+            if (cnt_rem_reg <= cap_reg) begin
+                cnt_done_reg <= 1'b1;
+                cnt_big_reg <= 1'b0;
+                state_reg <= S_IDLE;
+            end else if (cnt_n_reg == MAX_SCATTER_BUFS[7:0]) begin
+                cnt_done_reg <= 1'b1;
+                cnt_big_reg <= 1'b1;
+                state_reg <= S_IDLE;
+            end else begin
+                cnt_rem_reg <= cnt_rem_reg - cap_reg;
+                cnt_n_reg <= cnt_n_reg + 8'd1;
+            end
+        end
         S_PREP: begin
+            if (nx_took_reg) begin
+                nx_took_reg <= 1'b0;
+                seg_k_reg <= seg_k_reg + 8'd1;
+                vend_reg <= vend_reg + nx_share_reg;
+            end
             tlp_last_reg <= prep_last;
             tlp_dw_reg <= prep_dw[9:0];
             tlp_beats_m1_reg <= prep_beats_m1;
             tlp_fbe_reg <= prep_one_dw ? prep_mask : 4'hF;
             tlp_lbe_reg <= prep_one_dw ? 4'h0 : (prep_last ? prep_mask : 4'hF);
+            tlp_lb_reg <= prep_last ? prep_rem_m1[3:0] : 4'hF;
             tlp_4dw_reg <= |seg_addr_reg[63:32];
             state_reg <= S_PUSH;
         end
         S_PUSH: begin
             if (!cmd_full) begin
+                seg_prime_reg <= 1'b0;
+                seg_first_reg <= 1'b0;
                 seg_addr_reg[11:0] <= push_lo_sum[11:0];
                 seg_carry_reg <= push_lo_sum[12];
                 seg_rem_reg <= seg_rem_reg - {3'd0, seg_room_reg};
                 seg_room_reg <= mps;
-                state_reg <= tlp_last_reg ? S_CPL : S_UPD;
+                nx_share_reg <= nx_last ? last_len_reg : cap_reg;
+                if (!tlp_last_reg) begin
+                    state_reg <= S_UPD;
+                end else if (seg_hdr_reg && data_nz_reg) begin
+                    // header done: data buffer 0 (the head descriptor's)
+                    seg_hdr_reg <= 1'b0;
+                    seg_addr_reg <= dbuf_addr_reg;
+                    seg_room_reg <= dbuf_room_reg;
+                    seg_rem_reg <= len0_reg;
+                    seg_len_lo_reg <= len0_reg[1:0];
+                    seg_shift_reg <= dshift_reg;
+                    vend_reg <= vend_reg + len0_reg;
+                    state_reg <= S_PREP;
+                end else if (!seg_hdr_reg && seg_k_reg + 8'd1 != n_reg) begin
+                    state_reg <= S_NEXT;
+                end else begin
+                    state_reg <= S_CPL;
+                end
             end
         end
         S_UPD: begin
             seg_addr_reg[63:12] <= seg_addr_reg[63:12] + {51'd0, seg_carry_reg};
             state_reg <= S_PREP;
+        end
+        S_NEXT: begin
+            // The segment registers load the head descriptor every cycle, used
+            // only if it is taken and good: the descriptor mux and the LEN
+            // compare drive a few control flops, not the clock enables of the
+            // wide segment registers (the counting is done in PREP).
+            seg_addr_reg <= d_desc_addr;
+            seg_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
+            seg_rem_reg <= nx_share_reg;
+            seg_len_lo_reg <= nx_share_reg[1:0];
+            seg_shift_reg <= dshift_reg;
+            nx_badf_reg <= 1'b0;
+            if (nx_dis) begin
+                // no more descriptors will come: abort like a disable
+                seg_abort_reg <= 1'b1;
+                len_valid_reg <= 1'b0;
+                state_reg <= S_BADC;
+            end else if (d_desc_valid) begin
+                if (nx_bad) begin
+                    nx_badf_reg <= 1'b1;
+                    len_valid_reg <= 1'b0;
+                    state_reg <= S_BADC;
+                end else begin
+                    nx_took_reg <= 1'b1;
+                    if (nx_last) begin
+                        len_valid_reg <= 1'b0;
+                    end
+                    state_reg <= S_PREP;
+                end
+            end
+        end
+        S_BADC: begin
+            if (nx_badf_reg) begin
+                rec_len_reg <= 16'd0;
+                rec_status_reg <= 8'd1 << CPL_STATUS_BAD_DESC_BIT;
+                rec_hlen_reg <= 12'd0;
+                rec_dcnt_reg <= seg_k_reg + 8'd2;
+                rec_llen_reg <= 16'd0;
+                rec_split_reg <= 1'b0;
+                rec_ovf_reg <= 1'b0;
+                rec_strip_reg <= 1'b0;
+            end
+            // drain what the written segments did not pop, then the record
+            seg_drain_m1_reg <= badc_words[9:0] - 10'd1;
+            seg_cpl_after_reg <= 1'b1;
+            state_reg <= (badc_words == 12'd0) ? S_CPL : S_DRAIN;
         end
         S_CPL: begin
             if (!cmd_full) begin
@@ -451,6 +829,7 @@ always @(posedge clk) begin
         end
         S_DRAIN: begin
             if (!cmd_full) begin
+                seg_first_reg <= 1'b0;
                 state_reg <= seg_cpl_after_reg ? S_CPL : S_IDLE;
             end
         end
@@ -468,6 +847,10 @@ always @(posedge clk) begin
     if (rst) begin
         state_reg <= S_IDLE;
         len_valid_reg <= 1'b0;
+        len_age_reg <= 2'd0;
+        cnt_done_reg <= 1'b0;
+        nx_took_reg <= 1'b0;
+        alloc_inc_reg <= 1'b0;
         seg_abort_reg <= 1'b0;
         stat_no_desc_reg <= {RX_QUEUES{1'b0}};
         stat_too_small_reg <= {RX_QUEUES{1'b0}};
@@ -497,11 +880,21 @@ wire             h_4dw = head[C_4DW];
 wire [9:0]       h_dw = head[C_DW +: 10];
 wire [3:0]       h_fbe = head[C_FBE +: 4];
 wire [3:0]       h_lbe = head[C_LBE +: 4];
+wire [3:0]       h_shift = head[C_SHIFT +: 4];
+wire [3:0]       h_lb = head[C_LB +: 4];
+wire             h_prime = head[C_PRIME];
+wire             h_first = head[C_FIRST];
 wire [15:0]      h_clen = head[C_CLEN +: 16];
 wire [15:0]      h_cbuf = head[C_CBUF +: 16];
 wire [7:0]       h_cstat = head[C_CSTAT +: 8];
 wire [15:0]      h_cidx = head[C_CIDX +: 16];
 wire             h_cphase = head[C_CPHASE];
+wire [11:0]      h_chlen = head[C_CHLEN +: 12];
+wire [7:0]       h_cdcnt = head[C_CDCNT +: 8];
+wire [15:0]      h_cllen = head[C_CLLEN +: 16];
+wire             h_csplit = head[C_CSPLIT];
+wire             h_covf = head[C_COVF];
+wire             h_cstrip = head[C_CSTRIP];
 wire [QW-1:0]    h_q = head[C_Q +: QW];
 wire [RM_W-1:0]  h_meta = head[C_META +: RM_W];
 
@@ -512,25 +905,42 @@ wire is_data = head_valid && h_kind == K_DATA;
 wire is_cpl = head_valid && h_kind == K_CPL;
 wire is_drain = head_valid && h_kind == K_DRAIN;
 
-wire wr_out = is_data && !eff_abort;
-wire drain_like = is_drain || (is_data && eff_abort);
+wire last_beat = cnt_reg == h_beats_m1;
+
+// realignment: the prime beat pops word 0 with no output; a data beat pops
+// unless it is shifted and its bytes end inside the hold word (shift + bytes
+// <= 16, only possible on a TLP's last beat)
+wire       prime_beat = is_data && h_prime && !primed_reg;
+wire       data_beat = is_data && !prime_beat;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [4:0] sh_end = {1'b0, h_shift} + {1'b0, h_lb};      // shift + bytes - 1
+/* verilator lint_on UNUSEDSIGNAL */
+wire       need_pop = (h_shift == 4'd0) || !last_beat || sh_end[4];
+
+wire wr_out = data_beat && !eff_abort;
+wire in_ok = !need_pop || s_axis_tvalid;
+wire out_ok = eff_abort || m_tlp_ready;
 // the record's second beat carries the checksum fields: it waits for them
 // (the frame's data has left by then; nic_rx_csum needs 2 cycles after it)
 wire cpl_wait = cnt_reg[0] && !s_csum_valid;
 wire cpl_out = is_cpl && !eff_abort && !cpl_wait;
 wire cpl_skip = is_cpl && eff_abort;
 
-wire last_beat = cnt_reg == h_beats_m1;
-
 // Only a TLP already past its first beat survives a disable (every queued
 // command is aborted then), so this is the whole remaining DMA exposure.
 assign busy = onehot(h_q, head_valid && !first_beat && !cur_abort_reg);
 
-assign s_axis_tready = drain_like || (wr_out && m_tlp_ready);
+assign s_axis_tready = is_drain || prime_beat || (data_beat && need_pop && out_ok);
 
 wire axis_xfer = s_axis_tvalid && s_axis_tready;
-wire beat_done = (drain_like || wr_out) ? axis_xfer : (cpl_out ? m_tlp_ready : cpl_skip);
+wire beat_done = is_drain ? axis_xfer : data_beat ? (in_ok && out_ok) : (cpl_out ? m_tlp_ready : cpl_skip);
 wire pop = beat_done && (last_beat || cpl_skip);
+
+// shifted output: V bytes [p, p + 16) from {next, hold}
+/* verilator lint_off UNUSEDSIGNAL */
+wire [255:0] sh_cat = {s_axis_tdata, hold_reg} >> {h_shift, 3'b000};
+/* verilator lint_on UNUSEDSIGNAL */
+wire [127:0] data_out = (h_shift == 4'd0) ? s_axis_tdata : sh_cat[127:0];
 
 // completion record
 reg [255:0] rec;
@@ -541,16 +951,23 @@ always @* begin
     rec[CPL_STATUS_LSB +: CPL_STATUS_W] = h_cstat;
     rec[CPL_QUEUE_LSB +: CPL_QUEUE_W] = {{(8-QW){1'b0}}, h_q};
     rec[CPL_DESC_IDX_LSB +: CPL_DESC_IDX_W] = h_cidx;
-    // meta fields, packed as in len_meta_reg
-    rec[CPL_RSS_HASH_LSB +: CPL_RSS_HASH_W] = h_meta[0 +: 32];
-    rec[CPL_RSS_TYPE_LSB +: CPL_RSS_TYPE_W] = h_meta[32 +: 4];
-    rec[CPL_L3_TYPE_LSB +: CPL_L3_TYPE_W] = h_meta[36 +: 2];
-    rec[CPL_L4_TYPE_LSB +: CPL_L4_TYPE_W] = h_meta[38 +: 2];
-    rec[CPL_PARSE_FLAGS_LSB +: CPL_PARSE_FLAGS_W] = h_meta[40 +: 8];
-    rec[CPL_VLAN_COUNT_LSB +: CPL_VLAN_COUNT_W] = h_meta[48 +: 2];
-    rec[CPL_L3_OFFSET_LSB +: CPL_L3_OFFSET_W] = h_meta[50 +: 10];
-    rec[CPL_L4_OFFSET_LSB +: CPL_L4_OFFSET_W] = h_meta[60 +: 10];
-    rec[CPL_PAYLOAD_OFFSET_LSB +: CPL_PAYLOAD_OFFSET_W] = h_meta[70 +: 10];
+    rec[CPL_RSS_HASH_LSB +: CPL_RSS_HASH_W] = h_meta[RM_HASH +: 32];
+    rec[CPL_RSS_TYPE_LSB +: CPL_RSS_TYPE_W] = h_meta[RM_TYPE +: 4];
+    rec[CPL_L3_TYPE_LSB +: CPL_L3_TYPE_W] = h_meta[RM_L3 +: 2];
+    rec[CPL_L4_TYPE_LSB +: CPL_L4_TYPE_W] = h_meta[RM_L4 +: 2];
+    rec[CPL_PARSE_FLAGS_LSB +: CPL_PARSE_FLAGS_W] = h_meta[RM_FLAGS +: 8];
+    rec[CPL_VLAN_COUNT_LSB +: CPL_VLAN_COUNT_W] = h_meta[RM_VLAN +: 2];
+    rec[CPL_L3_OFFSET_LSB +: CPL_L3_OFFSET_W] = h_meta[RM_L3OFF +: 10];
+    rec[CPL_L4_OFFSET_LSB +: CPL_L4_OFFSET_W] = h_meta[RM_L4OFF +: 10];
+    rec[CPL_PAYLOAD_OFFSET_LSB +: CPL_PAYLOAD_OFFSET_W] = h_meta[RM_PAYOFF +: 10];
+    rec[CPL_DESC_COUNT_LSB +: CPL_DESC_COUNT_W] = h_cdcnt;
+    rec[CPL_HDR_LEN_LSB +: CPL_HDR_LEN_W] = h_chlen;
+    rec[CPL_LAST_LEN_LSB +: CPL_LAST_LEN_W] = h_cllen;
+    rec[CPL_SPLIT_LSB] = h_csplit;
+    rec[CPL_HDR_OVERFLOW_LSB] = h_covf;
+    rec[CPL_VLAN_STRIPPED_LSB] = h_cstrip;
+    // the outer TCI whenever a tag was parsed (captured from the frame's word 0)
+    rec[CPL_VLAN_TCI_LSB +: CPL_VLAN_TCI_W] = (h_meta[RM_VLAN +: 2] != 2'd0) ? tci_reg : 16'd0;
     // checksum fields: none / 0 for a BAD_DESC record (no data written)
     if (h_cstat == 8'd0) begin
         rec[CPL_IP_CSUM_LSB +: CPL_IP_CSUM_W] = s_csum_ip;
@@ -566,12 +983,12 @@ wire [31:0] hdr_dw1 = {cfg_requester_id, 8'd0, h_lbe, h_fbe};
 wire [63:0] hdr_dw23 = h_4dw ? {h_addr[63:32], h_addr[31:2], 2'b00} : {h_addr[31:2], 2'b00, 32'd0};
 
 assign m_tlp_hdr = {hdr_dw0, hdr_dw1, hdr_dw23};
-assign m_tlp_data = is_cpl ? (cnt_reg[0] ? rec[255:128] : rec[127:0]) : s_axis_tdata;
+assign m_tlp_data = is_cpl ? (cnt_reg[0] ? rec[255:128] : rec[127:0]) : data_out;
 assign m_tlp_sop = first_beat;
 assign m_tlp_eop = last_beat;
 assign m_tlp_commit = is_cpl;
 assign m_tlp_queue = h_q;
-assign m_tlp_valid = (wr_out && s_axis_tvalid) || cpl_out;
+assign m_tlp_valid = (wr_out && in_ok) || cpl_out;
 
 integer i;
 
@@ -580,8 +997,23 @@ always @(posedge clk) begin
         cur_abort_reg <= eff_abort;
         cnt_reg <= pop ? 10'd0 : cnt_reg + 10'd1;
     end
+    if (axis_xfer && !is_drain) begin
+        // V word 0 of a stripped frame: bytes 0..11 moved up over the tag
+        hold_reg <= prime_beat ? {s_axis_tdata[95:0], 32'd0} : s_axis_tdata;
+    end
+    if (axis_xfer && h_first && first_beat && !primed_reg) begin
+        tci_reg <= {s_axis_tdata[119:112], s_axis_tdata[127:120]};
+    end
+    if (prime_beat && axis_xfer) begin
+        primed_reg <= 1'b1;
+    end
+    if (pop) begin
+        primed_reg <= 1'b0;
+    end
 
     stat_ok_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && (h_cstat == 8'd0));
+    stat_split_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && (h_cstat == 8'd0) && h_csplit);
+    stat_ovf_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && (h_cstat == 8'd0) && h_covf);
     stat_bytes_reg <= h_clen;
     stat_abort_reg <= onehot(h_q, cpl_skip && (h_cstat == 8'd0));
 
@@ -602,7 +1034,10 @@ always @(posedge clk) begin
     if (rst) begin
         cnt_reg <= 10'd0;
         cur_abort_reg <= 1'b0;
+        primed_reg <= 1'b0;
         stat_ok_reg <= {RX_QUEUES{1'b0}};
+        stat_split_reg <= {RX_QUEUES{1'b0}};
+        stat_ovf_reg <= {RX_QUEUES{1'b0}};
         stat_abort_reg <= {RX_QUEUES{1'b0}};
         cmd_wr_ptr_reg <= 0;
         cmd_rd_ptr_reg <= 0;

@@ -32,6 +32,10 @@
  * Exported indices: q_desc_cons[q] and q_cpl_prod[q] advance when a
  * completion record of queue q has its last beat accepted on m_tlp_req (after
  * the frame's data TLPs), and are held at zero while the queue is disabled.
+ * q_cpl_prod moves by one record, q_desc_cons by the record's DESC_COUNT (a
+ * scattered frame consumes several descriptors), read from the record's
+ * second beat as it leaves, so the two can never disagree with what the
+ * host sees in the ring.
  * q_busy[q]: a MemWr of queue q was started and has not yet left the engine.
  * q_cpl_event[q]: one-cycle pulse in the cycle a completion record of queue
  * q is committed (q_cpl_prod[q] shows it from the next cycle on), for
@@ -85,6 +89,10 @@ module nic_rx_engine #(
     input  wire [RX_QUEUES*64-1:0]    q_cpl_base,
     input  wire [RX_QUEUES*4-1:0]     q_cpl_log_size,
     input  wire [RX_QUEUES*16-1:0]    q_cpl_cons,
+    // header split / scatter / VLAN strip (docs/split.md), from nic_csr
+    input  wire [RX_QUEUES*64-1:0]    q_hdr_base,   // Q_HDR_BASE, bits [3:0] are 0
+    input  wire [RX_QUEUES*16-1:0]    q_hdr_count,  // Q_HDR_COUNT
+    input  wire [RX_QUEUES*32-1:0]    q_rx_cfg,     // Q_RX_CFG
     output wire [RX_QUEUES*16-1:0]    q_desc_cons,
     output wire [RX_QUEUES*16-1:0]    q_cpl_prod,
     output wire [RX_QUEUES-1:0]       q_halted,
@@ -97,6 +105,8 @@ module nic_rx_engine #(
     output wire [RX_QUEUES-1:0]       stat_drop_buf_too_small,
     output wire [RX_QUEUES-1:0]       stat_drop_bad_desc,
     output wire [RX_QUEUES-1:0]       stat_drop_disabled,
+    output wire [RX_QUEUES-1:0]       stat_split,        // with stat_frame_ok: delivered with SPLIT
+    output wire [RX_QUEUES-1:0]       stat_hdr_overflow, // with stat_frame_ok: delivered with HDR_OVERFLOW
     output wire [RX_QUEUES-1:0]       err_cpl_status,
     output wire [RX_QUEUES-1:0]       err_cpl_unexpected,
     output wire [RX_QUEUES-1:0]       err_cpl_timeout,
@@ -132,7 +142,13 @@ module nic_rx_engine #(
     input  wire [2:0]                 cfg_max_read_req_size
 );
 
+/* verilator lint_off UNUSEDPARAM */
+`include "nic_spec.vh"
+/* verilator lint_on UNUSEDPARAM */
+
 localparam QW = RX_QUEUES > 1 ? $clog2(RX_QUEUES) : 1;
+// DESC_COUNT within the completion record's second (commit) beat
+localparam integer DCOUNT_LSB = CPL_DESC_COUNT_LSB - 128;
 localparam integer TAGS_TOTAL_I = RX_QUEUES * DMA_READ_TAGS;
 localparam [8:0] TAGS_TOTAL = TAGS_TOTAL_I[8:0];
 // mux user bits: {write beat of queue (one-hot), queue, commit}
@@ -144,6 +160,8 @@ wire [RX_QUEUES*64-1:0] desc_addr;
 wire [RX_QUEUES*16-1:0] desc_len;
 wire [RX_QUEUES*16-1:0] desc_buf_id;
 wire [RX_QUEUES*16-1:0] desc_idx;
+wire [RX_QUEUES*16-1:0] desc_hdr_idx;
+wire [RX_QUEUES*16-1:0] desc_avail;
 wire [RX_QUEUES-1:0]    desc_bad;
 wire [RX_QUEUES-1:0]    desc_valid;
 wire [RX_QUEUES-1:0]    desc_ready;
@@ -211,10 +229,12 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
         .m_desc_len(desc_len[q*16 +: 16]),
         .m_desc_buf_id(desc_buf_id[q*16 +: 16]),
         .m_desc_idx(desc_idx[q*16 +: 16]),
+        .m_desc_hdr_idx(desc_hdr_idx[q*16 +: 16]),
         .m_desc_bad(desc_bad[q]),
         .m_desc_valid(desc_valid[q]),
         .m_desc_ready(desc_ready[q]),
         .m_desc_empty(desc_empty[q]),
+        .m_desc_avail(desc_avail[q*16 +: 16]),
         .m_tlp_hdr(fq_hdr[q*128 +: 128]),
         .m_tlp_valid(fq_valid[q]),
         .m_tlp_ready(fq_ready[q]),
@@ -339,6 +359,9 @@ nic_rx_dma_wr #(
     .q_cpl_base(q_cpl_base),
     .q_cpl_log_size(q_cpl_log_size),
     .q_cpl_cons(q_cpl_cons),
+    .q_hdr_base(q_hdr_base),
+    .q_hdr_count(q_hdr_count),
+    .q_rx_cfg(q_rx_cfg),
     .s_desc_addr(desc_addr),
     .s_desc_len(desc_len),
     .s_desc_buf_id(desc_buf_id),
@@ -347,6 +370,8 @@ nic_rx_dma_wr #(
     .s_desc_valid(desc_valid),
     .s_desc_ready(desc_ready),
     .s_desc_empty(desc_empty),
+    .s_desc_hdr_idx(desc_hdr_idx),
+    .s_desc_avail(desc_avail),
     .s_csum_ip(csum_ip),
     .s_csum_l4(csum_l4),
     .s_csum_complete(csum_complete),
@@ -369,6 +394,8 @@ nic_rx_dma_wr #(
     .stat_drop_bad_desc(stat_drop_bad_desc),
     .stat_drop_disabled(drop_disabled_dec),
     .stat_abort_disabled(drop_disabled_abort),
+    .stat_split(stat_split),
+    .stat_hdr_overflow(stat_hdr_overflow),
     .busy(wr_busy)
 );
 
@@ -414,25 +441,30 @@ nic_tlp_req_mux #(
 
 wire          commit = m_tlp_req_valid && m_tlp_req_ready && m_tlp_req_eop && m_user[0];
 wire [QW-1:0] commit_q = m_user[QW:1];
+// descriptors the committed record accounts for (>= 1, docs/split.md)
+wire [15:0]   commit_dcount = {8'd0, m_tlp_req_data[DCOUNT_LSB +: CPL_DESC_COUNT_W]};
 
 generate
 for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     localparam [QW-1:0] QI = q;
 
-    // desc_cons and cpl_prod move together: one register serves both
-    reg [15:0] cons_reg = 16'd0;
+    // one record per frame, DESC_COUNT descriptors per record
+    reg [15:0] desc_cons_reg = 16'd0;
+    reg [15:0] cpl_prod_reg = 16'd0;
 
     always @(posedge clk) begin
         if (commit && commit_q == QI) begin
-            cons_reg <= cons_reg + 16'd1;
+            desc_cons_reg <= desc_cons_reg + commit_dcount;
+            cpl_prod_reg <= cpl_prod_reg + 16'd1;
         end
         if (rst || !q_enable[q]) begin
-            cons_reg <= 16'd0;
+            desc_cons_reg <= 16'd0;
+            cpl_prod_reg <= 16'd0;
         end
     end
 
-    assign q_desc_cons[q*16 +: 16] = cons_reg;
-    assign q_cpl_prod[q*16 +: 16] = cons_reg;
+    assign q_desc_cons[q*16 +: 16] = desc_cons_reg;
+    assign q_cpl_prod[q*16 +: 16] = cpl_prod_reg;
     assign q_cpl_event[q] = commit && commit_q == QI;
 
     // drop-disabled pulses from two sources, merged without losing any

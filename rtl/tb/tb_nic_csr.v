@@ -10,6 +10,9 @@
  * port protocol: one-cycle strobes, one request at a time, fields stable
  * until the ack. Interrupt registers: CLK_PERIOD_PS, IRQ_ERR_VECTOR,
  * Q_IRQ_VECTOR (reset values clamped to MSIX_VECTORS = 2), err_event.
+ * Split registers: Q_HDR_BASE_LO/HI, Q_HDR_COUNT, Q_RX_CFG (reset 0, masks,
+ * byte enables, locked while the queue is enabled, outputs) and the
+ * Q_SPLIT_FRAMES / Q_HDR_OVERFLOW counters (RO, cleared by the soft reset).
  * Prints PASS, or stops with $fatal.
  */
 module tb_nic_csr;
@@ -50,6 +53,10 @@ reg [Q*16-1:0] q_desc_cons = 0, q_cpl_prod = 0;
 reg [Q-1:0] q_halted = 0;
 reg [Q-1:0] q_busy = 0;
 reg [Q-1:0] st_ok = 0, st_no_desc = 0, st_small = 0, st_bad = 0, st_qdis = 0;
+reg [Q-1:0] st_split = 0, st_hovf = 0;
+wire [Q*64-1:0] q_hdr_base;
+wire [Q*16-1:0] q_hdr_count;
+wire [Q*32-1:0] q_rx_cfg;
 reg [Q*16-1:0] st_bytes = 0;
 reg [Q-1:0] e_status = 0, e_unexp = 0, e_timeout = 0;
 reg [31:0] fill = 0;
@@ -197,6 +204,9 @@ nic_csr #(
     .q_cpl_base(q_cpl_base),
     .q_cpl_log_size(q_cpl_log_size),
     .q_cpl_cons(q_cpl_cons),
+    .q_hdr_base(q_hdr_base),
+    .q_hdr_count(q_hdr_count),
+    .q_rx_cfg(q_rx_cfg),
     .q_desc_cons(q_desc_cons),
     .q_cpl_prod(q_cpl_prod),
     .q_halted(q_halted),
@@ -207,6 +217,8 @@ nic_csr #(
     .stat_q_drop_buf_too_small(st_small),
     .stat_q_drop_bad_desc(st_bad),
     .stat_q_drop_disabled(st_qdis),
+    .stat_q_split(st_split),
+    .stat_q_hdr_overflow(st_hovf),
     .err_cpl_status(e_status),
     .err_cpl_unexpected(e_unexp),
     .err_cpl_timeout(e_timeout),
@@ -450,7 +462,7 @@ initial begin
     expect_rd(16'h00FC, 32'd0);
     expect_rd(16'h0118, 32'd0);
     expect_rd(16'h0800, 32'd0);
-    expect_rd(qa(0, 16'h4C), 32'd0);
+    expect_rd(qa(0, 16'h64), 32'd0);      // first offset past Q_HDR_OVERFLOW
     expect_rd(qa(0, 16'h7C), 32'd0);
     expect_rd(qa(Q, 16'h00), 32'd0);     // first queue past RX_QUEUES
     expect_rd(qa(63, 16'h28), 32'd0);
@@ -562,6 +574,50 @@ initial begin
     $display("bad requests: ok");
 
     // 6. per-queue registers
+    // split registers: reset values
+    for (q = 0; q < Q; q = q + 1) begin
+        expect_rd(qa(q, RXQ_Q_HDR_BASE_LO), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_BASE_HI), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_COUNT), 32'd0);
+        expect_rd(qa(q, RXQ_Q_RX_CFG), 32'd0);
+        expect_rd(qa(q, RXQ_Q_SPLIT_FRAMES), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_OVERFLOW), 32'd0);
+    end
+    if (q_hdr_base !== 0 || q_hdr_count !== 0 || q_rx_cfg !== 0) $fatal(1, "split outputs after reset");
+    for (q = 0; q < Q; q = q + 1) begin
+        wr(qa(q, RXQ_Q_HDR_BASE_LO), 32'h9876_543F - 32'h100 * q);
+        wr(qa(q, RXQ_Q_HDR_BASE_HI), 32'h0000_0F00 + q);
+        wr(qa(q, RXQ_Q_HDR_COUNT), 32'hABCD_0100 + q);
+        wr(qa(q, RXQ_Q_RX_CFG), 32'hFFFF_FFFF);
+        wr(qa(q, RXQ_Q_SPLIT_FRAMES), 32'h55);       // RO
+        wr(qa(q, RXQ_Q_HDR_OVERFLOW), 32'h66);       // RO
+    end
+    for (q = 0; q < Q; q = q + 1) begin
+        expect_rd(qa(q, RXQ_Q_HDR_BASE_LO), 32'h9876_5430 - 32'h100 * q);
+        expect_rd(qa(q, RXQ_Q_HDR_BASE_HI), 32'h0000_0F00 + q);
+        expect_rd(qa(q, RXQ_Q_HDR_COUNT), 32'h0000_0100 + q);
+        expect_rd(qa(q, RXQ_Q_RX_CFG), 32'h0FFF_00FF);   // MODE, SCATTER, VLAN_STRIP, HDR_LOG_SIZE, THRESH
+        expect_rd(qa(q, RXQ_Q_SPLIT_FRAMES), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_OVERFLOW), 32'd0);
+        if (q_hdr_base[q*64 +: 64] !== {32'h0000_0F00 + q, 32'h9876_5430 - 32'h100 * q}) $fatal(1, "q_hdr_base[%0d]", q);
+        if (q_hdr_count[q*16 +: 16] !== 16'h0100 + q) $fatal(1, "q_hdr_count[%0d]", q);
+        if (q_rx_cfg[q*32 +: 32] !== 32'h0FFF_00FF) $fatal(1, "q_rx_cfg[%0d]", q);
+    end
+    // Q_RX_CFG: reserved bits stay 0, byte enables honoured
+    wr(qa(0, RXQ_Q_RX_CFG), 32'h0);
+    wr(qa(0, RXQ_Q_RX_CFG), 32'hF000_FF00);
+    expect_rd(qa(0, RXQ_Q_RX_CFG), 32'h0);
+    wr_be(qa(0, RXQ_Q_RX_CFG), 32'h0123_4592, 4'b0101, 1'b0);   // bytes 0 and 2
+    expect_rd(qa(0, RXQ_Q_RX_CFG), 32'h0023_0092);
+    wr_be(qa(0, RXQ_Q_RX_CFG), 32'hFF00_0000, 4'b1000, 1'b1);   // byte 3: THRESH[11:8] only
+    expect_rd(qa(0, RXQ_Q_RX_CFG), 32'h0F23_0092);
+    wr_be(qa(0, RXQ_Q_HDR_COUNT), 32'h0000_7700, 4'b0010, 1'b0);
+    expect_rd(qa(0, RXQ_Q_HDR_COUNT), 32'h0000_7700);
+    wr(qa(0, RXQ_Q_RX_CFG), (SPLIT_TCP_UDP << RX_CFG_MODE_SHIFT) | (1 << RX_CFG_SCATTER_BIT)
+        | (7 << RX_CFG_HDR_LOG_SIZE_SHIFT) | (128 << RX_CFG_THRESH_SHIFT));
+    expect_rd(qa(0, RXQ_Q_RX_CFG), 32'h0080_0076);
+    if (q_rx_cfg !== {32'h0FFF_00FF, 32'h0080_0076}) $fatal(1, "q_rx_cfg %h", q_rx_cfg);
+    $display("split registers: ok");
     for (q = 0; q < Q; q = q + 1) begin
         wr(qa(q, RXQ_DESC_BASE_LO), 32'h12345FFF - q);
         wr(qa(q, RXQ_DESC_BASE_HI), 32'hABCD0000 + q);
@@ -629,6 +685,19 @@ initial begin
     wr(qa(1, RXQ_CPL_LOG_SIZE), 32'h1);
     wr(qa(1, RXQ_DESC_PROD), 32'h10);
     wr_be(qa(1, RXQ_CPL_CONS), 32'h0302, 4'b0010, 1'b0);
+    wr(qa(1, RXQ_Q_HDR_BASE_LO), 32'h0);
+    wr(qa(1, RXQ_Q_HDR_BASE_HI), 32'h0);
+    wr(qa(1, RXQ_Q_HDR_COUNT), 32'h0);
+    wr(qa(1, RXQ_Q_RX_CFG), 32'h0);
+    expect_rd(qa(1, RXQ_Q_HDR_BASE_LO), 32'h9876_5330);
+    expect_rd(qa(1, RXQ_Q_HDR_BASE_HI), 32'h0000_0F01);
+    expect_rd(qa(1, RXQ_Q_HDR_COUNT), 32'h0000_0101);
+    expect_rd(qa(1, RXQ_Q_RX_CFG), 32'h0FFF_00FF);
+    if (q_hdr_base[64 +: 64] !== 64'h0000_0F01_9876_5330 || q_hdr_count[16 +: 16] !== 16'h0101
+        || q_rx_cfg[32 +: 32] !== 32'h0FFF_00FF) $fatal(1, "split outputs changed while enabled");
+    // queue 0 is disabled: still writable
+    wr(qa(0, RXQ_Q_HDR_COUNT), 32'h0000_0040);
+    expect_rd(qa(0, RXQ_Q_HDR_COUNT), 32'h0000_0040);
     expect_rd(qa(1, RXQ_DESC_BASE_LO), 32'h12345000);
     expect_rd(qa(1, RXQ_DESC_BASE_HI), 32'hABCD0001);
     expect_rd(qa(1, RXQ_CPL_BASE_LO), 32'h87654000);
@@ -646,6 +715,8 @@ initial begin
     if (q_enable !== 2'b00) $fatal(1, "q_enable %b", q_enable);
     wr(qa(1, RXQ_DESC_BASE_LO), 32'h00002000);
     expect_rd(qa(1, RXQ_DESC_BASE_LO), 32'h00002000);
+    wr(qa(1, RXQ_Q_RX_CFG), 32'h0000_0008);
+    expect_rd(qa(1, RXQ_Q_RX_CFG), 32'h0000_0008);
     expect_rd(qa(1, RXQ_DESC_PROD), 32'h10);
     // counters
     for (i = 0; i < 5; i = i + 1) begin
@@ -660,6 +731,12 @@ initial begin
     for (i = 0; i < 4; i = i + 1) `PULSE(st_small[1])
     for (i = 0; i < 2; i = i + 1) `PULSE(st_bad[0])
     for (i = 0; i < 6; i = i + 1) `PULSE(st_qdis[1])
+    for (i = 0; i < 7; i = i + 1) `PULSE(st_split[0])
+    for (i = 0; i < 2; i = i + 1) `PULSE(st_hovf[1])
+    st_split <= 2'b11; st_hovf <= 2'b11;        // held: one count per cycle
+    repeat (3) @(posedge clk);
+    st_split <= 2'b00; st_hovf <= 2'b00;
+    @(posedge clk);
     expect_rd(qa(0, RXQ_Q_FRAMES), 5);
     expect_rd(qa(0, RXQ_Q_BYTES), 5010);
     expect_rd(qa(1, RXQ_Q_FRAMES), 5);
@@ -670,6 +747,16 @@ initial begin
     expect_rd(qa(0, RXQ_Q_DROP_BAD_DESC), 2);
     expect_rd(qa(1, RXQ_Q_DROP_DISABLED), 6);
     expect_rd(qa(0, RXQ_Q_DROP_DISABLED), 0);
+    expect_rd(qa(0, RXQ_Q_SPLIT_FRAMES), 10);
+    expect_rd(qa(1, RXQ_Q_SPLIT_FRAMES), 3);
+    expect_rd(qa(0, RXQ_Q_HDR_OVERFLOW), 3);
+    expect_rd(qa(1, RXQ_Q_HDR_OVERFLOW), 5);
+    // counters are not cleared by a queue enable / disable
+    wr(qa(0, RXQ_Q_CTRL), 32'd1);
+    wr(qa(0, RXQ_Q_CTRL), 32'd0);
+    expect_rd(qa(0, RXQ_Q_SPLIT_FRAMES), 10);
+    expect_rd(qa(1, RXQ_Q_HDR_OVERFLOW), 5);
+    expect_rd(qa(0, RXQ_Q_FRAMES), 5);
     $display("queue registers: ok");
 
     // 7. global counters and FIFO peak
@@ -870,7 +957,14 @@ initial begin
         expect_rd(qa(q, RXQ_Q_CTRL), 32'd0);
         expect_rd(qa(q, RXQ_Q_FRAMES), 32'd0);
         expect_rd(qa(q, RXQ_Q_BYTES), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_BASE_LO), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_BASE_HI), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_COUNT), 32'd0);
+        expect_rd(qa(q, RXQ_Q_RX_CFG), 32'd0);
+        expect_rd(qa(q, RXQ_Q_SPLIT_FRAMES), 32'd0);
+        expect_rd(qa(q, RXQ_Q_HDR_OVERFLOW), 32'd0);
     end
+    if (q_hdr_base !== 0 || q_hdr_count !== 0 || q_rx_cfg !== 0) $fatal(1, "split outputs after soft reset");
     if (rx_enable !== 1'b0 || q_enable !== 0) $fatal(1, "outputs after soft reset");
     if (tlp_hold !== 1'b0) $fatal(1, "tlp_hold after soft reset");
 

@@ -7,7 +7,10 @@
  * bad flag; MemRd sizing (<= FETCH_MAX, MRRS, ring end, 4 KiB page; natural
  * batch or >= FETCH_MAX/2 when cut by the cache room); cache occupancy bound;
  * unique tags; empty flag; error handling (unknown tag, bad Byte Count,
- * UR status -> halt, timeout -> halt), stale completions after disable.
+ * UR status -> halt, timeout -> halt), stale completions after disable;
+ * header buffer index (DW3[15:0], DW3[31:16] ignored) and m_desc_avail in
+ * every cycle (exact after pops, one cycle behind doorbells, 0 while
+ * disabled), also across the 16-bit index wrap.
  * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_desc_fetch.v rtl/nic_desc_fetch.v && vvp tb
  */
 module tb_nic_desc_fetch;
@@ -30,7 +33,7 @@ reg  [3:0]  q_desc_log_size = 5;
 reg  [15:0] q_desc_prod = 0;
 wire        q_halted;
 wire [63:0] d_addr;
-wire [15:0] d_len, d_buf_id, d_idx;
+wire [15:0] d_len, d_buf_id, d_idx, d_hdr_idx, d_avail;
 wire        d_bad, d_valid, d_empty;
 reg         d_ready = 0;
 wire [127:0] rd_hdr;
@@ -49,8 +52,9 @@ nic_desc_fetch #(
     .clk(clk), .rst(rst),
     .q_enable(q_enable), .q_desc_base(q_desc_base), .q_desc_log_size(q_desc_log_size), .q_desc_prod(q_desc_prod),
     .q_halted(q_halted),
-    .m_desc_addr(d_addr), .m_desc_len(d_len), .m_desc_buf_id(d_buf_id), .m_desc_idx(d_idx), .m_desc_bad(d_bad),
-    .m_desc_valid(d_valid), .m_desc_ready(d_ready), .m_desc_empty(d_empty),
+    .m_desc_addr(d_addr), .m_desc_len(d_len), .m_desc_buf_id(d_buf_id), .m_desc_idx(d_idx), .m_desc_hdr_idx(d_hdr_idx),
+    .m_desc_bad(d_bad), .m_desc_valid(d_valid), .m_desc_ready(d_ready), .m_desc_empty(d_empty),
+    .m_desc_avail(d_avail),
     .m_tlp_hdr(rd_hdr), .m_tlp_valid(rd_valid), .m_tlp_ready(rd_ready),
     .s_tlp_cpl_hdr(c_hdr), .s_tlp_cpl_data(c_data), .s_tlp_cpl_sop(c_sop), .s_tlp_cpl_eop(c_eop),
     .s_tlp_cpl_valid(c_valid), .s_tlp_cpl_ready(c_ready),
@@ -68,9 +72,18 @@ task fail(input [8*64-1:0] msg);
 endtask
 
 // host memory: descriptor ring content is a function of the index, so we can
-// check any descriptor: addr = {idx, 16'h0} (+8 if idx%13==5: bad), len = idx+100, buf = ~idx
+// check any descriptor: addr = {idx, 16'h0} (+8 if idx%13==5: bad), len = idx+100, buf = ~idx,
+// hdr_idx = idx*37 ^ 16'h5A5A, DW3[31:16] = junk (must not matter)
 reg [7:0] mem [0:65535];           // ring image, byte address relative to ring base
 integer   dlog;
+
+function [15:0] hdr_of(input integer s);
+    reg [31:0] t;
+    begin
+        t = s * 37;
+        hdr_of = t[15:0] ^ 16'h5A5A;
+    end
+endfunction
 
 task write_ring;
     integer s, k;
@@ -81,6 +94,8 @@ task write_ring;
             d[63:0] = {32'h0, s[15:0], 16'h0} + ((s % 13 == 5) ? 8 : 0);
             d[79:64] = s + 100;
             d[95:80] = ~s[15:0];
+            d[111:96] = hdr_of(s);
+            d[127:112] = 16'hDEAD;
             for (k = 0; k < 16; k = k + 1) mem[s*16 + k] = d[8*k +: 8];
         end
     end
@@ -96,6 +111,9 @@ integer    p_due [0:MAXP-1];
 integer    p_mode [0:MAXP-1];
 integer    next_mode = 0;      // 0 ok, 1 UR, 2 never, 3 wrong byte count first
 integer    lat = 30;
+// the batch rule is judged against prod at the MemRd; it only holds when no
+// doorbell came between the issue path's calc and the MemRd
+reg        chk_chop = 1;
 reg        rand_split = 0;
 integer    prod = 0;
 integer    n_rd = 0, sum_rd = 0;
@@ -121,7 +139,7 @@ always @(posedge clk) begin
         if (natural > (1 << dlog) - slot) natural = (1 << dlog) - slot;
         if (natural > 256 - (slot % 256)) natural = 256 - (slot % 256);
         if (cnt > natural) fail("MemRd larger than allowed");
-        if (cnt != natural && cnt < FMAX / 2) fail("MemRd chopped below FETCH_MAX/2");
+        if (chk_chop && cnt != natural && cnt < FMAX / 2) fail("MemRd chopped below FETCH_MAX/2");
         if (fetched + cnt - popped > DEPTH + 2) fail("cache overfilled");
         dup = 0;
         for (pi = 0; pi < MAXP; pi = pi + 1) if (p_valid[pi] && p_tag[pi] == d1[15:8]) dup = 1;
@@ -188,6 +206,7 @@ end
 
 // ---------------------------------------------------------------- consumer
 reg     pop_rand = 1;
+reg     pop_fast = 0;   // pop 3 cycles in 4 instead of 1 in 3
 integer exp_idx = 0;
 integer es;
 always @(posedge clk) begin
@@ -199,11 +218,35 @@ always @(posedge clk) begin
                 fail("descriptor address");
             if (d_len != (exp_idx % (1 << dlog)) + 100) fail("descriptor length");
             if (d_buf_id != ~es[15:0]) fail("descriptor buf id");
+            if (d_hdr_idx != hdr_of(es)) fail("descriptor hdr idx");
             if (d_bad != (((exp_idx % (1 << dlog)) % 13) == 5)) fail("bad flag");
             exp_idx = exp_idx + 1;
             popped = popped + 1;
         end
-        d_ready <= pop_rand ? ($urandom % 3 == 0) : 1'b0;
+        d_ready <= pop_rand ? (pop_fast ? ($urandom % 4 != 0) : ($urandom % 3 == 0)) : 1'b0;
+    end
+end
+
+// m_desc_avail, every cycle: the value registered at edge t is
+// q_desc_prod(t) - pops up to and including edge t (0 while disabled)
+reg [15:0] av_pops = 0;
+reg [15:0] av_exp = 0;
+integer    av_checks = 0, av_max = 0;
+always @(posedge clk) begin
+    if (!rst) begin
+        if (d_avail !== av_exp) begin
+            $display("  avail %0d, expected %0d", d_avail, av_exp);
+            fail("m_desc_avail");
+        end
+        av_checks = av_checks + 1;
+        if (d_avail > av_max) av_max = d_avail;
+        if (!q_enable) begin
+            av_pops = 0;
+            av_exp = 0;
+        end else begin
+            if (d_valid && d_ready) av_pops = av_pops + 16'd1;
+            av_exp = q_desc_prod - av_pops;
+        end
     end
 end
 
@@ -306,13 +349,28 @@ initial begin
     repeat (500) @(posedge clk);
     if (n_unexp != 2 || n_status != 1 || n_timeout != 1) fail("stale completions flagged");
 
+    $display("16-bit index wrap: ring 16, 70000 descriptors in doorbells of 1..8");
+    restart(4, 1);
+    pop_rand = 1; pop_fast = 1; chk_chop = 0;
+    while (prod < 70000) begin
+        // keep a few posted ahead, so avail moves both ways and stays < ring
+        if (prod - exp_idx < 8) post(1 + $urandom % 8);
+        @(posedge clk);
+    end
+    drain(20000);
+    repeat (5) @(posedge clk);
+    if (d_avail != 0) fail("avail not 0 after draining");
+    if (d_idx != prod[15:0] - 16'd1) fail("head index after wrap");
+    pop_fast = 0;
+    $display("  %0d avail checks, max %0d", av_checks, av_max);
+
     if (errors) $fatal(1, "FAILED");
     $display("PASS");
     $finish;
 end
 
 initial begin
-    #5_000_000;
+    #20_000_000;
     $fatal(1, "global timeout");
 end
 
