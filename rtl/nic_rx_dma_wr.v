@@ -415,11 +415,11 @@ end
 
 // ---------------------------------------------------------------------------
 // split configuration and plan (docs/split.md steps 1-3)
-wire [1:0]  cfg_mode = cfg_reg[RX_CFG_MODE_SHIFT +: 2];
+wire [1:0]  cfg_mode = cfg_reg[RX_CFG_MODE_SHIFT +: RX_CFG_MODE_W];
 wire        cfg_scatter = cfg_reg[RX_CFG_SCATTER_BIT];
 wire        cfg_strip = cfg_reg[RX_CFG_VLAN_STRIP_BIT];
-wire [3:0]  cfg_hlog_raw = cfg_reg[RX_CFG_HDR_LOG_SIZE_SHIFT +: 4];
-wire [11:0] cfg_thresh = cfg_reg[RX_CFG_THRESH_SHIFT +: 12];
+wire [3:0]  cfg_hlog_raw = cfg_reg[RX_CFG_HDR_LOG_SIZE_SHIFT +: RX_CFG_HDR_LOG_SIZE_W];
+wire [11:0] cfg_thresh = cfg_reg[RX_CFG_THRESH_SHIFT +: RX_CFG_THRESH_W];
 // mode 3 is reserved and behaves as NEVER
 wire        cfg_active = (cfg_mode == SPLIT_ALWAYS[1:0]) || (cfg_mode == SPLIT_TCP_UDP[1:0]);
 wire [3:0]  cfg_hlog = (cfg_hlog_raw < HDR_LOG_SIZE_MIN[3:0]) ? HDR_LOG_SIZE_MIN[3:0] :

@@ -341,6 +341,12 @@ pub mod rx_cfg {
     /// header buffer when the mode is not NEVER; 0 disables.
     pub const THRESH_SHIFT: u32 = 16;
     pub const THRESH_MASK: u32 = 0xFFF;
+    /// Every bit that belongs to a field; the others read 0.
+    pub const DEFINED: u32 = (MODE_MASK << MODE_SHIFT)
+        | SCATTER
+        | VLAN_STRIP
+        | (HDR_LOG_SIZE_MASK << HDR_LOG_SIZE_SHIFT)
+        | (THRESH_MASK << THRESH_SHIFT);
 
     /// Builds a `Q_RX_CFG` value.
     pub const fn value(mode: u32, scatter: bool, vlan_strip: bool, hdr_log_size: u32, thresh: u32) -> u32 {
@@ -609,6 +615,7 @@ pub fn verilog_header() -> String {
     p("MAX_SCATTER_BUFS".into(), 32, limits::MAX_SCATTER_BUFS.into(), "most descriptors per frame");
     p("HDR_LOG_SIZE_MIN".into(), 32, limits::HDR_LOG_SIZE_MIN.into(), "smallest header buffer (log2)");
     p("HDR_LOG_SIZE_MAX".into(), 32, limits::HDR_LOG_SIZE_MAX.into(), "largest header buffer (log2)");
+    p("RX_CFG_DEFINED".into(), 32, rx_cfg::DEFINED.into(), "Q_RX_CFG bits that hold a field");
     for r in global::ALL {
         p(format!("REG_{}", r.name), 16, (global::BASE + r.offset).into(), r.doc);
     }
@@ -674,8 +681,11 @@ pub fn verilog_header() -> String {
         ("SPLIT_ALWAYS", split_mode::ALWAYS),
         ("SPLIT_TCP_UDP", split_mode::TCP_UDP),
         ("RX_CFG_MODE_SHIFT", rx_cfg::MODE_SHIFT),
+        ("RX_CFG_MODE_W", rx_cfg::MODE_MASK.count_ones()),
         ("RX_CFG_HDR_LOG_SIZE_SHIFT", rx_cfg::HDR_LOG_SIZE_SHIFT),
+        ("RX_CFG_HDR_LOG_SIZE_W", rx_cfg::HDR_LOG_SIZE_MASK.count_ones()),
         ("RX_CFG_THRESH_SHIFT", rx_cfg::THRESH_SHIFT),
+        ("RX_CFG_THRESH_W", rx_cfg::THRESH_MASK.count_ones()),
     ] {
         let _ = writeln!(out, "localparam integer {name} = {v};");
     }
