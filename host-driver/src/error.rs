@@ -293,6 +293,48 @@ pub enum CplFault {
         /// The buffer size posted.
         buf_len: u16,
     },
+    /// `DESC_COUNT` is 0, more than `limits::MAX_SCATTER_BUFS`, or more than
+    /// the descriptors in flight (the record would retire unposted ones).
+    DescCount {
+        /// The record's `DESC_COUNT`.
+        found: u8,
+        /// Descriptors the driver had in flight.
+        in_flight: u16,
+    },
+    /// `HDR_LEN` exceeds the header buffer (or a header buffer was written
+    /// on a queue without a header pool).
+    HdrLen {
+        /// The record's `HDR_LEN`.
+        hdr_len: u16,
+        /// The header buffer size posted (0: no header pool).
+        hdr_buf: u16,
+    },
+    /// `LEN`, `HDR_LEN`, `DESC_COUNT` and `LAST_LEN` do not describe one
+    /// frame laid out as docs/split.md says: `LEN = HDR_LEN + (DESC_COUNT-1)
+    /// x cap + LAST_LEN`, `LAST_LEN` at most the buffer length, more than
+    /// one descriptor only with scatter, and so on.
+    Layout {
+        /// The record's `LEN`.
+        len: u16,
+        /// The record's `HDR_LEN`.
+        hdr_len: u16,
+        /// The record's `DESC_COUNT`.
+        desc_count: u8,
+        /// The record's `LAST_LEN`.
+        last_len: u16,
+    },
+    /// The `SPLIT`, `HDR_OVERFLOW` and `VLAN_STRIPPED` flags contradict each
+    /// other, `HDR_LEN` or the queue's configuration.
+    Flags {
+        /// `SPLIT`.
+        split: bool,
+        /// `HDR_OVERFLOW`.
+        hdr_overflow: bool,
+        /// `VLAN_STRIPPED`.
+        vlan_stripped: bool,
+        /// The record's `HDR_LEN`.
+        hdr_len: u16,
+    },
 }
 
 impl fmt::Display for CplFault {
@@ -305,6 +347,20 @@ impl fmt::Display for CplFault {
             CplFault::DescIdx { expected, found } => write!(f, "DESC_IDX {found}, expected {expected}"),
             CplFault::Queue { found } => write!(f, "QUEUE {found} in another queue's ring"),
             CplFault::Len { len, buf_len } => write!(f, "LEN {len} exceeds the {buf_len}-byte buffer"),
+            CplFault::DescCount { found, in_flight } => {
+                write!(f, "DESC_COUNT {found} with {in_flight} descriptors in flight")
+            }
+            CplFault::HdrLen { hdr_len, hdr_buf } => {
+                write!(f, "HDR_LEN {hdr_len} exceeds the {hdr_buf}-byte header buffer")
+            }
+            CplFault::Layout { len, hdr_len, desc_count, last_len } => write!(
+                f,
+                "LEN {len}, HDR_LEN {hdr_len}, DESC_COUNT {desc_count}, LAST_LEN {last_len} describe no valid layout"
+            ),
+            CplFault::Flags { split, hdr_overflow, vlan_stripped, hdr_len } => write!(
+                f,
+                "flags SPLIT {split} HDR_OVERFLOW {hdr_overflow} VLAN_STRIPPED {vlan_stripped} with HDR_LEN {hdr_len} contradict"
+            ),
         }
     }
 }

@@ -20,10 +20,11 @@
 //!    expensive part of a driver, so it rings one doorbell per
 //!    [`RxConfig::repost_batch`] buffers.
 //! 2. **Receive.** The NIC consumes descriptors in order, DMAs a frame into
-//!    the buffer and writes one `cpl::SIZE`-byte completion record per
-//!    consumed descriptor, in order. A frame that does not fit the next
-//!    buffer is dropped and the descriptor kept; with no descriptor posted,
-//!    frames are dropped and counted.
+//!    the buffer(s) and writes one `cpl::SIZE`-byte completion record per
+//!    frame, in order; the record retires `DESC_COUNT` consecutive
+//!    descriptors (more than one when the frame was scattered). A frame that
+//!    does not fit the posted buffers is dropped whole and the descriptors
+//!    kept; with no descriptor posted, frames are dropped and counted.
 //! 3. **Ownership by phase.** The record's last bit is `PHASE`, which the NIC
 //!    sets to [`nic_spec::cpl_phase`]`(index, log)`: 1 on the first pass over
 //!    the ring, flipped on every wrap. The driver owns the record at its
@@ -35,12 +36,34 @@
 //!    completion slots (the NIC stalls while the completion ring is full),
 //!    and re-posts the recycled buffers.
 //!
-//! Completions arrive in descriptor order, so the driver knows which buffer
+//! Completions arrive in descriptor order, so the driver knows which buffers
 //! each one returns from its own record of what it posted in each slot. A
-//! record that disagrees (`BUF_ID`, `DESC_IDX`, `QUEUE`, or a `LEN` larger
-//! than the buffer) is a device bug: it is counted, reported by
-//! [`Nic::last_fault`], not delivered, and the buffer is recycled anyway;
-//! the driver never panics or indexes out of bounds on device data.
+//! record that disagrees (`BUF_ID`, `DESC_IDX`, `QUEUE`, a `DESC_COUNT`
+//! beyond what is in flight, lengths that describe no valid layout) is a
+//! device bug: it is counted, reported by [`Nic::last_fault`], not
+//! delivered, and the buffers are recycled anyway; the driver never panics
+//! or indexes out of bounds on device data.
+//!
+//! # Header split, scatter, VLAN stripping
+//!
+//! [`RxConfig::split`] programs `Q_RX_CFG` (docs/split.md). With a split
+//! mode or a small-frame threshold, each queue also gets a *header pool*:
+//! one DMA region of as many [`SplitConfig::hdr_buf`]-byte header buffers
+//! as descriptors can be in flight (`Q_HDR_BASE`, `Q_HDR_COUNT`), and every
+//! posted descriptor carries a free one in `HDR_IDX`. A split frame's
+//! headers land in the first descriptor's header buffer and its payload at
+//! offset 0 of the data buffers; with scatter, a frame longer than one data
+//! buffer continues in the next descriptors' buffers. Header and data
+//! buffers of a completion go back to their free lists as soon as it is
+//! processed. [`RxFrame::data`] is always the whole delivered frame
+//! (header bytes, then data bytes, copied into a per-queue scratch buffer);
+//! [`RxFrame::header`], `hdr_len`, `desc_count` and the rest say where it
+//! came from. [`QueueStats`] counts pool levels, exhaustion, split,
+//! overflowed and scattered frames, and the device's `Q_SPLIT_FRAMES` and
+//! `Q_HDR_OVERFLOW`.
+//!
+//! A record with `DESC_COUNT` 0 and no split field set (a device predating
+//! docs/split.md) is read as one whole-frame buffer.
 //!
 //! # Queues and receive-side scaling
 //!
@@ -137,6 +160,7 @@ mod msix;
 pub mod napi;
 mod queue;
 mod rss;
+mod split;
 mod stats;
 
 use std::sync::Arc;
@@ -150,6 +174,7 @@ pub use irq::{IrqConfig, PendingBits, VectorPoll};
 pub use msix::{discover_msix, find_capability, MsixInfo};
 pub use queue::RxFrame;
 pub use rss::RssConfig;
+pub use split::{SplitConfig, SplitMode};
 pub use stats::{QueueStats, Stats, VectorStats};
 
 use irq::{ivreg, IrqState};
@@ -201,8 +226,10 @@ pub struct RxConfig {
     /// Completion ring holds `2^cpl_ring_log` records, `>= desc_ring_log` so
     /// every posted descriptor has a completion slot.
     pub cpl_ring_log: u32,
-    /// Bytes per buffer, `1..=65535`: the largest frame a queue accepts.
-    /// Buffers are laid out `limits::BUF_ALIGN` apart.
+    /// Bytes per data buffer, `1..=65535`. Without scatter it bounds the
+    /// frame (or, split, the payload) a queue accepts; with scatter a frame
+    /// continues in the next buffers. Buffers are laid out
+    /// `limits::BUF_ALIGN` apart.
     pub buf_size: usize,
     /// Buffers per queue, at most 65536 (`BUF_ID` is 16 bits); 0 means ring
     /// size - 1. More than the ring holds is fine: the rest wait in the free
@@ -214,6 +241,9 @@ pub struct RxConfig {
     /// Receive-side scaling, programmed before reception is enabled
     /// (ignored by a device without RSS, whose `RSS_RETA_SIZE` reads 0).
     pub rss: RssConfig,
+    /// Header/data split, scatter and VLAN stripping (docs/split.md), the
+    /// same on every queue.
+    pub split: SplitConfig,
 }
 
 impl Default for RxConfig {
@@ -226,6 +256,7 @@ impl Default for RxConfig {
             bufs_per_queue: 0,
             repost_batch: 32,
             rss: RssConfig::default(),
+            split: SplitConfig::default(),
         }
     }
 }
@@ -404,6 +435,9 @@ impl Nic {
         if cfg.repost_batch == 0 {
             return bad("repost_batch must be at least 1".into());
         }
+        if let Err(why) = cfg.split.validate() {
+            return bad(why);
+        }
         Ok((0..nqueues)
             .map(|index| QueueParams {
                 index,
@@ -412,6 +446,7 @@ impl Nic {
                 buf_len: cfg.buf_size as u16,
                 nbufs,
                 repost_batch: cfg.repost_batch,
+                split: cfg.split,
             })
             .collect())
     }
@@ -570,6 +605,7 @@ impl Nic {
             let sw = c.sw;
             let (free_buffers, buffers_in_flight) =
                 self.queues.get(i).map_or((0, 0), |q| (q.free_buffers(), q.in_flight()));
+            let lv = self.queues.get(i).map(RxQueue::pool_levels);
             s.queues.push(QueueStats {
                 queue: i,
                 frames: c.frames.update(rd(rxq::Q_FRAMES)?),
@@ -578,6 +614,8 @@ impl Nic {
                 drop_buf_too_small: c.drop_buf_too_small.update(rd(rxq::Q_DROP_BUF_TOO_SMALL)?),
                 drop_bad_desc: c.drop_bad_desc.update(rd(rxq::Q_DROP_BAD_DESC)?),
                 drop_queue_disabled: c.drop_queue_disabled.update(rd(rxq::Q_DROP_DISABLED)?),
+                split_frames: c.split_frames.update(rd(rxq::Q_SPLIT_FRAMES)?),
+                hdr_overflow: c.hdr_overflow.update(rd(rxq::Q_HDR_OVERFLOW)?),
                 polls: sw.polls,
                 completions: sw.completions,
                 frames_delivered: sw.frames_delivered,
@@ -589,6 +627,18 @@ impl Nic {
                 buffers_posted: sw.buffers_posted,
                 free_buffers,
                 buffers_in_flight,
+                data_pool_size: lv.as_ref().map_or(0, |l| l.data_size),
+                data_free_min: lv.as_ref().map_or(0, |l| l.data_free_min),
+                hdr_pool_size: lv.as_ref().map_or(0, |l| l.hdr_size),
+                hdr_free: lv.as_ref().map_or(0, |l| l.hdr_free),
+                hdr_free_min: lv.as_ref().map_or(0, |l| l.hdr_free_min),
+                pool_exhausted: sw.pool_exhausted,
+                descs_consumed: sw.descs_consumed,
+                frames_split: sw.frames_split,
+                hdr_overflows: sw.hdr_overflows,
+                frames_scattered: sw.frames_scattered,
+                frames_header_only: sw.frames_header_only,
+                vlan_stripped: sw.vlan_stripped,
             });
         }
         for (v, c) in self.vcounters.iter_mut().enumerate() {

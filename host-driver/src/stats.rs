@@ -93,6 +93,11 @@ pub struct QueueStats {
     pub drop_bad_desc: u64,
     /// Device: dropped because the queue was disabled.
     pub drop_queue_disabled: u64,
+    /// Device: frames delivered split (`Q_SPLIT_FRAMES`).
+    pub split_frames: u64,
+    /// Device: frames delivered unsplit because the headers did not fit a
+    /// header buffer (`Q_HDR_OVERFLOW`).
+    pub hdr_overflow: u64,
     /// Driver: calls to [`crate::Nic::poll`].
     pub polls: u64,
     /// Driver: completion records consumed (delivered or not).
@@ -115,6 +120,30 @@ pub struct QueueStats {
     pub free_buffers: usize,
     /// Driver: buffers posted to the NIC and not yet completed (0 once closed).
     pub buffers_in_flight: usize,
+    /// Driver: data buffers in the pool (0 once closed).
+    pub data_pool_size: usize,
+    /// Driver: fewest free data buffers seen after a post (0 once closed).
+    pub data_free_min: usize,
+    /// Driver: header buffers in the pool (0 without split, or once closed).
+    pub hdr_pool_size: usize,
+    /// Driver: header buffers free now.
+    pub hdr_free: usize,
+    /// Driver: fewest free header buffers seen after a post.
+    pub hdr_free_min: usize,
+    /// Driver: posts that found room in the ring but no free buffer.
+    pub pool_exhausted: u64,
+    /// Driver: descriptors retired by completions (`DESC_COUNT` summed).
+    pub descs_consumed: u64,
+    /// Driver: frames delivered with `SPLIT`.
+    pub frames_split: u64,
+    /// Driver: frames delivered with `HDR_OVERFLOW`.
+    pub hdr_overflows: u64,
+    /// Driver: frames delivered from more than one data buffer.
+    pub frames_scattered: u64,
+    /// Driver: frames delivered whole in the header buffer (small frames).
+    pub frames_header_only: u64,
+    /// Driver: frames delivered with `VLAN_STRIPPED`.
+    pub vlan_stripped: u64,
 }
 
 /// Per-queue counters that outlive the queue's rings.
@@ -126,6 +155,8 @@ pub(crate) struct QueueCounters {
     pub(crate) drop_buf_too_small: WrapCounter,
     pub(crate) drop_bad_desc: WrapCounter,
     pub(crate) drop_queue_disabled: WrapCounter,
+    pub(crate) split_frames: WrapCounter,
+    pub(crate) hdr_overflow: WrapCounter,
     pub(crate) sw: DriverCounters,
 }
 
@@ -141,6 +172,13 @@ pub(crate) struct DriverCounters {
     pub(crate) desc_doorbells: u64,
     pub(crate) cpl_doorbells: u64,
     pub(crate) buffers_posted: u64,
+    pub(crate) pool_exhausted: u64,
+    pub(crate) descs_consumed: u64,
+    pub(crate) frames_split: u64,
+    pub(crate) hdr_overflows: u64,
+    pub(crate) frames_scattered: u64,
+    pub(crate) frames_header_only: u64,
+    pub(crate) vlan_stripped: u64,
 }
 
 impl QueueCounters {
@@ -152,6 +190,8 @@ impl QueueCounters {
             &mut self.drop_buf_too_small,
             &mut self.drop_bad_desc,
             &mut self.drop_queue_disabled,
+            &mut self.split_frames,
+            &mut self.hdr_overflow,
         ] {
             c.device_reset();
         }

@@ -415,3 +415,181 @@ fn reset_recovers_an_open_nic() {
     hal.nic_rx(0, &frame(5, 70));
     assert_eq!(poll(&mut hal, &mut nic, 8).1[0].1, frame(5, 70));
 }
+
+mod split {
+    use super::*;
+    use nic_driver::{SplitConfig, SplitMode};
+
+    fn split_cfg(buf_size: usize, hdr_buf: u16) -> RxConfig {
+        RxConfig {
+            buf_size,
+            split: SplitConfig { mode: SplitMode::Always, hdr_buf, ..SplitConfig::default() },
+            ..cfg(3, 3, 0, 1)
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Got {
+        data: Vec<u8>,
+        header: Vec<u8>,
+        hdr_len: u16,
+        payload_len: u16,
+        desc_count: u8,
+        bufs: u8,
+        last_len: u16,
+        split: bool,
+    }
+
+    fn poll_all(hal: &mut MockHal, nic: &mut Nic) -> Vec<Got> {
+        let mut got = Vec::new();
+        nic.poll(hal, 0, 64, |f| {
+            got.push(Got {
+                data: f.data.to_vec(),
+                header: f.header.to_vec(),
+                hdr_len: f.hdr_len,
+                payload_len: f.payload_len,
+                desc_count: f.desc_count,
+                bufs: f.bufs,
+                last_len: f.last_len,
+                split: f.split,
+            })
+        })
+        .unwrap();
+        got
+    }
+
+    #[test]
+    fn open_programs_the_header_pool_before_enabling() {
+        let (hal, nic) = open(split_cfg(2048, 128));
+        let w = &hal.writes;
+        let pos = |reg| w.iter().position(|(o, _)| *o == qreg(0, reg)).unwrap();
+        let enable = w.iter().rposition(|(o, v)| *o == qreg(0, rxq::Q_CTRL) && *v == qctrl::ENABLE).unwrap();
+        for r in [rxq::Q_HDR_BASE_LO, rxq::Q_HDR_BASE_HI, rxq::Q_HDR_COUNT, rxq::Q_RX_CFG] {
+            assert!(pos(r) < enable);
+        }
+        assert_eq!(hal.reg(qreg(0, rxq::Q_HDR_COUNT)), 7, "one header buffer per descriptor in flight");
+        assert_eq!(hal.reg(qreg(0, rxq::Q_HDR_BASE_LO)) % 16, 0);
+        assert_eq!(hal.reg(qreg(0, rxq::Q_RX_CFG)), SplitConfig { hdr_buf: 128, ..split_cfg(1, 128).split }.rx_cfg());
+        // Distinct header buffers on the posted descriptors.
+        let mut idx: Vec<u16> = (0..7).map(|i| hal.descriptor_hdr_idx(0, i)).collect();
+        idx.sort();
+        assert_eq!(idx, (0..7).collect::<Vec<_>>());
+        let _ = nic;
+
+        // No header pool without split or threshold.
+        let (hal, _) = open(cfg(3, 3, 0, 1));
+        assert_eq!(hal.reg(qreg(0, rxq::Q_HDR_COUNT)), 0);
+        assert_eq!(hal.reg(qreg(0, rxq::Q_RX_CFG)), SplitConfig::default().rx_cfg());
+    }
+
+    #[test]
+    fn split_and_scatter_reassemble_the_frame_and_recycle_everything() {
+        let (mut hal, mut nic) = open(split_cfg(256, 128));
+        let f = frame(1, 1000);
+        assert!(matches!(hal.nic_rx_split(0, &f, 54, |_| {}), Rx::Completed { .. }));
+        let g = poll_all(&mut hal, &mut nic);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].data, f);
+        assert_eq!(g[0].header, &f[..54]);
+        // 946 payload bytes: 3 * 256 + 178.
+        assert_eq!((g[0].hdr_len, g[0].payload_len, g[0].desc_count, g[0].bufs, g[0].last_len), (54, 946, 4, 4, 178));
+        assert!(g[0].split);
+        // Header-only frame: one descriptor, no data buffer written.
+        hal.nic_rx_split(0, &frame(2, 60), 60, |_| {});
+        let g = poll_all(&mut hal, &mut nic);
+        assert_eq!((g[0].hdr_len, g[0].payload_len, g[0].desc_count, g[0].bufs, g[0].split), (60, 0, 1, 0, false));
+        assert_eq!(g[0].data, frame(2, 60));
+        // Unsplit frame.
+        hal.nic_rx_split(0, &frame(3, 200), 0, |_| {});
+        let g = poll_all(&mut hal, &mut nic);
+        assert_eq!((g[0].hdr_len, g[0].payload_len, g[0].bufs, g[0].last_len), (0, 200, 1, 200));
+        assert!(g[0].header.is_empty());
+        let s = nic.stats(&mut hal).unwrap().queues[0].clone();
+        assert_eq!((s.frames_split, s.frames_scattered, s.frames_header_only, s.descs_consumed), (1, 1, 1, 6));
+        assert_eq!((s.hdr_pool_size, s.data_pool_size), (7, 7));
+        assert_eq!(s.hdr_free + s.buffers_in_flight, 7, "header buffers leaked");
+        conserved(&mut hal, &mut nic, 7);
+        // Many more frames than buffers: everything keeps cycling.
+        for n in 0..100u32 {
+            let f = frame(n, 100 + (n as usize * 37) % 1200);
+            let h = [0, 14, 54, 100][n as usize % 4];
+            let r = hal.nic_rx_split(0, &f, h, |_| {});
+            assert!(matches!(r, Rx::Completed { .. }), "{n}: {r:?} {:?}", nic.stats(&mut hal).unwrap().queues[0]);
+            let g = poll_all(&mut hal, &mut nic);
+            assert_eq!(g[0].data, f, "{n}");
+        }
+        let s = nic.stats(&mut hal).unwrap().queues[0].clone();
+        assert_eq!(s.device_faults, 0);
+        assert_eq!(s.hdr_free + s.buffers_in_flight, 7);
+    }
+
+    #[test]
+    fn too_few_descriptors_drop_the_frame_whole() {
+        let (mut hal, mut nic) = open(split_cfg(64, 64));
+        nic.set_repost(0, false).unwrap();
+        // 7 descriptors of 64 bytes: 7 * 64 = 448 bytes of payload at most.
+        assert_eq!(hal.nic_rx_split(0, &frame(0, 500), 40, |_| {}), Rx::DropBufTooSmall);
+        assert!(matches!(hal.nic_rx_split(0, &frame(1, 400), 40, |_| {}), Rx::Completed { .. }));
+        let g = poll_all(&mut hal, &mut nic);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].data, frame(1, 400));
+        let s = nic.stats(&mut hal).unwrap().queues[0].clone();
+        assert_eq!(s.drop_buf_too_small, 1);
+        // Every buffer is free and the ring is empty: a post finding none is an exhaustion.
+        assert_eq!(nic.post_free_buffers(&mut hal, 0).unwrap(), 6);
+        assert_eq!(nic.post_free_buffers(&mut hal, 0).unwrap(), 0);
+        assert_eq!(nic.stats(&mut hal).unwrap().queues[0].pool_exhausted, 1);
+    }
+
+    #[test]
+    fn inconsistent_split_records_are_faults() {
+        type Tamper = fn(&mut [u8; cpl::SIZE]);
+        type Want = fn(CplFault) -> bool;
+        let cases: [(Tamper, Want); 6] = [
+            (|r| cpl::DESC_COUNT.set(r, 200), |f| matches!(f, CplFault::DescCount { found: 200, .. })),
+            (|r| cpl::HDR_LEN.set(r, 129), |f| matches!(f, CplFault::HdrLen { hdr_len: 129, hdr_buf: 128 })),
+            (|r| cpl::LAST_LEN.set(r, 1), |f| matches!(f, CplFault::Layout { .. })),
+            (|r| cpl::LEN.set(r, 999), |f| matches!(f, CplFault::Layout { .. })),
+            (|r| cpl::HDR_OVERFLOW.set(r, 1), |f| matches!(f, CplFault::Flags { .. })),
+            (|r| cpl::VLAN_STRIPPED.set(r, 1), |f| matches!(f, CplFault::Flags { .. })),
+        ];
+        for (i, (tamper, want)) in cases.into_iter().enumerate() {
+            let (mut hal, mut nic) = open(split_cfg(256, 128));
+            hal.nic_rx_split(0, &frame(0, 600), 54, tamper);
+            let g = poll_all(&mut hal, &mut nic);
+            assert!(g.is_empty(), "case {i}");
+            let f = nic.last_fault(0).unwrap();
+            assert!(want(f), "case {i}: {f:?}");
+            assert_eq!(nic.stats(&mut hal).unwrap().queues[0].device_faults, 1);
+        }
+        // A record retiring more descriptors than are in flight.
+        let (mut hal, mut nic) = open(split_cfg(256, 128));
+        hal.nic_rx_split(0, &frame(0, 100), 54, |r| cpl::DESC_COUNT.set(r, 8));
+        poll_all(&mut hal, &mut nic);
+        assert_eq!(nic.last_fault(0), Some(CplFault::DescCount { found: 8, in_flight: 7 }));
+        conserved(&mut hal, &mut nic, 7);
+    }
+
+    #[test]
+    fn bad_desc_returns_every_descriptor_it_covers() {
+        let (mut hal, mut nic) = open(split_cfg(256, 128));
+        nic.set_repost(0, false).unwrap();
+        hal.nic_rx_split(0, &frame(0, 700), 54, |r| {
+            cpl::STATUS.set(r, cpl_status::BAD_DESC.into());
+            cpl::LEN.set(r, 0);
+        });
+        assert!(poll_all(&mut hal, &mut nic).is_empty());
+        let s = nic.stats(&mut hal).unwrap().queues[0].clone();
+        assert_eq!((s.bad_desc_completions, s.device_faults, s.descs_consumed), (1, 0, 3));
+        assert_eq!((s.free_buffers, s.hdr_free), (3, 3));
+    }
+
+    #[test]
+    fn split_config_is_validated() {
+        let mut hal = MockHal::new();
+        let mut nic = Nic::probe(&mut hal).unwrap();
+        let e = nic.open(&mut hal, &split_cfg(2048, 100)).unwrap_err();
+        assert!(matches!(e, DriverError::InvalidConfig(ref w) if w.contains("power of two")), "{e}");
+        assert!(hal.live.is_empty());
+    }
+}

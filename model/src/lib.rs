@@ -1,4 +1,5 @@
-//! Independent reference model of the NIC's receive-side scaling, used only
+//! Independent reference model of the NIC's receive-side scaling (and its
+//! header split, scatter and VLAN stripping: [`split`]), used only
 //! to check the RTL.
 //!
 //! It implements `docs/rss.md` (the contract) a second time, written from
@@ -422,6 +423,7 @@ pub fn classify(cfg: &RssConfig, frame: &[u8]) -> Classified {
 pub mod build;
 pub mod csum;
 pub mod gen;
+pub mod split;
 pub mod suite;
 
 #[cfg(test)]

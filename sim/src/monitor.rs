@@ -7,15 +7,25 @@
 //! * the BAR0 MMIO writes the root complex sends to the NIC
 //!   ([`DmaGuard::mmio_write`]; the RC builds them, so it knows offset and
 //!   value). From them it keeps, per queue, the ring registers as the NIC
-//!   holds them, the queue's enable bit, `DESC_PROD` and `CPL_CONS`. On each
-//!   `DESC_PROD` doorbell it snapshots the newly posted descriptors from host
-//!   memory: they become *outstanding*.
+//!   holds them (and the header pool: `Q_HDR_BASE`, `Q_HDR_COUNT`,
+//!   `Q_RX_CFG`), the queue's enable bit, `DESC_PROD` and `CPL_CONS`. On
+//!   each `DESC_PROD` doorbell it snapshots the newly posted descriptors from
+//!   host memory: they become *outstanding*, with their data buffer and
+//!   their header buffer (`HDR_IDX`, if below `Q_HDR_COUNT`).
 //! * the NIC's DMA requests ([`DmaGuard::check_write`],
 //!   [`DmaGuard::check_read`]), after the root complex's general TLP checks
 //!   and outside the MSI window (interrupts are checked elsewhere).
 //!
 //! The rules, exactly as implemented, are in docs/interfaces.md ("DMA
-//! guard"). Work is per TLP and per doorbell, never per cycle; after a
+//! guard"), with these for header split and scatter (docs/split.md): a data
+//! write may land in the data buffer *or the header buffer* of an
+//! outstanding descriptor; a completion retires `DESC_COUNT` descriptors at
+//! once (more than are outstanding is a violation), and must match what was
+//! written where: `HDR_LEN` bytes in the first descriptor's header buffer
+//! and none in the others', the data in buffers `DESC_IDX..+DESC_COUNT`
+//! (`cap` bytes in each but the last, `LAST_LEN` in the last), `LEN =
+//! HDR_LEN + data`. A record with `DESC_COUNT` 0 and no split field is read
+//! as one whole-frame buffer (an RTL predating split). Work is per TLP and per doorbell, never per cycle; after a
 //! queue is enabled (which reserves its deques at ring size) the checks do
 //! not allocate unless they report a violation.
 //!
@@ -34,7 +44,7 @@
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 
-use nic_spec::{cpl, cpl_phase, cpl_status, ctrl, desc, global, limits, qctrl, rxq, rxq_layout};
+use nic_spec::{cpl, cpl_phase, cpl_status, ctrl, desc, global, limits, qctrl, rx_cfg, rxq, rxq_layout};
 
 use crate::mem::HostMemory;
 use crate::rc::{Violation, ViolationKind};
@@ -133,6 +143,32 @@ impl Ring {
 struct Regs {
     desc: Ring,
     cpl: Ring,
+    hdr: HdrPool,
+}
+
+/// The header pool registers (`Q_HDR_BASE`, `Q_HDR_COUNT`, `Q_RX_CFG`'s
+/// HDR_LOG_SIZE and SCATTER), docs/split.md.
+#[derive(Clone, Copy, Debug, Default)]
+struct HdrPool {
+    base: u64,
+    count: u16,
+    /// `Q_RX_CFG` as written.
+    rx_cfg: u32,
+}
+
+impl HdrPool {
+    /// Header buffer size: `2^HDR_LOG_SIZE`, clamped.
+    fn size(&self) -> u64 {
+        let log = (self.rx_cfg >> rx_cfg::HDR_LOG_SIZE_SHIFT) & rx_cfg::HDR_LOG_SIZE_MASK;
+        1 << log.clamp(limits::HDR_LOG_SIZE_MIN, limits::HDR_LOG_SIZE_MAX)
+    }
+    /// Bus address of header buffer `idx`, if the pool has it.
+    fn buf(&self, idx: u16) -> Option<u64> {
+        (idx < self.count).then(|| self.base.wrapping_add(u64::from(idx) * self.size()))
+    }
+    fn scatter(&self) -> bool {
+        self.rx_cfg & rx_cfg::SCATTER != 0
+    }
 }
 
 /// A posted, not yet completed descriptor, as it was when posted.
@@ -142,12 +178,20 @@ struct Posted {
     addr: u64,
     len: u16,
     buf_id: u16,
+    /// `desc::HDR_IDX`.
+    hdr_idx: u16,
+    /// The header buffer's address (`None`: the index is beyond `Q_HDR_COUNT`).
+    hdr_addr: Option<u64>,
     /// The descriptor was in allocated memory when posted.
     readable: bool,
     /// Bytes written into the buffer since it was posted.
     written: u32,
     /// One past the highest buffer offset written.
     end: u64,
+    /// Bytes written into the header buffer since it was posted.
+    hdr_written: u32,
+    /// One past the highest header buffer offset written.
+    hdr_end: u64,
 }
 
 impl Posted {
@@ -160,6 +204,9 @@ impl Posted {
     fn overlaps(&self, start: u64, end: u64) -> bool {
         start < self.buf_end() && self.addr < end
     }
+    fn hdr_contains(&self, start: u64, end: u64, size: u64) -> bool {
+        self.hdr_addr.is_some_and(|a| a <= start && end <= a.saturating_add(size))
+    }
 }
 
 /// A completed descriptor, kept (the last ring-size of them) to explain a
@@ -170,6 +217,8 @@ struct Retired {
     addr: u64,
     len: u16,
     buf_id: u16,
+    hdr_idx: u16,
+    hdr_addr: Option<u64>,
     cpl_idx: u16,
     cycle: u64,
 }
@@ -181,6 +230,7 @@ struct Queue {
     /// Geometry taken from `regs` when the queue was enabled.
     desc: Ring,
     cpl: Ring,
+    hdr: HdrPool,
     desc_prod: u16,
     /// Outstanding descriptors, oldest first: indices `desc_prod - len .. desc_prod`.
     posted: VecDeque<Posted>,
@@ -198,6 +248,7 @@ impl Queue {
         self.state = QueueState::Enabled;
         self.desc = self.regs.desc;
         self.cpl = self.regs.cpl;
+        self.hdr = self.regs.hdr;
         self.desc_prod = 0;
         self.cpl_prod = 0;
         self.cpl_cons = 0;
@@ -238,16 +289,35 @@ impl Queue {
             let idx = self.desc_prod.wrapping_add(k as u16);
             let at = self.desc.base.wrapping_add((u64::from(idx) & self.desc.mask()) * DESC as u64);
             let p = match mem.slice(at, DESC) {
-                Some(rec) => Posted {
+                Some(rec) => {
+                    let hdr_idx = desc::HDR_IDX.get(rec) as u16;
+                    Posted {
+                        idx,
+                        addr: desc::ADDR.get(rec),
+                        len: desc::LEN.get(rec) as u16,
+                        buf_id: desc::BUF_ID.get(rec) as u16,
+                        hdr_idx,
+                        hdr_addr: self.hdr.buf(hdr_idx),
+                        readable: true,
+                        written: 0,
+                        end: 0,
+                        hdr_written: 0,
+                        hdr_end: 0,
+                    }
+                }
+                None => Posted {
                     idx,
-                    addr: desc::ADDR.get(rec),
-                    len: desc::LEN.get(rec) as u16,
-                    buf_id: desc::BUF_ID.get(rec) as u16,
-                    readable: true,
+                    addr: 0,
+                    len: 0,
+                    buf_id: 0,
+                    hdr_idx: 0,
+                    hdr_addr: None,
+                    readable: false,
                     written: 0,
                     end: 0,
+                    hdr_written: 0,
+                    hdr_end: 0,
                 },
-                None => Posted { idx, addr: 0, len: 0, buf_id: 0, readable: false, written: 0, end: 0 },
             };
             self.posted.push_back(p);
         }
@@ -258,7 +328,16 @@ impl Queue {
         if self.retired.len() >= usize::try_from(self.desc.entries()).unwrap_or(usize::MAX) {
             self.retired.pop_front();
         }
-        self.retired.push_back(Retired { idx: d.idx, addr: d.addr, len: d.len, buf_id: d.buf_id, cpl_idx, cycle });
+        self.retired.push_back(Retired {
+            idx: d.idx,
+            addr: d.addr,
+            len: d.len,
+            buf_id: d.buf_id,
+            hdr_idx: d.hdr_idx,
+            hdr_addr: d.hdr_addr,
+            cpl_idx,
+            cycle,
+        });
     }
 }
 
@@ -341,6 +420,10 @@ impl DmaGuard {
                 | rxq::CPL_LOG_SIZE
                 | rxq::CPL_CONS
                 | rxq::Q_CTRL
+                | rxq::Q_HDR_BASE_LO
+                | rxq::Q_HDR_BASE_HI
+                | rxq::Q_HDR_COUNT
+                | rxq::Q_RX_CFG
         );
         if q >= rxq_layout::MAX_QUEUES as usize || !tracked {
             return;
@@ -360,6 +443,13 @@ impl DmaGuard {
             rxq::CPL_BASE_LO if settable => lo(&mut s.regs.cpl.base),
             rxq::CPL_BASE_HI if settable => hi(&mut s.regs.cpl.base),
             rxq::CPL_LOG_SIZE if settable => s.regs.cpl.log = value.min(limits::MAX_LOG_RING),
+            // Header pool base: bits [3:0] read 0.
+            rxq::Q_HDR_BASE_LO if settable => {
+                s.regs.hdr.base = (s.regs.hdr.base & !0xFFFF_FFFF) | u64::from(value & !0xF)
+            }
+            rxq::Q_HDR_BASE_HI if settable => hi(&mut s.regs.hdr.base),
+            rxq::Q_HDR_COUNT if settable => s.regs.hdr.count = value as u16,
+            rxq::Q_RX_CFG if settable => s.regs.hdr.rx_cfg = value,
             rxq::DESC_PROD => s.doorbell(q, cycle, value as u16, mem, out),
             rxq::CPL_CONS => s.cpl_cons = value as u16,
             // ENABLE while disabled starts over; clearing it on an enabled queue drains it.
@@ -564,9 +654,40 @@ impl DmaGuard {
         if queue != q as u64 {
             because(&mut why, format_args!("QUEUE {queue}"));
         }
-        match s.posted.pop_front() {
+        let raw_count = cpl::DESC_COUNT.get(&rec) as usize;
+        let hdr_len = cpl::HDR_LEN.get(&rec);
+        let raw_last = cpl::LAST_LEN.get(&rec);
+        // DESC_COUNT 0 and no split field: a device predating docs/split.md,
+        // whose record describes one whole frame in one buffer.
+        let legacy = raw_count == 0
+            && hdr_len == 0
+            && raw_last == 0
+            && cpl::SPLIT.get(&rec) == 0
+            && cpl::HDR_OVERFLOW.get(&rec) == 0
+            && cpl::VLAN_STRIPPED.get(&rec) == 0;
+        let count = if legacy { 1 } else { raw_count };
+        if count == 0 {
+            because(&mut why, format_args!("DESC_COUNT 0 (a completion consumes at least one descriptor)"));
+        }
+        if count > s.posted.len() && !s.posted.is_empty() {
+            because(
+                &mut why,
+                format_args!(
+                    "DESC_COUNT {count} retires descriptors {}..{} but only {} ({}..{}) are posted and not completed",
+                    s.done(),
+                    s.done().wrapping_add(count as u16),
+                    s.posted.len(),
+                    s.done(),
+                    s.desc_prod
+                ),
+            );
+        }
+        let hdr_size = s.hdr.size();
+        let scatter = s.hdr.scatter();
+        match s.posted.front().copied() {
             None => because(&mut why, format_args!("no descriptor is outstanding (DESC_PROD {})", s.desc_prod)),
             Some(d) => {
+                let n = count.clamp(1, s.posted.len());
                 if desc_idx != u64::from(d.idx) {
                     because(
                         &mut why,
@@ -576,37 +697,144 @@ impl DmaGuard {
                         ),
                     );
                 }
-                if d.readable {
-                    if buf_id != u64::from(d.buf_id) {
+                if d.readable && buf_id != u64::from(d.buf_id) {
+                    because(
+                        &mut why,
+                        format_args!(
+                            "BUF_ID {buf_id:#x}, but descriptor {} was posted with BUF_ID {:#x}",
+                            d.idx, d.buf_id
+                        ),
+                    );
+                }
+                // Malformed descriptors (docs/split.md rule 5): BAD_DESC ends
+                // the frame at the first malformed one, the last it retires.
+                let cap = u64::from(d.len) & !(limits::BUF_ALIGN - 1);
+                let malformed = |k: usize, p: &Posted| {
+                    p.readable
+                        && (!p.addr.is_multiple_of(limits::BUF_ALIGN)
+                            || p.len == 0
+                            || (k == 0 && hdr_len > 0 && p.hdr_addr.is_none()))
+                };
+                let first_bad = s.posted.iter().take(n).enumerate().position(|(k, p)| malformed(k, p));
+                if bad_desc {
+                    // The last descriptor retired is the malformed one; the
+                    // record does not say how long the frame was, so a
+                    // header index beyond Q_HDR_COUNT (when split may use
+                    // it) or a scatter buffer shorter than the head's `cap`
+                    // are accepted as the reason.
+                    let last = n - 1;
+                    let p = &s.posted[last];
+                    let may_use_hdr = s.hdr.rx_cfg & rx_cfg::MODE_MASK != 0;
+                    let plausible = !p.readable
+                        || !p.addr.is_multiple_of(limits::BUF_ALIGN)
+                        || p.len == 0
+                        || (last == 0 && may_use_hdr && p.hdr_addr.is_none())
+                        || (last > 0 && u64::from(p.len) < cap);
+                    if !plausible || first_bad.is_some_and(|k| k != last) {
                         because(
                             &mut why,
                             format_args!(
-                                "BUF_ID {buf_id:#x}, but descriptor {} was posted with BUF_ID {:#x}",
-                                d.idx, d.buf_id
+                                "STATUS.BAD_DESC is 1 for descriptor {} (ADDR {:#x}, LEN {}, HDR_IDX {}), which is {}",
+                                p.idx,
+                                p.addr,
+                                p.len,
+                                p.hdr_idx,
+                                if plausible { "not the first malformed one it retires" } else { "well-formed" }
                             ),
                         );
                     }
-                    let malformed = d.addr % limits::BUF_ALIGN != 0 || d.len == 0;
-                    if bad_desc != malformed {
-                        because(
-                            &mut why,
-                            format_args!(
-                                "STATUS.BAD_DESC is {} for descriptor {} (ADDR {:#x}, LEN {}), which is {}",
-                                bad_desc as u8,
-                                d.idx,
-                                d.addr,
-                                d.len,
-                                if malformed { "malformed" } else { "well-formed" }
-                            ),
-                        );
-                    }
-                    if bad_desc && len != 0 {
+                    if len != 0 {
                         because(&mut why, format_args!("LEN {len} with STATUS.BAD_DESC (must be 0)"));
-                    } else if !bad_desc && len > u64::from(d.len) {
+                    }
+                } else if let Some(k) = first_bad {
+                    let p = &s.posted[k];
+                    because(
+                        &mut why,
+                        format_args!(
+                            "STATUS.BAD_DESC is 0 but descriptor {} (ADDR {:#x}, LEN {}, HDR_IDX {}) is malformed",
+                            p.idx, p.addr, p.len, p.hdr_idx
+                        ),
+                    );
+                }
+                // Where the bytes went (not checked for BAD_DESC: a scatter
+                // may have left partial data in its buffers).
+                let mut misplaced = String::new();
+                if !bad_desc {
+                    let data_len = len.saturating_sub(hdr_len);
+                    let last_len = if legacy { len } else { raw_last };
+                    if hdr_len > len {
+                        because(&mut why, format_args!("HDR_LEN {hdr_len} > LEN {len}"));
+                    }
+                    if hdr_len > 0 && (s.hdr.count == 0 || hdr_len > hdr_size) {
+                        because(
+                            &mut why,
+                            format_args!(
+                                "HDR_LEN {hdr_len} but the header buffers hold {} bytes (Q_HDR_COUNT {})",
+                                if s.hdr.count == 0 { 0 } else { hdr_size },
+                                s.hdr.count
+                            ),
+                        );
+                    }
+                    let layout_ok = if data_len == 0 {
+                        n == 1 && last_len == 0
+                    } else if n == 1 {
+                        last_len == data_len && data_len <= u64::from(d.len)
+                    } else {
+                        scatter
+                            && cap > 0
+                            && last_len >= 1
+                            && (n as u64 - 1) * cap + last_len == data_len
+                            && s.posted.iter().take(n - 1).skip(1).all(|p| u64::from(p.len) >= cap)
+                    };
+                    if !layout_ok {
+                        because(
+                            &mut why,
+                            format_args!(
+                                "LEN {len}, HDR_LEN {hdr_len}, DESC_COUNT {raw_count}, LAST_LEN {raw_last} do not lay out \
+                                 one frame in descriptor {}'s buffers (LEN {}, scatter {}; docs/split.md)",
+                                d.idx, d.len, scatter as u8
+                            ),
+                        );
+                    }
+                    if !legacy && raw_last > u64::from(s.posted[n - 1].len) {
+                        because(
+                            &mut why,
+                            format_args!("LAST_LEN {raw_last} > descriptor {}'s buffer length", s.posted[n - 1].idx),
+                        );
+                    }
+                    if legacy && len > u64::from(d.len) {
                         because(&mut why, format_args!("LEN {len} > descriptor {}'s buffer length {}", d.idx, d.len));
                     }
+                    // Bytes each buffer received since it was posted.
+                    let bufs = if data_len == 0 { 0 } else { n };
+                    for (k, p) in s.posted.iter().take(n).enumerate() {
+                        let want_hdr = if k == 0 { hdr_len } else { 0 };
+                        if u64::from(p.hdr_written) != want_hdr || p.hdr_end != want_hdr {
+                            let _ = write!(
+                                misplaced,
+                                "; descriptor {}'s header buffer (HDR_IDX {}) received {} byte(s) up to offset {}, \
+                                 expected {want_hdr}",
+                                p.idx, p.hdr_idx, p.hdr_written, p.hdr_end
+                            );
+                        }
+                        let want = if k >= bufs {
+                            0
+                        } else if k + 1 == n {
+                            last_len
+                        } else {
+                            cap
+                        };
+                        if u64::from(p.written) != want || p.end != want {
+                            let _ = write!(
+                                misplaced,
+                                "; descriptor {} (BUF_ID {:#x}, buffer {:#x}+{}) received {} byte(s) up to offset {}, \
+                                 expected {want}",
+                                p.idx, p.buf_id, p.addr, p.len, p.written, p.end
+                            );
+                        }
+                    }
                 }
-                if u64::from(d.written) != len || d.end != len {
+                if !misplaced.is_empty() {
                     let last = match last_write {
                         Some(l) => format!(
                             "the last data write accepted went to queue {} descriptor {} ({:#x}+{})",
@@ -618,14 +846,21 @@ impl DmaGuard {
                         cycle,
                         kind: ViolationKind::MisplacedFrame,
                         detail: format!(
-                            "queue {q} completion record {idx} ({at:#x}) reports a {len}-byte frame in descriptor {} \
-                             (BUF_ID {:#x}, buffer {:#x}+{}), but that buffer received {} byte(s), up to offset {}, \
-                             since it was posted; {last}",
-                            d.idx, d.buf_id, d.addr, d.len, d.written, d.end
+                            "queue {q} completion record {idx} ({at:#x}) reports a {len}-byte frame (HDR_LEN {hdr_len}, \
+                             DESC_COUNT {raw_count}) from descriptor {} (BUF_ID {:#x}, buffer {:#x}+{}), but{}; {last}",
+                            d.idx,
+                            d.buf_id,
+                            d.addr,
+                            d.len,
+                            &misplaced[1..]
                         ),
                     });
                 }
-                s.retire(d, idx, cycle);
+                for _ in 0..n {
+                    if let Some(p) = s.posted.pop_front() {
+                        s.retire(p, idx, cycle);
+                    }
+                }
             }
         }
         if !why.is_empty() {
@@ -642,25 +877,45 @@ impl DmaGuard {
     fn data_write(&mut self, cycle: u64, w: &WriteBytes<'_>, out: &mut Vec<Violation>) -> bool {
         let (start, end) = (w.addr, w.end());
         let active = |s: &Queue| s.state != QueueState::Off;
-        // The device fills each queue's oldest outstanding buffer: try those first.
+        // The device fills each queue's oldest outstanding buffer (or its
+        // header buffer): try those first.
         let mut hit = self
             .queues
             .iter()
             .enumerate()
             .find(|(_, s)| active(s) && s.posted.front().is_some_and(|d| d.contains(start, end)))
-            .map(|(q, _)| (q, 0));
+            .map(|(q, _)| (q, 0, false));
         if hit.is_none() {
+            hit = self.queues.iter().enumerate().filter(|(_, s)| active(s)).find_map(|(q, s)| {
+                let size = s.hdr.size();
+                s.posted.front().filter(|d| d.hdr_contains(start, end, size)).map(|_| (q, 0, true))
+            });
+        }
+        if hit.is_none() {
+            // Scatter buffers after the head, or another queue's.
             hit = self
                 .queues
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| active(s))
-                .find_map(|(q, s)| s.posted.iter().position(|d| d.contains(start, end)).map(|i| (q, i)));
+                .find_map(|(q, s)| s.posted.iter().position(|d| d.contains(start, end)).map(|i| (q, i, false)));
         }
-        if let Some((q, i)) = hit {
+        if hit.is_none() {
+            hit = self.queues.iter().enumerate().filter(|(_, s)| active(s) && s.hdr.count > 0).find_map(|(q, s)| {
+                let size = s.hdr.size();
+                s.posted.iter().position(|d| d.hdr_contains(start, end, size)).map(|i| (q, i, true))
+            });
+        }
+        if let Some((q, i, hdr)) = hit {
             let d = &mut self.queues[q].posted[i];
-            d.written = d.written.saturating_add(w.count());
-            d.end = d.end.max(end - d.addr);
+            if hdr {
+                let base = d.hdr_addr.unwrap_or(0);
+                d.hdr_written = d.hdr_written.saturating_add(w.count());
+                d.hdr_end = d.hdr_end.max(end - base);
+            } else {
+                d.written = d.written.saturating_add(w.count());
+                d.end = d.end.max(end - d.addr);
+            }
             self.last_write = Some(DataWrite { queue: q, idx: d.idx, addr: start, len: end - start });
             return true;
         }
@@ -680,6 +935,34 @@ impl DmaGuard {
                 return format!(
                     "runs outside queue {q} descriptor {}'s buffer {:#x}+{} (BUF_ID {:#x})",
                     d.idx, d.addr, d.len, d.buf_id
+                );
+            }
+        }
+        for (q, s) in self.queues.iter().enumerate().filter(|(_, s)| s.state != QueueState::Off && s.hdr.count > 0) {
+            let size = s.hdr.size();
+            if let Some(d) = s.posted.iter().find(|d| d.hdr_addr.is_some_and(|a| a < end && start < a + size)) {
+                return format!(
+                    "runs outside queue {q} descriptor {}'s header buffer {} ({:#x}+{size})",
+                    d.idx,
+                    d.hdr_idx,
+                    d.hdr_addr.unwrap_or(0)
+                );
+            }
+            let pool_end = s.hdr.base.saturating_add(u64::from(s.hdr.count) * size);
+            if s.hdr.base < end && start < pool_end {
+                let i = (start.max(s.hdr.base) - s.hdr.base) / size;
+                let retired = s.retired.iter().rev().find(|r| r.hdr_addr.is_some() && u64::from(r.hdr_idx) == i);
+                let why = match retired {
+                    Some(r) => format!(
+                        "; it went with descriptor {}, completed by record {} at cycle {} and not posted again",
+                        r.idx, r.cpl_idx, r.cycle
+                    ),
+                    None => String::new(),
+                };
+                return format!(
+                    "lands in queue {q}'s header buffer {i} ({:#x}+{size}), which no descriptor posted and not yet \
+                     completed carries{why}",
+                    s.hdr.base + i * size
                 );
             }
         }
@@ -1294,5 +1577,182 @@ mod tests {
         let hdr = tlp::mem_request(true, b.cpl[1], 8, 0xF, 0xF, NIC_ID, 0);
         b.send(hdr, &[0; 4], 1); // Length 8 in 1 beat: short payload
         assert!(!b.rc.violations().is_empty());
+    }
+
+    /// Header buffers of the split tests: 8 of 128 bytes.
+    const HDR_LOG: u32 = 7;
+    const HDR_COUNT: u16 = 8;
+
+    /// Queue 0 re-enabled with a header pool, header split ALWAYS and
+    /// scatter; returns the pool's base.
+    fn split_bench() -> (Bench, u64) {
+        let mut b = bench();
+        let pool = b.rc.mem.alloc(usize::from(HDR_COUNT) << HDR_LOG, 16).unwrap().bus_addr;
+        b.mmio(0, rxq::Q_CTRL, 0);
+        b.mmio(0, rxq::Q_HDR_BASE_LO, pool as u32);
+        b.mmio(0, rxq::Q_HDR_BASE_HI, (pool >> 32) as u32);
+        b.mmio(0, rxq::Q_HDR_COUNT, u32::from(HDR_COUNT));
+        b.mmio(0, rxq::Q_RX_CFG, rx_cfg::value(nic_spec::split_mode::ALWAYS, true, false, HDR_LOG, 0));
+        b.mmio(0, rxq::Q_CTRL, qctrl::ENABLE);
+        (b, pool)
+    }
+
+    impl Bench {
+        /// Posts the next `n` descriptors of queue 0 (buffer length `BUF_LEN`)
+        /// with header buffer `7 - idx % 8`.
+        fn post_split(&mut self, n: u16) {
+            for k in 0..n {
+                let idx = self.prod[0].wrapping_add(k);
+                let slot = usize::from(idx % N);
+                let mut rec = [0u8; DESC];
+                desc::ADDR.set(&mut rec, self.bufs[0][slot]);
+                desc::LEN.set(&mut rec, u64::from(BUF_LEN));
+                desc::BUF_ID.set(&mut rec, 0x100 + u64::from(idx));
+                desc::HDR_IDX.set(&mut rec, u64::from(7 - idx % 8));
+                self.rc.mem.write(self.desc[0] + (slot * DESC) as u64, &rec).unwrap();
+            }
+            self.prod[0] = self.prod[0].wrapping_add(n);
+            let p = self.prod[0];
+            self.mmio(0, rxq::DESC_PROD, u32::from(p));
+        }
+
+        fn hdr_buf(pool: u64, idx: u16) -> u64 {
+            pool + (u64::from(7 - idx % 8) << HDR_LOG)
+        }
+
+        /// The split record for queue 0's completion `cpl_idx` of a frame
+        /// starting at descriptor `desc_idx`.
+        #[allow(clippy::too_many_arguments)]
+        fn split_record(
+            &self,
+            cpl_idx: u16,
+            desc_idx: u16,
+            len: u16,
+            hdr_len: u16,
+            count: u8,
+            last_len: u16,
+        ) -> [u8; REC] {
+            let mut r = self.record(0, cpl_idx, desc_idx, 0x100 + desc_idx, len, 0);
+            cpl::HDR_LEN.set(&mut r, u64::from(hdr_len));
+            cpl::DESC_COUNT.set(&mut r, u64::from(count));
+            cpl::LAST_LEN.set(&mut r, u64::from(last_len));
+            cpl::SPLIT.set(&mut r, u64::from(hdr_len > 0 && len > hdr_len));
+            r
+        }
+
+        fn complete_split(&mut self, cpl_idx: u16, desc_idx: u16, len: u16, hdr_len: u16, count: u8, last_len: u16) {
+            let r = self.split_record(cpl_idx, desc_idx, len, hdr_len, count, last_len);
+            let at = self.cpl_addr(0, cpl_idx);
+            self.write(at, &r);
+        }
+    }
+
+    #[test]
+    fn split_and_scatter_traffic_passes() {
+        let (mut b, pool) = split_bench();
+        b.post_split(7);
+        // 54 header bytes, 600 payload bytes over descriptors 0..=2 (256, 256, 88).
+        b.frame_at(Bench::hdr_buf(pool, 0), 54, 1);
+        b.frame_at(b.buf(0, 0), 256, 2);
+        b.frame_at(b.buf(0, 1), 256, 3);
+        b.frame_at(b.buf(0, 2), 88, 4);
+        b.complete_split(0, 0, 654, 54, 3, 88);
+        b.assert_clean();
+        assert_eq!((b.guard(0).outstanding, b.guard(0).cpl_prod), (4, 1));
+        // A small frame wholly in descriptor 3's header buffer.
+        b.frame_at(Bench::hdr_buf(pool, 3), 60, 5);
+        b.complete_split(1, 3, 60, 60, 1, 0);
+        // An unsplit frame in descriptor 4's data buffer.
+        b.frame_at(b.buf(0, 4), 200, 6);
+        b.complete_split(2, 4, 200, 0, 1, 200);
+        b.assert_clean();
+        assert_eq!(b.guard(0).outstanding, 2);
+        // Re-posted: header buffers go round with the descriptors.
+        b.mmio(0, rxq::CPL_CONS, 3);
+        b.post_split(5);
+        for i in 0..6u16 {
+            let idx = 5 + i;
+            b.frame_at(Bench::hdr_buf(pool, idx), 42, 7);
+            b.frame_at(b.buf(0, idx), 100, 8);
+            b.complete_split(3 + i, idx, 142, 42, 1, 100);
+        }
+        b.assert_clean();
+    }
+
+    #[test]
+    fn header_write_without_a_posted_descriptor_is_reported() {
+        let (mut b, pool) = split_bench();
+        b.post_split(3); // header buffers 7, 6, 5
+        b.write(pool, &[0xAB; 32]); // header buffer 0: no posted descriptor carries it
+        assert_eq!(b.kinds(), [ViolationKind::UnpostedWrite]);
+        assert!(b.last().detail.contains("header buffer 0"), "{}", b.last());
+        assert_eq!(b.rc.mem.slice(pool, 32).unwrap(), &[0; 32], "not applied");
+        // Past the end of a posted header buffer.
+        b.write(Bench::hdr_buf(pool, 2) + 96, &[1; 64]);
+        assert_eq!(b.kinds().len(), 2, "{:#?}", b.rc.violations());
+        assert!(b.last().detail.contains("runs outside queue 0 descriptor 1's header buffer 6"), "{}", b.last());
+        // Into the header buffer of a descriptor already completed.
+        b.frame_at(Bench::hdr_buf(pool, 0), 40, 1);
+        b.frame_at(b.buf(0, 0), 20, 2);
+        b.complete_split(0, 0, 60, 40, 1, 20);
+        assert_eq!(b.kinds().len(), 2, "{:#?}", b.rc.violations());
+        b.write(Bench::hdr_buf(pool, 0), &[3; 16]);
+        assert_eq!(b.kinds().len(), 3);
+        assert!(b.last().detail.contains("completed by record 0"), "{}", b.last());
+    }
+
+    #[test]
+    fn desc_count_retiring_unposted_descriptors_is_reported() {
+        let (mut b, pool) = split_bench();
+        b.post_split(2);
+        b.frame_at(Bench::hdr_buf(pool, 0), 54, 1);
+        b.frame_at(b.buf(0, 0), 256, 2);
+        b.frame_at(b.buf(0, 1), 256, 3);
+        b.complete_split(0, 0, 54 + 512 + 10, 54, 3, 10);
+        assert!(b.kinds().contains(&ViolationKind::CompletionRecord), "{:#?}", b.rc.violations());
+        let d = &b.rc.violations().iter().find(|v| v.kind == ViolationKind::CompletionRecord).unwrap().detail;
+        assert!(d.contains("DESC_COUNT 3 retires descriptors 0..3 but only 2"), "{d}");
+        assert_eq!(b.guard(0).outstanding, 0);
+    }
+
+    #[test]
+    fn header_bytes_in_the_wrong_header_buffer_are_reported() {
+        let (mut b, pool) = split_bench();
+        b.post_split(3);
+        // The header goes to descriptor 1's header buffer, the record claims descriptor 0's.
+        b.frame_at(Bench::hdr_buf(pool, 1), 54, 1);
+        b.frame_at(b.buf(0, 0), 100, 2);
+        b.complete_split(0, 0, 154, 54, 1, 100);
+        assert_eq!(b.kinds(), [ViolationKind::MisplacedFrame]);
+        assert!(
+            b.last().detail.contains("descriptor 0's header buffer (HDR_IDX 7) received 0 byte(s)"),
+            "{}",
+            b.last()
+        );
+        // Data of a scatter frame missing from its second buffer.
+        let (mut b, pool) = split_bench();
+        b.post_split(3);
+        b.frame_at(Bench::hdr_buf(pool, 0), 54, 1);
+        b.frame_at(b.buf(0, 0), 256, 2);
+        b.complete_split(0, 0, 54 + 300, 54, 2, 44);
+        assert_eq!(b.kinds(), [ViolationKind::MisplacedFrame]);
+        assert!(b.last().detail.contains("descriptor 1 (BUF_ID 0x101"), "{}", b.last());
+    }
+
+    #[test]
+    fn inconsistent_split_lengths_are_reported() {
+        let (mut b, pool) = split_bench();
+        b.post_split(4);
+        b.frame_at(Bench::hdr_buf(pool, 0), 54, 1);
+        b.frame_at(b.buf(0, 0), 256, 2);
+        b.frame_at(b.buf(0, 1), 44, 3);
+        // LAST_LEN says 40, the sum says 44.
+        b.complete_split(0, 0, 54 + 300, 54, 2, 40);
+        assert!(b.kinds().contains(&ViolationKind::CompletionRecord), "{:#?}", b.rc.violations());
+        // HDR_LEN larger than a header buffer.
+        b.frame_at(b.buf(0, 2), 100, 4);
+        b.complete_split(1, 2, 300, 200, 1, 100);
+        let d = &b.rc.violations().iter().rev().find(|v| v.kind == ViolationKind::CompletionRecord).unwrap().detail;
+        assert!(d.contains("HDR_LEN 200 but the header buffers hold 128 bytes"), "{d}");
     }
 }

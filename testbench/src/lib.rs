@@ -8,7 +8,9 @@
 //! * [`output`]: the output directory (`summary.json`, `completions.jsonl`,
 //!   `queues/q<N>.pcap`);
 //! * [`rss`]: RSS settings as the CLI takes them, names the output prints;
-//! * [`synth`]: synthetic frames for tests and the benchmark.
+//! * [`synth`]: synthetic frames for tests and the benchmark;
+//! * [`vectors`]: the header-split golden vectors (`vectors/split/*.yaml`),
+//!   run at register level against the RTL and the reference model.
 
 pub mod output;
 pub mod pacing;
@@ -16,3 +18,4 @@ pub mod pcap;
 pub mod replay;
 pub mod rss;
 pub mod synth;
+pub mod vectors;

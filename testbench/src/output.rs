@@ -5,7 +5,9 @@
 //!   (`frame`, `queue`, `len`, `buf_id`, `status`, `desc_idx`, `rss_hash`,
 //!   `rss_type`, `l3_type`, `l4_type`, `l3_offset`, `l4_offset`,
 //!   `payload_offset`, `flags`, `vlan_count`, `ip_csum`, `l4_csum`,
-//!   `csum_complete`), in delivery order;
+//!   `csum_complete`, `hdr_len`, `payload_len`, `split`, `bufs`,
+//!   `desc_count`, `last_len`, `hdr_overflow`, `vlan_tci`, `vlan_stripped`),
+//!   in delivery order;
 //! * `queues/q<N>.pcap`: the frames delivered on queue `N`, with their input
 //!   timestamps (classic pcap, Ethernet, nanosecond resolution).
 
@@ -17,7 +19,8 @@ use serde::Serialize;
 
 use crate::pcap::PcapWriter;
 use crate::replay::{
-    Corruption, Delivered, Drops, InterruptStats, QueueSummary, ReplayConfig, Report, VectorCount, Violations,
+    Corruption, Delivered, Drops, InterruptStats, PoolStats, QueueSummary, ReplayConfig, Report, VectorCount,
+    Violations,
 };
 
 /// `summary.json`.
@@ -41,6 +44,10 @@ pub struct Summary {
     /// Interrupts taken per MSI-X vector (`vector`, `count`); empty when polling.
     pub interrupts: Vec<VectorCount>,
     pub interrupt_stats: InterruptStats,
+    /// Buffer pools and split counters per queue (`pools[q]`: data/header
+    /// pool sizes, free now and lowest free, exhaustion events, descriptors
+    /// consumed, split/overflow/scatter counts, device split counters).
+    pub pools: Vec<PoolStats>,
     /// Why the replay stopped early, if it did.
     pub error: Option<String>,
     pub config: ReplayConfig,
@@ -65,6 +72,7 @@ impl Summary {
             rx_fifo_peak: r.rx_fifo_peak,
             interrupts: r.interrupts,
             interrupt_stats: r.interrupt_stats,
+            pools: r.pools,
             error,
             config: cfg.clone(),
         }

@@ -32,7 +32,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use nic_driver::napi::{run_vector, IrqHub, Shared};
-use nic_driver::{DriverError, IrqConfig, Nic, RssConfig, RxConfig, RxFrame};
+use nic_driver::{DriverError, IrqConfig, Nic, RssConfig, RxConfig, RxFrame, SplitConfig};
 use nic_sim::{Sim, SimConfig};
 use nic_spec::{rss, rss_type};
 use serde::Serialize;
@@ -91,8 +91,11 @@ pub struct ReplayConfig {
     pub req_stall_probability: f64,
     /// Seed of the stall generator.
     pub seed: u64,
-    /// RX buffer size in bytes.
+    /// RX data buffer size in bytes (`--data-buf`, alias `--buf-size`).
     pub buf_size: usize,
+    /// Header/data split, scatter and VLAN stripping (`--split`, `--hdr-buf`,
+    /// `--split-thresh`, `--no-scatter`, `--vlan-strip`; docs/split.md).
+    pub split: SplitConfig,
     /// Descriptor and completion rings hold `2^ring_log` entries.
     pub ring_log: u32,
     /// Buffers per queue (0: ring size - 1).
@@ -136,6 +139,7 @@ impl Default for ReplayConfig {
             req_stall_probability: 0.0,
             seed: 1,
             buf_size: 2048,
+            split: SplitConfig::default(),
             ring_log: 8,
             bufs_per_queue: 0,
             queues: None,
@@ -174,6 +178,7 @@ impl ReplayConfig {
             buf_size: self.buf_size,
             bufs_per_queue: self.bufs_per_queue,
             rss: self.rss_config(),
+            split: self.split,
             ..RxConfig::default()
         }
     }
@@ -295,6 +300,25 @@ pub struct Delivered {
     pub l4_csum: u8,
     /// Ones'-complement sum of frame bytes `[14, len)` (CHECKSUM_COMPLETE).
     pub csum_complete: u16,
+    /// Bytes delivered in the header buffer (0: not used).
+    pub hdr_len: u16,
+    /// `len - hdr_len`: bytes delivered in data buffers.
+    pub payload_len: u16,
+    /// Headers in the header buffer, payload at data buffer offset 0.
+    pub split: bool,
+    /// Data buffers written (0 for a frame wholly in the header buffer).
+    pub bufs: u8,
+    /// Descriptors the frame consumed.
+    pub desc_count: u8,
+    /// Bytes in the last data buffer.
+    pub last_len: u16,
+    /// Split was due but the headers did not fit the header buffer.
+    pub hdr_overflow: bool,
+    /// Outer VLAN TCI (0 without a tag), stripped or not.
+    pub vlan_tci: u16,
+    /// The outer VLAN tag was removed: `len` is 4 less than the input
+    /// frame's, and the delivered bytes lack input bytes 12..15.
+    pub vlan_stripped: bool,
     #[serde(skip)]
     pub ts_sec: u64,
     #[serde(skip)]
@@ -350,6 +374,61 @@ pub struct Drops {
     pub queue_disabled: u64,
 }
 
+/// Buffer pools and split counters of one queue (driver and device), read
+/// when the report is made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PoolStats {
+    pub queue: usize,
+    pub data_pool_size: usize,
+    pub data_free: usize,
+    /// Fewest free data buffers seen after a post.
+    pub data_free_min: usize,
+    /// 0 when the queue has no header pool (split off, no threshold).
+    pub hdr_pool_size: usize,
+    pub hdr_free: usize,
+    pub hdr_free_min: usize,
+    /// Posts that found room in the ring but no free buffer.
+    pub pool_exhausted: u64,
+    /// Descriptors retired by completions.
+    pub descs_consumed: u64,
+    /// Frames delivered split (driver count).
+    pub frames_split: u64,
+    /// Frames delivered unsplit because the headers did not fit (driver count).
+    pub hdr_overflows: u64,
+    /// Frames delivered from more than one data buffer.
+    pub frames_scattered: u64,
+    /// Frames delivered wholly in the header buffer (threshold).
+    pub frames_header_only: u64,
+    pub vlan_stripped: u64,
+    /// Device `Q_SPLIT_FRAMES`.
+    pub device_split_frames: u64,
+    /// Device `Q_HDR_OVERFLOW`.
+    pub device_hdr_overflow: u64,
+}
+
+impl PoolStats {
+    fn of(q: &nic_driver::QueueStats) -> Self {
+        PoolStats {
+            queue: q.queue,
+            data_pool_size: q.data_pool_size,
+            data_free: q.free_buffers,
+            data_free_min: q.data_free_min,
+            hdr_pool_size: q.hdr_pool_size,
+            hdr_free: q.hdr_free,
+            hdr_free_min: q.hdr_free_min,
+            pool_exhausted: q.pool_exhausted,
+            descs_consumed: q.descs_consumed,
+            frames_split: q.frames_split,
+            hdr_overflows: q.hdr_overflows,
+            frames_scattered: q.frames_scattered,
+            frames_header_only: q.frames_header_only,
+            vlan_stripped: q.vlan_stripped,
+            device_split_frames: q.split_frames,
+            device_hdr_overflow: q.hdr_overflow,
+        }
+    }
+}
+
 /// Frames and bytes delivered on one queue (as the driver saw them).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct QueueSummary {
@@ -399,6 +478,8 @@ pub struct Report {
     /// Interrupts the driver took, per MSI-X vector (empty in polling mode).
     pub interrupts: Vec<VectorCount>,
     pub interrupt_stats: InterruptStats,
+    /// Buffer pools and split counters per queue.
+    pub pools: Vec<PoolStats>,
 }
 
 /// Interrupts taken on one MSI-X vector.
@@ -483,7 +564,7 @@ impl Matcher {
         let after = self.last_matched[q];
         // The window is sorted by index: start the search after this queue's cursor.
         let from = after.map_or(0, |a| self.window.partition_point(|w| w.index <= a));
-        let pos = self.window.range(from..).position(|w| !w.matched && w.data == data).map(|i| from + i);
+        let pos = self.window.range(from..).position(|w| !w.matched && same_frame(&w.data, f)).map(|i| from + i);
         let Some(pos) = pos else {
             self.corruption.count += 1;
             if self.corruption.list.len() < MAX_MISMATCHES_KEPT {
@@ -524,6 +605,15 @@ impl Matcher {
             ip_csum: f.ip_csum,
             l4_csum: f.l4_csum,
             csum_complete: f.csum_complete,
+            hdr_len: f.hdr_len,
+            payload_len: f.payload_len,
+            split: f.split,
+            bufs: f.bufs,
+            desc_count: f.desc_count,
+            last_len: f.last_len,
+            hdr_overflow: f.hdr_overflow,
+            vlan_tci: f.vlan_tci,
+            vlan_stripped: f.vlan_stripped,
             ts_sec: w.ts_sec,
             ts_nsec: w.ts_nsec,
             orig_len: w.orig_len,
@@ -545,6 +635,21 @@ impl Matcher {
             }
         }
     }
+}
+
+/// Whether `f` delivers input frame `input`: the same bytes, or, with the
+/// outer VLAN tag stripped, the same bytes without input bytes 12..15 whose
+/// TCI (14..15) the completion kept (the TPID is not kept: 0x8100 or 0x88a8).
+fn same_frame(input: &[u8], f: &RxFrame<'_>) -> bool {
+    let d = f.data;
+    if !f.vlan_stripped {
+        return input == d;
+    }
+    input.len() == d.len() + 4
+        && d.len() >= 12
+        && input[..12] == d[..12]
+        && input[14..16] == f.vlan_tci.to_be_bytes()
+        && input[16..] == d[12..]
 }
 
 /// The input side: pacing and counts of what was taken and sent.
@@ -807,6 +912,7 @@ impl Replayer {
             rx_fifo_peak: s.rx_fifo_peak,
             interrupts,
             interrupt_stats,
+            pools: s.queues.iter().map(PoolStats::of).collect(),
         })
     }
 

@@ -16,6 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
+use nic_driver::{SplitConfig, SplitMode};
 use nic_hal::Hal;
 use nic_sim::{SimConfig, Violation, ViolationKind};
 use nic_spec::{desc, rxq, rxq_layout};
@@ -74,12 +75,17 @@ fn capture(name: &str) -> Vec<Stimulus> {
 const SHAPES: [(usize, u32, bool, f64); 4] =
     [(2048, 8, false, 0.0), (1000, 4, false, 0.3), (16384, 2, true, 0.0), (9216, 6, false, 0.5)];
 
+/// Whole frames in one buffer: without scatter, the small buffers turn frames away.
+const NO_SCATTER: SplitConfig =
+    SplitConfig { mode: SplitMode::Never, hdr_buf: 256, thresh: 0, scatter: false, vlan_strip: false };
+
 fn replay_shapes(name: &str) {
     let input = capture(name);
     let mut delivered = 0;
     for (buf_size, ring_log, poll, stall) in SHAPES {
         let cfg = ReplayConfig {
             buf_size,
+            split: NO_SCATTER,
             ring_log,
             mode: if poll { RxMode::Poll } else { RxMode::Msix },
             req_stall_probability: stall,
@@ -104,6 +110,51 @@ fn ns_mixed_has_no_guard_violations() {
 #[test]
 fn ns_multiflow_has_no_guard_violations() {
     replay_shapes("ns-multiflow.pcap");
+}
+
+/// Header split, scatter into small buffers, a threshold and VLAN
+/// stripping, under the same shapes: every byte lands in a header or data
+/// buffer of a posted descriptor, completions retire DESC_COUNT at once.
+/// Needs the RTL with docs/split.md.
+fn replay_split_shapes(name: &str) {
+    let input = capture(name);
+    let splits = [
+        SplitConfig { mode: SplitMode::Always, ..SplitConfig::default() },
+        SplitConfig { mode: SplitMode::TcpUdp, hdr_buf: 64, thresh: 64, ..SplitConfig::default() },
+        SplitConfig { mode: SplitMode::Always, hdr_buf: 128, vlan_strip: true, ..SplitConfig::default() },
+    ];
+    for (i, ((_, ring_log, poll, stall), split)) in SHAPES.into_iter().zip(splits.into_iter().cycle()).enumerate() {
+        let buf_size = [256, 1000, 512, 2048][i];
+        let cfg_ring_log = ring_log.max(4);
+        let cfg = ReplayConfig {
+            buf_size,
+            split,
+            ring_log: cfg_ring_log,
+            mode: if poll { RxMode::Poll } else { RxMode::Msix },
+            req_stall_probability: stall,
+            seed: ring_log.into(),
+            ..ReplayConfig::default()
+        };
+        let what = format!("{name} buf {buf_size} split {split:?} poll {poll} stall {stall}");
+        let r = replay_clean(&what, cfg, &input);
+        if cfg_ring_log >= 6 {
+            // (A small ring may hold fewer descriptors than a frame needs at
+            // times: dropped whole, counted as too small.)
+            assert_eq!(r.frames_dropped.buf_too_small, 0, "{what}: scatter takes every frame");
+        }
+        let split_frames: u64 = r.pools.iter().map(|p| p.device_split_frames).sum();
+        assert!(split_frames > 0, "{what}: {:#?}", r.pools);
+    }
+}
+
+#[test]
+fn ns_mixed_split_has_no_guard_violations() {
+    replay_split_shapes("ns-mixed.pcap");
+}
+
+#[test]
+fn ns_multiflow_split_has_no_guard_violations() {
+    replay_split_shapes("ns-multiflow.pcap");
 }
 
 // ------------------------------------------------------------ faults
@@ -240,6 +291,84 @@ fn without_the_guard_the_faults_go_unreported() {
     }
 }
 
+/// How the split faulty run rewrites index 16's `HDR_IDX` after its doorbell.
+#[derive(Clone, Copy, Debug)]
+enum HdrFault {
+    /// The header buffer of index 17, also outstanding.
+    OtherDescriptor,
+    /// An index beyond `Q_HDR_COUNT`: a malformed descriptor the NIC must
+    /// complete with BAD_DESC, writing nothing.
+    BeyondPool,
+}
+
+/// Like [`faulty_run`] with header split on and a threshold that puts each
+/// 200-byte synthetic frame wholly into its header buffer (the frames are
+/// not IP, so nothing is split at a header boundary): the host rewrites the
+/// `HDR_IDX` of index 16 right after its doorbell. Needs the RTL with
+/// docs/split.md.
+fn faulty_split_run(fault: HdrFault) -> (Vec<Violation>, Report, nic_driver::Stats) {
+    let split = SplitConfig { mode: SplitMode::Always, hdr_buf: 256, thresh: 255, ..SplitConfig::default() };
+    let cfg =
+        ReplayConfig { queues: Some(2), ring_log: RING_LOG, bufs_per_queue: 24, split, ..ReplayConfig::default() };
+    let mut rp = Replayer::new(cfg).unwrap();
+    rp.parts().0.set_repost(0, false).unwrap();
+    rp.run(synth::stimuli(synth::frames(0, 4, LEN)), |_, _| {}).unwrap();
+    assert_eq!(rp.report().unwrap().frames_delivered, 4);
+    let (nic, sim) = rp.parts();
+    let ring0 = u64::from(sim.mmio_read32(qreg(0, rxq::DESC_BASE_LO)).unwrap())
+        | u64::from(sim.mmio_read32(qreg(0, rxq::DESC_BASE_HI)).unwrap()) << 32;
+    let count = sim.mmio_read32(qreg(0, rxq::Q_HDR_COUNT)).unwrap();
+    assert_eq!(count, u32::from(RING), "one header buffer per descriptor in flight");
+    assert_eq!(nic.post_free_buffers(sim, 0).unwrap(), 4, "indices 16..19");
+    let mut rec = [0u8; desc::SIZE];
+    let mut next = [0u8; desc::SIZE];
+    sim.dma_read(ring0, &mut rec).unwrap(); // index 16: slot 0
+    sim.dma_read(ring0 + desc::SIZE as u64, &mut next).unwrap(); // index 17
+    let target = match fault {
+        HdrFault::OtherDescriptor => desc::HDR_IDX.get(&next),
+        HdrFault::BeyondPool => u64::from(count) + 1,
+    };
+    assert_ne!(desc::HDR_IDX.get(&rec), target);
+    desc::HDR_IDX.set(&mut rec, target);
+    sim.host_memory_mut().write(ring0, &rec).unwrap();
+    rp.run(synth::stimuli(synth::frames(100, 16, LEN)), |_, _| {}).unwrap();
+    let r = rp.report().unwrap();
+    let (nic, sim) = rp.parts();
+    let st = nic.stats(sim).unwrap();
+    let v = rp.sim().violations().to_vec();
+    rp.close().unwrap();
+    (v, r, st)
+}
+
+#[test]
+fn header_into_another_descriptors_header_buffer_is_caught() {
+    let (v, r, _) = faulty_split_run(HdrFault::OtherDescriptor);
+    assert_only_guard(&v);
+    // Both writes are into a posted header buffer (index 17's): applied.
+    // Record 16 then claims a header its own header buffer never got, and
+    // record 17 one its header buffer got twice.
+    assert_eq!(kinds(&v), [ViolationKind::MisplacedFrame; 2], "{v:#?}");
+    assert!(v[0].detail.contains("completion record 16") && v[0].detail.contains("descriptor 16's header buffer"));
+    assert!(v[1].detail.contains("completion record 17") && v[1].detail.contains("descriptor 17's header buffer"));
+    assert!(r.corrupt_frames.count >= 1, "{r:#?}");
+}
+
+/// The NIC completes the descriptor with BAD_DESC and writes nothing outside
+/// the pool; the guard, which judges against what the driver posted (a
+/// valid index), reports the BAD_DESC of a well-formed descriptor, and
+/// nothing else.
+#[test]
+fn header_index_beyond_the_pool_is_a_bad_descriptor() {
+    let (v, r, st) = faulty_split_run(HdrFault::BeyondPool);
+    assert_only_guard(&v);
+    assert_eq!(kinds(&v), [ViolationKind::CompletionRecord], "no write outside the pool: {v:#?}");
+    assert!(v[0].detail.contains("STATUS.BAD_DESC is 1 for descriptor 16"), "{}", v[0]);
+    assert_eq!(r.frames_dropped.bad_desc, 1, "{r:#?}");
+    assert_eq!(st.queues[0].bad_desc_completions, 1);
+    assert_eq!(r.corrupt_frames.count, 0);
+    assert_eq!(r.frames_delivered, 4 + 15);
+}
+
 // ------------------------------------------------------------ edge cases the guard must accept
 
 /// Odd buffer sizes (not multiples of the 16-byte beat) with frames one
@@ -253,10 +382,32 @@ fn exact_fit_frames_in_odd_buffers() {
         for (i, len) in [buf_size - 1, buf_size, buf_size + 1, buf_size, 60].into_iter().enumerate() {
             input.push(Stimulus::synthetic(synth::frame(i as u64, len)));
         }
-        let cfg = ReplayConfig { buf_size, ring_log: 3, ..ReplayConfig::default() };
+        let cfg = ReplayConfig { buf_size, ring_log: 3, split: NO_SCATTER, ..ReplayConfig::default() };
         let r = replay_clean(&format!("buf {buf_size}"), cfg, &input);
         assert_eq!(r.frames_dropped.buf_too_small, 1, "{r:#?}");
         assert_eq!(r.frames_delivered, 4);
+    }
+}
+
+/// The same odd buffers with scatter (split into a header buffer, too): the
+/// frame one byte too long continues in a second buffer, whose last beat is
+/// trimmed likewise. Needs the RTL with docs/split.md.
+#[test]
+fn exact_fit_frames_in_odd_buffers_scatter() {
+    for buf_size in [61usize, 255, 1001, 1513] {
+        for mode in [SplitMode::Never, SplitMode::Always] {
+            let mut input = Vec::new();
+            for (i, len) in [buf_size - 1, buf_size, buf_size + 1, buf_size + 17, 60].into_iter().enumerate() {
+                input.push(Stimulus::synthetic(synth::frame(i as u64, len)));
+            }
+            let split = SplitConfig { mode, hdr_buf: 64, ..SplitConfig::default() };
+            let cfg = ReplayConfig { buf_size, ring_log: 3, split, ..ReplayConfig::default() };
+            let r = replay_clean(&format!("buf {buf_size} {mode} scatter"), cfg, &input);
+            assert_eq!(r.frames_dropped.total, 0, "{r:#?}");
+            assert_eq!(r.frames_delivered, 5);
+            let scattered: u64 = r.pools.iter().map(|p| p.frames_scattered).sum();
+            assert!(scattered >= 1, "{r:#?}");
+        }
     }
 }
 

@@ -113,6 +113,11 @@ fn replay_capture(name: &str) {
             ".interrupt_stats.device_messages" => "[count]",
             ".interrupt_stats.frames_per_interrupt" => "[ratio]",
             ".interrupt_stats.per_sim_second" => "[rate]",
+            // Pool levels follow the interrupt timing too.
+            ".pools[].data_free" => "[free]",
+            ".pools[].data_free_min" => "[free]",
+            ".pools[].hdr_free" => "[free]",
+            ".pools[].hdr_free_min" => "[free]",
         });
     });
 }
@@ -773,4 +778,292 @@ fn cli_rss_options() {
     assert_eq!(st.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("indirection table entry 1 is queue 5, but only 2 queues are open"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ------------------------------------------------------------ header split, scatter, VLAN strip
+//
+// These need the RTL with docs/split.md (completions carrying DESC_COUNT,
+// HDR_LEN, LAST_LEN, ...): on an RTL without it, the frames still arrive
+// whole and intact, but the placement checks fail.
+
+mod split {
+    use std::collections::HashMap;
+
+    use super::*;
+    use nic_driver::{SplitConfig, SplitMode};
+    use nic_spec::{l3_type, l4_type, parse_flags};
+
+    fn capture(name: &str) -> Vec<Stimulus> {
+        pcap::read_all(vectors().join(name)).unwrap().into_iter().map(Stimulus::from).collect()
+    }
+
+    /// The frames delivered with split off, by input index (every one).
+    fn baseline(name: &str, input: &[Stimulus]) -> HashMap<u64, Vec<u8>> {
+        let (r, got) = replay(ReplayConfig::default(), input.to_vec());
+        assert_in_order_identical(input, &got, &r);
+        assert_no_violations(&r);
+        assert_eq!(r.frames_delivered, r.frames_in, "{name}: {r:#?}");
+        got.into_iter().map(|(d, data)| (d.frame, data)).collect()
+    }
+
+    /// docs/split.md's placement for a delivered frame `d` whose received
+    /// bytes were `rx`: (hdr_len, split, hdr_overflow, vlan_stripped).
+    fn placement(d: &Delivered, rx: &[u8], c: &SplitConfig) -> (u16, bool, bool, bool) {
+        let l = rx.len();
+        let strip = c.vlan_strip && d.vlan_count >= 1 && l >= 18;
+        let dd = if strip { 4 } else { 0 };
+        let lp = l - dd;
+        let h = usize::from(d.payload_offset);
+        let bad = u32::from(d.flags) & (parse_flags::MALFORMED | parse_flags::DEPTH_LIMIT) != 0;
+        let point = !bad && u32::from(d.l3_type) != l3_type::NONE && h != 0 && h <= l;
+        let tcp_udp = matches!(u32::from(d.l4_type), l4_type::TCP | l4_type::UDP);
+        let eligible = point
+            && match c.mode {
+                SplitMode::Never => false,
+                SplitMode::Always => true,
+                SplitMode::TcpUdp => tcp_udp,
+            };
+        let hdr = usize::from(c.hdr_buf);
+        if c.mode != SplitMode::Never && c.thresh != 0 && lp <= usize::from(c.thresh) && lp <= hdr {
+            (lp as u16, false, false, strip)
+        } else if eligible && h - dd <= hdr {
+            ((h - dd) as u16, true, false, strip)
+        } else if eligible {
+            (0, false, true, strip)
+        } else {
+            (0, false, false, strip)
+        }
+    }
+
+    /// Replays `name` with `split` and `buf_size` and checks it against the
+    /// split-off baseline, frame by frame: the same frames (the VLAN tag put
+    /// back where it was stripped), placed as docs/split.md says, counters
+    /// adding up, no violation. Returns the report and what was delivered.
+    fn same_as_unsplit(name: &str, split: SplitConfig, buf_size: usize) -> (Report, Got) {
+        let input = capture(name);
+        let base = baseline(name, &input);
+        let cfg = ReplayConfig { split, buf_size, ..ReplayConfig::default() };
+        let (r, got) = replay(cfg, input.clone());
+        let what = format!("{name} {split:?} data buf {buf_size}");
+        assert_no_violations(&r);
+        assert_accounted(&r);
+        assert_eq!(r.corrupt_frames.count, 0, "{what}: {:#?}", r.corrupt_frames.list);
+        assert_eq!(r.frames_delivered, r.frames_in, "{what}: every frame delivered: {r:#?}");
+        let cap = buf_size & !15;
+        let (mut split_n, mut overflow_n) = (0u64, 0u64);
+        for (d, data) in &got {
+            let rx = &base[&d.frame];
+            let (hdr_len, is_split, overflow, stripped) = placement(d, rx, &split);
+            let f = d.frame;
+            assert_eq!(
+                (d.hdr_len, d.split, d.hdr_overflow, d.vlan_stripped),
+                (hdr_len, is_split, overflow, stripped),
+                "{what}: frame {f} placement ({d:?})"
+            );
+            if stripped {
+                let mut back = data[..12].to_vec();
+                back.extend_from_slice(&rx[12..14]);
+                back.extend_from_slice(&d.vlan_tci.to_be_bytes());
+                back.extend_from_slice(&data[12..]);
+                assert_eq!(&back, rx, "{what}: frame {f} with its tag put back");
+            } else {
+                assert_eq!(data, rx, "{what}: frame {f}");
+            }
+            if d.vlan_count > 0 {
+                assert_eq!(d.vlan_tci.to_be_bytes(), [rx[14], rx[15]], "{what}: frame {f} VLAN_TCI");
+            }
+            let data_len = data.len() - usize::from(d.hdr_len);
+            assert_eq!(usize::from(d.payload_len), data_len);
+            let n = if data_len <= buf_size { 1 } else { data_len.div_ceil(cap) };
+            let last = if data_len == 0 { 0 } else { data_len - (n - 1) * cap };
+            assert_eq!(
+                (usize::from(d.desc_count), usize::from(d.bufs), usize::from(d.last_len)),
+                (n, if data_len == 0 { 0 } else { n }, last),
+                "{what}: frame {f} buffers"
+            );
+            split_n += u64::from(d.split);
+            overflow_n += u64::from(d.hdr_overflow);
+        }
+        let sum = |g: fn(&nic_testbench::replay::PoolStats) -> u64| r.pools.iter().map(g).sum::<u64>();
+        assert_eq!(sum(|p| p.device_split_frames), split_n, "{what}: Q_SPLIT_FRAMES");
+        assert_eq!(sum(|p| p.frames_split), split_n, "{what}");
+        assert_eq!(sum(|p| p.device_hdr_overflow), overflow_n, "{what}: Q_HDR_OVERFLOW");
+        assert_eq!(sum(|p| p.hdr_overflows), overflow_n, "{what}");
+        assert_eq!(sum(|p| p.descs_consumed), got.iter().map(|(d, _)| u64::from(d.desc_count)).sum::<u64>());
+        for p in &r.pools {
+            assert_eq!(p.hdr_pool_size > 0, split.uses_header_pool(), "{what}: {p:?}");
+            assert!(p.data_free_min <= p.data_pool_size && p.hdr_free_min <= p.hdr_pool_size);
+        }
+        eprintln!("{what}: {split_n} split, {overflow_n} header overflows, {} frames", got.len());
+        (r, got)
+    }
+
+    fn cfg(mode: SplitMode) -> SplitConfig {
+        SplitConfig { mode, ..SplitConfig::default() }
+    }
+
+    #[test]
+    fn always_delivers_the_same_frames() {
+        let (_, got) = same_as_unsplit("ns-mixed.pcap", cfg(SplitMode::Always), 2048);
+        // Every IP frame the parser understood is split (no header is longer than 256 bytes here).
+        assert!(got.iter().filter(|(d, _)| d.l3_type != 0).all(|(d, _)| d.split || d.hdr_overflow || d.flags != 0));
+        assert!(got.iter().any(|(d, _)| d.split && d.payload_len == 0), "bare TCP ACKs split with no payload");
+    }
+
+    #[test]
+    fn tcp_udp_splits_every_tcp_and_udp_frame_with_payload() {
+        let (_, got) = same_as_unsplit("ns-mixed.pcap", SplitConfig { hdr_buf: 128, ..cfg(SplitMode::TcpUdp) }, 2048);
+        for (d, _) in &got {
+            let tcp_udp = matches!(u32::from(d.l4_type), l4_type::TCP | l4_type::UDP);
+            if tcp_udp && d.payload_offset != 0 && d.flags == 0 {
+                assert!(d.split, "frame {}: {d:?}", d.frame);
+            } else if !tcp_udp {
+                assert!(!d.split && d.hdr_len == 0, "frame {}: {d:?}", d.frame);
+            }
+        }
+        assert!(got.iter().filter(|(d, _)| d.l4_type == l4_type::TCP as u8 && d.payload_len > 0).count() > 10);
+    }
+
+    #[test]
+    fn threshold_puts_small_frames_whole_in_the_header_buffer() {
+        let split = SplitConfig { hdr_buf: 128, thresh: 100, ..cfg(SplitMode::Always) };
+        let (r, got) = same_as_unsplit("ns-mixed.pcap", split, 2048);
+        let small = got.iter().filter(|(d, _)| d.len <= 100).count() as u64;
+        assert!(small > 0);
+        assert!(got.iter().filter(|(d, _)| d.len <= 100).all(|(d, _)| d.bufs == 0 && !d.split));
+        assert_eq!(r.pools.iter().map(|p| p.frames_header_only).sum::<u64>(), small);
+    }
+
+    #[test]
+    fn small_data_buffers_scatter() {
+        for (mode, hdr_buf) in [(SplitMode::Never, 256), (SplitMode::Always, 64)] {
+            let split = SplitConfig { hdr_buf, ..cfg(mode) };
+            let (r, got) = same_as_unsplit("ns-mixed.pcap", split, 256);
+            assert!(got.iter().any(|(d, _)| d.bufs >= 6), "1514-byte frames take 6 buffers");
+            assert!(r.pools.iter().map(|p| p.frames_scattered).sum::<u64>() > 0);
+            assert_eq!(r.frames_dropped.buf_too_small, 0);
+        }
+        // An odd buffer size: every buffer but the last holds 240 bytes.
+        same_as_unsplit("ns-multiflow.pcap", SplitConfig { hdr_buf: 128, ..cfg(SplitMode::TcpUdp) }, 250);
+    }
+
+    #[test]
+    fn vlan_strip_delivers_the_same_frames_untagged() {
+        for mode in [SplitMode::Never, SplitMode::Always] {
+            let split = SplitConfig { vlan_strip: true, ..cfg(mode) };
+            let (r, got) = same_as_unsplit("ns-multiflow.pcap", split, 2048);
+            let tagged = got.iter().filter(|(d, _)| d.vlan_count > 0).count() as u64;
+            assert!(tagged > 0, "the capture has 802.1Q and QinQ frames");
+            assert_eq!(r.pools.iter().map(|p| p.vlan_stripped).sum::<u64>(), tagged);
+        }
+        // Without stripping, the TCI is still reported.
+        let (_, got) = same_as_unsplit("ns-multiflow.pcap", cfg(SplitMode::TcpUdp), 2048);
+        assert!(got.iter().any(|(d, _)| d.vlan_count > 0 && d.vlan_tci != 0 && !d.vlan_stripped));
+    }
+
+    /// A pool too small for the largest frames (3 buffers of 256 bytes in
+    /// flight): frames needing more descriptors than are posted are dropped
+    /// whole and counted, the rest arrive intact; nothing partial is
+    /// delivered.
+    #[test]
+    fn too_few_buffers_drop_whole_frames() {
+        let sizes: Vec<usize> = (0..120).map(|i| [60, 200, 300, 700, 800, 1514][i % 6]).collect();
+        let input = synthetic(sizes.iter().enumerate().map(|(i, &n)| synth::frame(i as u64, n)));
+        let cfg = ReplayConfig {
+            buf_size: 256,
+            ring_log: 2,
+            queues: Some(1),
+            split: SplitConfig { mode: SplitMode::Always, hdr_buf: 64, ..SplitConfig::default() },
+            ..ReplayConfig::default()
+        };
+        let (r, got) = replay(cfg, input.clone());
+        assert_in_order_identical(&input, &got, &r);
+        assert_no_violations(&r);
+        assert_accounted(&r);
+        let too_big = sizes.iter().filter(|&&n| n > 3 * 256).count() as u64;
+        assert!(got.iter().all(|(d, _)| d.len <= 3 * 256), "a frame needing 4 buffers cannot be delivered");
+        assert!(r.frames_dropped.buf_too_small >= too_big, "{r:#?}");
+        assert_eq!(r.frames_dropped.total, r.frames_dropped.buf_too_small + r.frames_dropped.no_desc);
+        assert!(got.iter().any(|(d, _)| d.bufs >= 2), "300- and 700-byte frames scatter");
+        let p = &r.pools[0];
+        assert_eq!((p.data_pool_size, p.hdr_pool_size), (3, 3));
+    }
+
+    /// The CLI options and the new contract fields.
+    #[test]
+    fn cli_split_options() {
+        let out = std::env::temp_dir().join(format!("nic-tb-cli-split-{}", std::process::id()));
+        let input = vectors().join("ns-mixed.pcap");
+        let run = |extra: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_replay"))
+                .arg(&input)
+                .arg("--out")
+                .arg(&out)
+                .args(["--max-frames", "100", "--quiet"])
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        for (bad, msg) in [
+            (&["--split", "sometimes"][..], "--split"),
+            (&["--hdr-buf", "100"][..], "--hdr-buf"),
+            (&["--hdr-buf", "2048"][..], "--hdr-buf"),
+            (&["--split-thresh", "5000"][..], "--split-thresh"),
+            (&["--data-buf", "0"][..], "--data-buf"),
+        ] {
+            let st = run(bad);
+            let err = String::from_utf8_lossy(&st.stderr);
+            assert_eq!(st.status.code(), Some(1), "{bad:?}: {err}");
+            assert!(err.contains(msg), "{bad:?}: {err}");
+        }
+        let st = run(&["--split", "tcp-udp", "--hdr-buf", "128", "--data-buf", "512", "--split-thresh", "64"]);
+        let stdout = String::from_utf8_lossy(&st.stdout);
+        assert!(st.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&st.stderr));
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        let c = &summary["config"];
+        assert_eq!(c["buf_size"], 512);
+        assert_eq!(
+            c["split"],
+            serde_json::json!({"mode": "tcp-udp", "hdr_buf": 128, "thresh": 64, "scatter": true, "vlan_strip": false})
+        );
+        let pools = summary["pools"].as_array().unwrap();
+        assert_eq!(pools.len(), summary["queues"].as_array().unwrap().len());
+        for k in [
+            "data_pool_size",
+            "data_free",
+            "data_free_min",
+            "hdr_pool_size",
+            "hdr_free",
+            "hdr_free_min",
+            "pool_exhausted",
+            "descs_consumed",
+            "frames_split",
+            "hdr_overflows",
+            "frames_scattered",
+            "frames_header_only",
+            "vlan_stripped",
+            "device_split_frames",
+            "device_hdr_overflow",
+        ] {
+            assert!(pools[0][k].is_u64(), "{k}");
+        }
+        assert_eq!(pools[0]["hdr_pool_size"], 255);
+        let lines = std::fs::read_to_string(out.join("completions.jsonl")).unwrap();
+        let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+        for k in ["hdr_len", "payload_len", "bufs", "desc_count", "last_len", "vlan_tci"] {
+            assert!(first[k].is_u64(), "{k}: {first}");
+        }
+        for k in ["split", "hdr_overflow", "vlan_stripped"] {
+            assert!(first[k].is_boolean(), "{k}: {first}");
+        }
+        // --buf-size is the same option; --no-scatter and --vlan-strip parse.
+        let st = run(&["--buf-size", "2048", "--no-scatter", "--vlan-strip"]);
+        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["config"]["split"]["scatter"], false);
+        assert_eq!(summary["config"]["split"]["vlan_strip"], true);
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }

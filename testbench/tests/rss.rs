@@ -236,14 +236,130 @@ fn random_segment(r: &mut gen::Rng, k: usize, queues: usize, reta_size: usize) -
     Segment { rss, raw }
 }
 
+/// One configuration of the differential run: data buffer size and the
+/// queue's split settings.
+struct DiffConfig {
+    label: &'static str,
+    buf_size: usize,
+    split: nic_driver::SplitConfig,
+}
+
+fn diff_configs() -> Vec<DiffConfig> {
+    use nic_driver::{SplitConfig, SplitMode};
+    let s = |mode, hdr_buf, thresh, scatter, vlan_strip| SplitConfig { mode, hdr_buf, thresh, scatter, vlan_strip };
+    vec![
+        // The plain RSS run: whole frames, one buffer each.
+        DiffConfig { label: "never/1024", buf_size: 1024, split: s(SplitMode::Never, 256, 0, false, false) },
+        // Split everything IP into 128-byte header buffers, payload scattered over 256-byte buffers.
+        DiffConfig { label: "always/hdr128/buf256", buf_size: 256, split: s(SplitMode::Always, 128, 0, true, false) },
+        // TCP/UDP only, 64-byte header buffers (many overflow), a threshold, 128-byte buffers, VLAN strip.
+        DiffConfig {
+            label: "tcp-udp/hdr64/thresh96/buf128/strip",
+            buf_size: 128,
+            split: s(SplitMode::TcpUdp, 64, 96, true, true),
+        },
+        // Big header buffers, a threshold above the header buffer size of some frames, VLAN strip.
+        DiffConfig {
+            label: "always/hdr256/thresh200/buf400/strip",
+            buf_size: 400,
+            split: s(SplitMode::Always, 256, 200, true, true),
+        },
+        // No split, scatter over 160-byte buffers, VLAN strip.
+        DiffConfig { label: "never/buf160/strip", buf_size: 160, split: s(SplitMode::Never, 256, 0, true, true) },
+    ]
+}
+
+/// The model's split configuration for the driver's.
+fn model_split(c: &nic_driver::SplitConfig) -> nic_model::split::SplitConfig {
+    nic_model::split::SplitConfig {
+        mode: c.mode.raw(),
+        hdr_log_size: u32::from(c.hdr_buf).trailing_zeros(),
+        thresh: u32::from(c.thresh),
+        scatter: c.scatter,
+        vlan_strip: c.vlan_strip,
+    }
+}
+
+const SPLIT_FIELDS: [&str; 11] = [
+    "len",
+    "hdr_len",
+    "payload_len",
+    "split",
+    "hdr_overflow",
+    "desc_count",
+    "bufs",
+    "last_len",
+    "vlan_tci",
+    "vlan_stripped",
+    "status",
+];
+
+/// The split fields the model predicts for input frame `input` (None: the
+/// model does not deliver it).
+fn expected_split(input: &[u8], c: &Classified, cfg: &nic_model::split::SplitConfig, buf: usize) -> Option<[u64; 11]> {
+    use nic_model::split::{plan, Outcome};
+    let Outcome::Deliver(d) = plan(input, &c.parsed, cfg, buf as u16, 1 << 15) else {
+        return None;
+    };
+    let l = &d.layout;
+    Some([
+        l.len as u64,
+        l.hdr_len as u64,
+        l.data_len as u64,
+        l.split().into(),
+        l.hdr_overflow().into(),
+        d.n as u64,
+        d.data_bufs() as u64,
+        d.last_len as u64,
+        l.vlan_tci.into(),
+        l.strip.into(),
+        0,
+    ])
+}
+
+fn got_split(d: &Delivered) -> [u64; 11] {
+    [
+        d.len as u64,
+        d.hdr_len.into(),
+        d.payload_len.into(),
+        d.split.into(),
+        d.hdr_overflow.into(),
+        d.desc_count.into(),
+        d.bufs.into(),
+        d.last_len.into(),
+        d.vlan_tci.into(),
+        d.vlan_stripped.into(),
+        d.status.into(),
+    ]
+}
+
+fn describe_split(want: &Option<[u64; 11]>, have: &[u64; 11]) -> String {
+    let Some(want) = want else {
+        return "the model drops this frame".into();
+    };
+    SPLIT_FIELDS
+        .iter()
+        .zip(want.iter().zip(have))
+        .filter(|(_, (w, h))| w != h)
+        .map(|(n, (w, h))| format!("{n}: rtl {h} model {w}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Differential test: at least 100 000 random and malformed frames (VLAN
 /// stacks 0..=3 with both TPIDs, IPv4 options, IHL < 5, bad versions,
 /// truncation at every depth, fragments, IPv6 extension chains past the
 /// parse limit, TCP data-offset edges, padding, ARP and other ethertypes,
 /// 14..=600 bytes) in segments with random keys, hash-type enables and
-/// indirection tables, through the RTL and through the model: no field of
-/// any completion may differ. `NIC_DIFF_SEED` fixes the seed (it is
-/// printed); `NIC_DIFF_FRAMES` changes the count.
+/// indirection tables, through the RTL and through the model, shared out
+/// over five queue configurations (`diff_configs`: split never / always /
+/// tcp-udp, 64..256-byte header buffers, thresholds, data buffers of
+/// 128..1024 bytes with scatter, VLAN stripping on and off): no field of
+/// any completion may differ, RSS, parse and checksum fields as well as
+/// header length, split, overflow, descriptor and buffer counts, last
+/// length and VLAN fields; the delivered bytes are the frame without the
+/// stripped tag. `NIC_DIFF_SEED` fixes the seed (it is printed);
+/// `NIC_DIFF_FRAMES` changes the count.
 #[test]
 fn differential_random_frames_match_the_model() {
     let seed = std::env::var("NIC_DIFF_SEED").ok().map(|s| {
@@ -257,113 +373,171 @@ fn differential_random_frames_match_the_model() {
     eprintln!("differential: seed {seed:#x} (NIC_DIFF_SEED={seed}), {total} frames");
     let started = Instant::now();
 
-    let cfg = ReplayConfig {
-        ring_log: 10,
-        buf_size: 1024,
-        chunk_cycles: 2048,
-        mac_window: 1024,
-        poll_budget: 1024,
-        ..ReplayConfig::default()
-    };
-    let mut rp = Replayer::new(cfg).expect("simulator and driver come up");
-    let mut model = model_config(&mut rp);
-    let queues = rp.queues();
-    let reta_size = model.reta.len();
+    let configs = diff_configs();
     let mut frames = gen::FrameGen::new(seed);
     let mut choose = gen::Rng::new(seed ^ 0x05EE_D0FC_0F16_u64);
     let segments = 10usize;
     let per_segment = total.div_ceil(segments);
+    let per_config = segments.div_ceil(configs.len());
     let mut sent = 0usize;
     let mut checked = 0u64;
     let mut mismatches = 0u64;
-    let mut first: Option<(u64, String, Vec<u8>)> = None;
-    let mut last_on_queue = vec![None::<u64>; queues];
-    let mut queue_use = vec![0u64; queues];
+    let mut first: Option<(String, u64, String, Vec<u8>)> = None;
     // verdict counts: [ip, l4][none, good, bad]
     let mut tally = [[0u64; 3]; 2];
+    // split outcomes: [split, overflow, small, stripped, multi-buffer]
+    let mut shapes = [0u64; 5];
+    let mut queues_used = 0usize;
+    let mut queue_use_all: Vec<u64> = Vec::new();
     let mut buf = Vec::with_capacity(gen::MAX_LEN);
-    for k in 0..segments {
-        let n = per_segment.min(total - sent);
-        if n == 0 {
-            break;
+    let mut k = 0usize;
+    for dc in &configs {
+        let cfg = ReplayConfig {
+            ring_log: 10,
+            buf_size: dc.buf_size,
+            split: dc.split,
+            chunk_cycles: 2048,
+            mac_window: 1024,
+            poll_budget: 1024,
+            ..ReplayConfig::default()
+        };
+        let msplit = model_split(&dc.split);
+        let mut rp = Replayer::new(cfg).unwrap_or_else(|e| panic!("{}: simulator and driver come up: {e}", dc.label));
+        let mut model = model_config(&mut rp);
+        let queues = rp.queues();
+        queue_use_all.resize(queues, 0);
+        let reta_size = model.reta.len();
+        let mut last_on_queue = vec![None::<u64>; queues];
+        let mut fed = 0u64; // frames fed to this replayer
+        let mut delivered_here = 0u64;
+        for _ in 0..per_config {
+            let n = per_segment.min(total - sent);
+            if n == 0 {
+                break;
+            }
+            let seg = random_segment(&mut choose, k, queues, reta_size);
+            k += 1;
+            {
+                let (nic, sim) = rp.parts();
+                nic.set_rss(sim, &seg.rss).unwrap();
+                model.key = seg.rss.key;
+                model.hash_types = seg.rss.hash_types;
+                model.default_queue = seg.rss.default_queue;
+                model.reta = nic.reta().to_vec();
+                if let Some((reta, dq)) = &seg.raw {
+                    for (i, e) in reta.chunks(4).enumerate() {
+                        sim.mmio_write32(global::RSS_RETA + 4 * i as u32, u32::from_le_bytes([e[0], e[1], e[2], e[3]]));
+                    }
+                    sim.mmio_write32(global::RSS_DEFAULT_QUEUE, u32::from(*dq));
+                    let back = sim.mmio_read32(global::RSS_DEFAULT_QUEUE).unwrap();
+                    assert_eq!(back, u32::from(*dq), "RSS_DEFAULT_QUEUE reads back");
+                    model.reta = reta.clone();
+                    model.default_queue = *dq;
+                }
+            }
+            // The segment's frames, kept for the model (the delivered bytes lack stripped tags).
+            let inputs: Vec<Vec<u8>> = (0..n)
+                .map(|_| {
+                    frames.next_into(&mut buf);
+                    buf.clone()
+                })
+                .collect();
+            let base = fed;
+            let m = &model;
+            rp.run(inputs.iter().map(|f| Ok(Stimulus::synthetic(f.clone()))), |d, data| {
+                checked += 1;
+                delivered_here += 1;
+                queue_use_all[d.queue] += 1;
+                if let Some(l) = last_on_queue[d.queue] {
+                    assert!(d.frame > l, "{}: queue {}: frame {} after {l}", dc.label, d.queue, d.frame);
+                }
+                last_on_queue[d.queue] = Some(d.frame);
+                tally[0][usize::from(d.ip_csum.min(2))] += 1;
+                tally[1][usize::from(d.l4_csum.min(2))] += 1;
+                let input = &inputs[(d.frame - base) as usize];
+                let c = nic_model::classify(m, input);
+                let want = expected(&c, input);
+                let have = got(d);
+                let want_split = expected_split(input, &c, &msplit, dc.buf_size);
+                let have_split = got_split(d);
+                let strip = want_split.is_some_and(|w| w[9] == 1);
+                let want_bytes = nic_model::split::delivered(input, strip);
+                let bytes_ok = data == want_bytes.as_slice();
+                if let Some(w) = &want_split {
+                    shapes[0] += w[3];
+                    shapes[1] += w[4];
+                    shapes[2] += u64::from(w[1] > 0 && w[3] == 0);
+                    shapes[3] += w[9];
+                    shapes[4] += u64::from(w[6] > 1);
+                }
+                if want != have || want_split != Some(have_split) || !bytes_ok {
+                    mismatches += 1;
+                    let mut what = describe(&want, &have);
+                    let sd = describe_split(&want_split, &have_split);
+                    for part in [sd, if bytes_ok { String::new() } else { "delivered bytes differ".into() }] {
+                        if !part.is_empty() {
+                            if !what.is_empty() {
+                                what.push_str(", ");
+                            }
+                            what.push_str(&part);
+                        }
+                    }
+                    if mismatches <= 10 {
+                        eprintln!(
+                            "MISMATCH {} frame {} (segment {}, {} bytes): {what}\n  {}",
+                            dc.label,
+                            d.frame,
+                            k - 1,
+                            input.len(),
+                            hex(input)
+                        );
+                    }
+                    if first.is_none() {
+                        first = Some((dc.label.to_string(), d.frame, what, input.clone()));
+                    }
+                }
+            })
+            .unwrap_or_else(|e| panic!("seed {seed:#x}: {}: replay failed: {e}", dc.label));
+            fed += n as u64;
+            sent += n;
         }
-        let seg = random_segment(&mut choose, k, queues, reta_size);
-        {
-            let (nic, sim) = rp.parts();
-            nic.set_rss(sim, &seg.rss).unwrap();
-            model.key = seg.rss.key;
-            model.hash_types = seg.rss.hash_types;
-            model.default_queue = seg.rss.default_queue;
-            model.reta = nic.reta().to_vec();
-            if let Some((reta, dq)) = &seg.raw {
-                for (i, e) in reta.chunks(4).enumerate() {
-                    sim.mmio_write32(global::RSS_RETA + 4 * i as u32, u32::from_le_bytes([e[0], e[1], e[2], e[3]]));
-                }
-                sim.mmio_write32(global::RSS_DEFAULT_QUEUE, u32::from(*dq));
-                let back = sim.mmio_read32(global::RSS_DEFAULT_QUEUE).unwrap();
-                assert_eq!(back, u32::from(*dq), "RSS_DEFAULT_QUEUE reads back");
-                model.reta = reta.clone();
-                model.default_queue = *dq;
-            }
+        let r = rp.report().unwrap();
+        rp.close().unwrap();
+        eprintln!(
+            "differential: {}: {} frames, {delivered_here} delivered, {} sim cycles",
+            dc.label, fed, r.sim_cycles
+        );
+        if first.is_none() {
+            assert_clean_and_complete(&r);
         }
-        let stimuli = (0..n).map(|_| {
-            frames.next_into(&mut buf);
-            Ok(Stimulus::synthetic(buf.clone()))
-        });
-        let m = &model;
-        rp.run(stimuli, |d, data| {
-            checked += 1;
-            queue_use[d.queue] += 1;
-            if let Some(l) = last_on_queue[d.queue] {
-                assert!(d.frame > l, "queue {}: frame {} after {l}", d.queue, d.frame);
-            }
-            last_on_queue[d.queue] = Some(d.frame);
-            tally[0][usize::from(d.ip_csum.min(2))] += 1;
-            tally[1][usize::from(d.l4_csum.min(2))] += 1;
-            let want = expected(&nic_model::classify(m, data), data);
-            let have = got(d);
-            if want != have {
-                mismatches += 1;
-                if mismatches <= 10 {
-                    eprintln!(
-                        "MISMATCH frame {} (segment {k}, {} bytes): {}\n  {}",
-                        d.frame,
-                        data.len(),
-                        describe(&want, &have),
-                        hex(data)
-                    );
-                }
-                if first.is_none() {
-                    first = Some((d.frame, describe(&want, &have), data.to_vec()));
-                }
-            }
-        })
-        .unwrap_or_else(|e| panic!("seed {seed:#x}: replay failed: {e}"));
-        sent += n;
+        queues_used = queues_used.max(queues);
     }
-    let r = rp.report().unwrap();
-    rp.close().unwrap();
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "differential: seed {seed:#x}: {checked} frames compared in {secs:.1} s ({} sim cycles), {mismatches} mismatches; per queue {queue_use:?}",
-        r.sim_cycles
+        "differential: seed {seed:#x}: {checked} frames compared in {secs:.1} s, {mismatches} mismatches; per queue {queue_use_all:?}"
     );
-    if let Some((frame, what, data)) = first {
+    eprintln!(
+        "differential: split {}, hdr_overflow {}, small {}, vlan stripped {}, multi-buffer {}",
+        shapes[0], shapes[1], shapes[2], shapes[3], shapes[4]
+    );
+    if let Some((label, frame, what, data)) = first {
         let path = dump_pcap(&format!("rss-diff-{seed:x}-frame{frame}.pcap"), &data);
         panic!(
-            "seed {seed:#x} (rerun with NIC_DIFF_SEED={seed}): {mismatches} of {checked} frames differ from the model; first: frame {frame}: {what}\n  frame: {}\n  pcap: {}",
+            "seed {seed:#x} (rerun with NIC_DIFF_SEED={seed}): {mismatches} of {checked} frames differ from the model; first: {label} frame {frame}: {what}\n  frame: {}\n  pcap: {}",
             hex(&data),
             path.display()
         );
     }
     eprintln!("differential: checksum verdicts [none, good, bad]: ip {:?}, l4 {:?}", tally[0], tally[1]);
-    assert_clean_and_complete(&r);
     assert_eq!(checked, total as u64);
     // The generator spoils a good share of checksums: both verdicts occur often.
     for t in tally {
         assert!(t[1] * 20 > checked && t[2] * 50 > checked, "verdicts {tally:?} of {checked}");
     }
-    assert!(queue_use.iter().all(|&n| n > 0), "every queue got frames: {queue_use:?}");
+    // Every split outcome occurs often enough to matter.
+    assert!(shapes.iter().all(|&n| n * 200 > checked), "split shapes {shapes:?} of {checked}");
+    assert!(queue_use_all.iter().all(|&n| n > 0), "every queue got frames: {queue_use_all:?}");
+    let _ = queues_used;
 }
 
 /// Real kernel traffic carries valid checksums: every IPv4 header the

@@ -360,6 +360,75 @@ impl MockHal {
         Rx::Completed { buf_id, cpl_idx }
     }
 
+    /// Reads the header buffer index of the descriptor at free-running `idx`.
+    pub fn descriptor_hdr_idx(&self, q: usize, idx: u16) -> u16 {
+        let (base, log) = self.desc_ring(q);
+        let slot = u64::from(idx) & ((1 << log) - 1);
+        let mut rec = [0u8; desc::SIZE];
+        self.dma_read(base + slot * desc::SIZE as u64, &mut rec).unwrap();
+        desc::HDR_IDX.get(&rec) as u16
+    }
+
+    /// The NIC receives `frame` with header split at `hdr_len` (0: none) and
+    /// scatter, following docs/split.md's "What is written" (no parsing: the
+    /// test picks the split point). `tamper` may corrupt the record.
+    pub fn nic_rx_split(
+        &mut self,
+        q: usize,
+        frame: &[u8],
+        hdr_len: usize,
+        tamper: impl FnOnce(&mut [u8; cpl::SIZE]),
+    ) -> Rx {
+        let prod = self.reg(qreg(q, rxq::DESC_PROD)) as u16;
+        let st = self.nic[q].clone();
+        if st.desc_cons == prod {
+            self.bump(qreg(q, rxq::Q_DROP_NO_DESC));
+            return Rx::DropNoDesc;
+        }
+        let (_, c0, buf_id) = self.descriptor(q, st.desc_cons);
+        let data_len = frame.len() - hdr_len;
+        let cap = usize::from(c0 & !15);
+        let n = if data_len <= usize::from(c0) { 1 } else { data_len.div_ceil(cap) };
+        if usize::from(prod.wrapping_sub(st.desc_cons)) < n {
+            self.bump(qreg(q, rxq::Q_DROP_BUF_TOO_SMALL));
+            return Rx::DropBufTooSmall;
+        }
+        if hdr_len > 0 {
+            let base = self.bus64(q, rxq::Q_HDR_BASE_LO, rxq::Q_HDR_BASE_HI);
+            let log = (self.reg(qreg(q, rxq::Q_RX_CFG)) >> nic_spec::rx_cfg::HDR_LOG_SIZE_SHIFT) & 0xF;
+            let h = self.descriptor_hdr_idx(q, st.desc_cons);
+            self.dma_write(base + (u64::from(h) << log), &frame[..hdr_len]).unwrap();
+        }
+        let mut last_len = 0;
+        for k in 0..n {
+            let (addr, _, _) = self.descriptor(q, st.desc_cons.wrapping_add(k as u16));
+            let from = hdr_len + k * cap;
+            let to = if n == 1 { frame.len() } else { (from + cap).min(frame.len()) };
+            if to > from {
+                self.dma_write(addr, &frame[from..to]).unwrap();
+                last_len = to - from;
+            }
+        }
+        let mut rec = [0u8; cpl::SIZE];
+        cpl::LEN.set(&mut rec, frame.len() as u64);
+        cpl::BUF_ID.set(&mut rec, buf_id.into());
+        cpl::QUEUE.set(&mut rec, q as u64);
+        cpl::DESC_IDX.set(&mut rec, st.desc_cons.into());
+        cpl::DESC_COUNT.set(&mut rec, n as u64);
+        cpl::HDR_LEN.set(&mut rec, hdr_len as u64);
+        cpl::LAST_LEN.set(&mut rec, last_len as u64);
+        cpl::SPLIT.set(&mut rec, u64::from(hdr_len > 0 && hdr_len < frame.len()));
+        tamper(&mut rec);
+        let cpl_idx = st.cpl_prod;
+        self.write_cpl(q, cpl_idx, rec);
+        self.nic[q].desc_cons = st.desc_cons.wrapping_add(n as u16);
+        self.nic[q].cpl_prod = cpl_idx.wrapping_add(1);
+        self.set_reg(qreg(q, rxq::DESC_CONS), self.nic[q].desc_cons.into());
+        self.set_reg(qreg(q, rxq::CPL_PROD), self.nic[q].cpl_prod.into());
+        self.bump(qreg(q, rxq::Q_FRAMES));
+        Rx::Completed { buf_id, cpl_idx }
+    }
+
     /// Writes a completion record at free-running index `idx` with the right phase.
     pub fn write_cpl(&mut self, q: usize, idx: u16, mut rec: [u8; cpl::SIZE]) {
         let (base, log) = self.cpl_ring(q);

@@ -20,6 +20,19 @@
 //! at 1 and 10 Gb/s under several moderation settings, with interrupts,
 //! frames per interrupt and interrupts per second of simulated time
 //! (`--skip-irq` leaves it out).
+//!
+//! Then the header-split table (`--skip-split` leaves it out, `--split-only`
+//! runs nothing else): back-to-back frames of 64..1518 bytes and 9018-byte
+//! jumbo frames (scattered over 4096-byte buffers) through the RTL, queue 0
+//! set up at register level (`nic_testbench::vectors::Rig`, no driver),
+//! split off (mode never) and on (mode always, 256-byte header buffers).
+//! The figure is RTL cycles per frame in the steady state (between the 10th
+//! and the 90th percentile completion) and the Gb/s that makes at the
+//! 156.25 MHz, 128-bit core clock; `mac_cyc` is the MAC stream's own
+//! ceil(len / 8) cycles per frame (64 bits per cycle: 10 Gb/s), the bound
+//! the datapath cannot beat; `pcie_beats` is the 128-bit PCIe request beats
+//! (MemWr data, MemRd) the NIC sends per frame, where split shows its cost
+//! (a header TLP, realigned payload TLPs) while the wire is the bottleneck.
 
 use std::time::Instant;
 
@@ -51,6 +64,179 @@ struct Args {
     /// Leave out the interrupt moderation table.
     #[arg(long)]
     skip_irq: bool,
+    /// Leave out the split-vs-no-split table.
+    #[arg(long)]
+    skip_split: bool,
+    /// Only the split-vs-no-split table.
+    #[arg(long)]
+    split_only: bool,
+    /// Host back-pressure on the NIC's PCIe requests in the split table
+    /// (probability that the request channel is not ready in a cycle), to
+    /// make PCIe rather than the 10G MAC the bottleneck.
+    #[arg(long, default_value_t = 0.0)]
+    split_stall: f64,
+}
+
+/// One row of the split table.
+#[derive(Serialize)]
+struct SplitRow {
+    frame_len: usize,
+    mode: &'static str,
+    buf_len: u16,
+    /// Host request back-pressure (`--split-stall`).
+    req_stall: f64,
+    frames: u64,
+    delivered: u64,
+    dropped: u64,
+    split_frames: u64,
+    desc_per_frame: f64,
+    /// Steady-state RTL cycles per delivered frame.
+    cycles_per_frame: f64,
+    /// ceil(len / 8): the MAC stream's cycles per frame.
+    mac_cycles_per_frame: u64,
+    /// PCIe request beats (128-bit) per delivered frame.
+    pcie_beats_per_frame: f64,
+    /// Frame bits per second at the core clock.
+    gbps: f64,
+    sim_cycles: u64,
+}
+
+/// Core clock of the 128-bit datapath (the 10G MAC side), MHz.
+const CORE_MHZ: f64 = 156.25;
+
+/// Back-to-back frames of `len` bytes through queue 0 at register level.
+fn split_run(len: usize, mode: u32, buf_len: u16, scatter: bool, stall: f64) -> Result<SplitRow, String> {
+    use nic_model::split::SplitConfig;
+    use nic_testbench::vectors::{build_frame, FrameSpec, Rig, RingPlan};
+    let ring = RingPlan { size: 1024, hdr_count: 1024, buf_len, overrides: Default::default() };
+    let cfg = SplitConfig { mode, hdr_log_size: 8, thresh: 0, scatter, vlan_strip: false };
+    let sim_cfg = nic_sim::SimConfig { req_stall_probability: stall, ..Default::default() };
+    let mut rig = Rig::new(sim_cfg, ring, cfg)?;
+    rig.post(1024, false)?;
+    // TCP over IPv4 of exactly `len` bytes (60 = a padded bare ACK).
+    let spec = if len < 64 {
+        FrameSpec { payload: Some(0), pad_to: Some(len), ..Default::default() }
+    } else {
+        FrameSpec { len: Some(len), ..Default::default() }
+    };
+    let frame = build_frame(&spec)?;
+    let beats = len.div_ceil(8) as u64;
+    let n = (200_000 / beats).clamp(300, 10_000);
+    for _ in 0..n {
+        rig.sim.mac_push(&frame, false, 0);
+    }
+    let start = rig.sim.cycle();
+    let beats0 = rig.sim.activity().req_beats_out;
+    // (cycle, frames delivered) after every poll.
+    let mut samples: Vec<(u64, u64)> = Vec::new();
+    let mut delivered = 0u64;
+    let mut descs = 0u64;
+    let mut split_frames = 0u64;
+    let mut idle = 0;
+    loop {
+        rig.sim.run(128);
+        let ready = rig.cpl_ready()?;
+        for _ in 0..ready {
+            let c = rig.take_cpl()?;
+            if c.status != 0 || usize::from(c.len) != len {
+                return Err(format!("{len}-byte frame completed with status {} len {}", c.status, c.len));
+            }
+            delivered += 1;
+            descs += u64::from(c.desc_count.max(1));
+            split_frames += u64::from(c.split);
+            rig.cons = rig.cons.wrapping_add(u16::from(c.desc_count.max(1)));
+        }
+        samples.push((rig.sim.cycle(), delivered));
+        let free = 1024 - rig.prod.wrapping_sub(rig.cons);
+        if free >= 32 {
+            rig.post(free, false)?;
+        }
+        idle = if ready == 0 { idle + 1 } else { 0 };
+        if rig.sim.mac_pending() == 0 && idle > 40 {
+            break;
+        }
+        if rig.sim.cycle() - start > 400 * n * beats.max(8) {
+            return Err(format!("{len}-byte frames: stuck after {delivered} of {n}"));
+        }
+    }
+    let cycles = rig.sim.cycle() - start;
+    let pcie_beats = rig.sim.activity().req_beats_out - beats0;
+    // Steady state: from the poll that saw 10% of the delivered frames to the one that saw 90%.
+    let at = |k: u64| samples.iter().find(|s| s.1 >= k).copied();
+    let (lo, hi) = (delivered / 10, delivered - delivered / 10);
+    let cycles_per_frame = match (at(lo.max(1)), at(hi)) {
+        (Some((a, da)), Some((b, db))) if db > da => (b - a) as f64 / (db - da) as f64,
+        _ => f64::NAN,
+    };
+    let dropped = n - delivered;
+    let gbps = len as f64 * 8.0 * CORE_MHZ * 1e6 / cycles_per_frame / 1e9;
+    Ok(SplitRow {
+        frame_len: len,
+        mode: nic_spec::split_mode::NAMES[mode as usize],
+        buf_len,
+        req_stall: stall,
+        frames: n,
+        delivered,
+        dropped,
+        split_frames,
+        desc_per_frame: descs as f64 / delivered.max(1) as f64,
+        cycles_per_frame,
+        mac_cycles_per_frame: beats,
+        pcie_beats_per_frame: pcie_beats as f64 / delivered.max(1) as f64,
+        gbps,
+        sim_cycles: cycles,
+    })
+}
+
+fn split_table(stall: f64) -> Result<Vec<SplitRow>, String> {
+    use nic_spec::split_mode;
+    let mut rows = Vec::new();
+    for len in [64usize, 128, 256, 512, 1024, 1518, 9018] {
+        let (buf, scatter) = if len > 2048 { (4096, true) } else { (2048, false) };
+        for mode in [split_mode::NEVER, split_mode::ALWAYS] {
+            rows.push(split_run(len, mode, buf, scatter, stall)?);
+        }
+    }
+    Ok(rows)
+}
+
+fn print_split(rows: &[SplitRow]) {
+    println!(
+        "{:>6} {:>7} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7} {:>10} {:>7}",
+        "bytes",
+        "mode",
+        "buf",
+        "frames",
+        "deliv",
+        "drop",
+        "split",
+        "desc/f",
+        "cyc/frame",
+        "mac_cyc",
+        "pcie_beats",
+        "Gb/s"
+    );
+    for r in rows {
+        println!(
+            "{:>6} {:>7} {:>5} {:>6} {:>6} {:>6} {:>6} {:>6.2} {:>9.2} {:>7} {:>10.2} {:>7.2}",
+            r.frame_len,
+            r.mode,
+            r.buf_len,
+            r.frames,
+            r.delivered,
+            r.dropped,
+            r.split_frames,
+            r.desc_per_frame,
+            r.cycles_per_frame,
+            r.mac_cycles_per_frame,
+            r.pcie_beats_per_frame,
+            r.gbps
+        );
+    }
+    let stall = rows.first().map_or(0.0, |r| r.req_stall);
+    println!(
+        "(RTL cycles per frame in the steady state, back-to-back frames, {CORE_MHZ} MHz x 128 bit; Gb/s of frame bytes; host request stall {stall})"
+    );
 }
 
 /// One row of the interrupt moderation table.
@@ -164,6 +350,22 @@ impl From<Activity> for ActivityOut {
 
 fn main() {
     let args = Args::parse();
+    let split = if args.skip_split {
+        Vec::new()
+    } else {
+        split_table(args.split_stall).unwrap_or_else(|e| {
+            eprintln!("bench: split table: {e}");
+            std::process::exit(1);
+        })
+    };
+    if args.split_only {
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&split).unwrap());
+        } else {
+            print_split(&split);
+        }
+        return;
+    }
     let mut out = Vec::new();
     for len in [1514usize, 60] {
         match scenario(&args, len) {
@@ -187,8 +389,12 @@ fn main() {
         struct Out<'a> {
             scenarios: &'a [Scenario],
             interrupts: &'a [IrqRow],
+            split: &'a [SplitRow],
         }
-        println!("{}", serde_json::to_string_pretty(&Out { scenarios: &out, interrupts: &irq }).unwrap());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Out { scenarios: &out, interrupts: &irq, split: &split }).unwrap()
+        );
         return;
     }
     println!(
@@ -228,6 +434,10 @@ fn main() {
         args.repeat,
         if args.poll { "polling" } else { "MSI-X" }
     );
+    if !split.is_empty() {
+        println!();
+        print_split(&split);
+    }
     if irq.is_empty() {
         return;
     }

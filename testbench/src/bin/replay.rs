@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use nic_driver::{SplitConfig, SplitMode};
 use nic_testbench::output::{OutputDir, Summary};
 use nic_testbench::pcap::PcapReader;
 use nic_testbench::replay::{ReplayConfig, Replayer, RxMode, Stimulus};
@@ -38,9 +39,30 @@ struct Args {
     /// Probability per cycle that the host stalls the NIC's requests (MemWr back-pressure).
     #[arg(long, value_name = "P", default_value_t = 0.0)]
     req_stall_probability: f64,
-    /// RX buffer size in bytes.
-    #[arg(long, value_name = "B", default_value_t = 2048)]
+    /// RX data buffer size in bytes (alias --buf-size).
+    #[arg(long = "data-buf", visible_alias = "buf-size", value_name = "BYTES", default_value_t = 2048)]
     buf_size: usize,
+    /// Buffers per queue (default: ring size - 1).
+    #[arg(long, value_name = "N")]
+    bufs_per_queue: Option<usize>,
+    /// Header/data split: never, always (every IP frame) or tcp-udp.
+    #[arg(long, value_name = "MODE", default_value = "never")]
+    split: String,
+    /// Header buffer size in bytes: a power of two, 64..=1024.
+    #[arg(long, value_name = "BYTES", default_value_t = 256)]
+    hdr_buf: u32,
+    /// Frames of at most this many bytes go whole into the header buffer
+    /// (with --split always or tcp-udp); 0: off.
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    split_thresh: u32,
+    /// Drop frames longer than one data buffer instead of continuing them
+    /// in the next buffers.
+    #[arg(long)]
+    no_scatter: bool,
+    /// Strip the outer VLAN tag from delivered frames (the TCI stays in the
+    /// completion; the replay matches the frame with the tag put back).
+    #[arg(long)]
+    vlan_strip: bool,
     /// Rings hold 2^N entries.
     #[arg(long, value_name = "N", default_value_t = 8)]
     ring_log: u32,
@@ -130,6 +152,13 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         "even" => Vec::new(),
         file => rss::read_reta(std::path::Path::new(file)).map_err(|e| format!("--reta: {e}"))?,
     };
+    let split = split_config(args)?;
+    if args.buf_size == 0 || args.buf_size > usize::from(u16::MAX) {
+        return Err(format!("--data-buf must be in 1..=65535, not {}", args.buf_size));
+    }
+    if args.bufs_per_queue == Some(0) {
+        return Err("--bufs-per-queue must be at least 1".into());
+    }
     // Open the capture first: a bad file fails before the simulator starts.
     let reader = PcapReader::open(&args.pcap).map_err(|e| e.to_string())?;
     let mut cfg = ReplayConfig {
@@ -142,6 +171,8 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         clock_mhz: args.clock_mhz,
         req_stall_probability: args.req_stall_probability,
         buf_size: args.buf_size,
+        bufs_per_queue: args.bufs_per_queue.unwrap_or(0),
+        split,
         ring_log: args.ring_log,
         fst: args.fst.clone(),
         mode: if args.poll { RxMode::Poll } else { RxMode::Msix },
@@ -216,6 +247,22 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The split options, validated.
+fn split_config(args: &Args) -> Result<SplitConfig, String> {
+    let mode: SplitMode = args.split.parse().map_err(|e| format!("--split: {e}"))?;
+    let hdr_buf = u16::try_from(args.hdr_buf).map_err(|_| format!("--hdr-buf {} is too large", args.hdr_buf))?;
+    let thresh = u16::try_from(args.split_thresh).unwrap_or(u16::MAX);
+    let c = SplitConfig { mode, hdr_buf, thresh, scatter: !args.no_scatter, vlan_strip: args.vlan_strip };
+    c.validate().map_err(|e| {
+        if e.starts_with("header") {
+            format!("--hdr-buf: {e}")
+        } else {
+            format!("--split-thresh: {e}")
+        }
+    })?;
+    Ok(c)
+}
+
 fn print_summary(s: &Summary) {
     let d = &s.frames_dropped;
     println!("{}: {} frames in, {} delivered, {} dropped", s.pcap, s.frames_in, s.frames_delivered, d.total);
@@ -236,6 +283,23 @@ fn print_summary(s: &Summary) {
     }
     for q in &s.queues {
         println!("  queue {}: {} frames, {} bytes", q.queue, q.frames, q.bytes);
+    }
+    for p in s.pools.iter().filter(|p| p.hdr_pool_size > 0 || p.frames_scattered > 0 || p.vlan_stripped > 0) {
+        println!(
+            "  queue {}: {} split, {} header-only, {} header overflows, {} scattered, {} VLAN-stripped; {} descriptors; header pool {} (min free {}), data pool {} (min free {}), {} exhausted",
+            p.queue,
+            p.frames_split,
+            p.frames_header_only,
+            p.hdr_overflows,
+            p.frames_scattered,
+            p.vlan_stripped,
+            p.descs_consumed,
+            p.hdr_pool_size,
+            p.hdr_free_min,
+            p.data_pool_size,
+            p.data_free_min,
+            p.pool_exhausted
+        );
     }
     let irq = &s.interrupt_stats;
     if irq.mode == RxMode::Msix {
