@@ -517,10 +517,7 @@ impl RxQueue {
         if usize::from(queue) != self.index {
             return Err(CplFault::Queue { found: queue });
         }
-        // DESC_COUNT 0 with no split field set: a device predating
-        // docs/split.md, whose records describe one whole-frame buffer.
-        let legacy = raw_count == 0 && hdr_len == 0 && last_len == 0 && !split && !overflow && !stripped;
-        let count = if legacy { 1 } else { u16::from(raw_count) };
+        let count = u16::from(raw_count);
         if count == 0 || u32::from(count) > limits::MAX_SCATTER_BUFS || usize::from(count) > in_flight {
             return Err(CplFault::DescCount { found: raw_count, in_flight: in_flight as u16 });
         }
@@ -538,7 +535,6 @@ impl RxQueue {
             return Err(CplFault::Flags { split, hdr_overflow: overflow, vlan_stripped: stripped, hdr_len });
         }
         let data_len = len - hdr_len;
-        let last_len = if legacy { data_len } else { last_len };
         let ok = if data_len == 0 {
             count == 1 && last_len == 0
         } else if count == 1 {

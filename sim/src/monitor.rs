@@ -24,8 +24,7 @@
 //! written where: `HDR_LEN` bytes in the first descriptor's header buffer
 //! and none in the others', the data in buffers `DESC_IDX..+DESC_COUNT`
 //! (`cap` bytes in each but the last, `LAST_LEN` in the last), `LEN =
-//! HDR_LEN + data`. A record with `DESC_COUNT` 0 and no split field is read
-//! as one whole-frame buffer (an RTL predating split). Work is per TLP and per doorbell, never per cycle; after a
+//! HDR_LEN + data`. Work is per TLP and per doorbell, never per cycle; after a
 //! queue is enabled (which reserves its deques at ring size) the checks do
 //! not allocate unless they report a violation.
 //!
@@ -657,15 +656,7 @@ impl DmaGuard {
         let raw_count = cpl::DESC_COUNT.get(&rec) as usize;
         let hdr_len = cpl::HDR_LEN.get(&rec);
         let raw_last = cpl::LAST_LEN.get(&rec);
-        // DESC_COUNT 0 and no split field: a device predating docs/split.md,
-        // whose record describes one whole frame in one buffer.
-        let legacy = raw_count == 0
-            && hdr_len == 0
-            && raw_last == 0
-            && cpl::SPLIT.get(&rec) == 0
-            && cpl::HDR_OVERFLOW.get(&rec) == 0
-            && cpl::VLAN_STRIPPED.get(&rec) == 0;
-        let count = if legacy { 1 } else { raw_count };
+        let count = raw_count;
         if count == 0 {
             because(&mut why, format_args!("DESC_COUNT 0 (a completion consumes at least one descriptor)"));
         }
@@ -761,7 +752,7 @@ impl DmaGuard {
                 let mut misplaced = String::new();
                 if !bad_desc {
                     let data_len = len.saturating_sub(hdr_len);
-                    let last_len = if legacy { len } else { raw_last };
+                    let last_len = raw_last;
                     if hdr_len > len {
                         because(&mut why, format_args!("HDR_LEN {hdr_len} > LEN {len}"));
                     }
@@ -796,14 +787,11 @@ impl DmaGuard {
                             ),
                         );
                     }
-                    if !legacy && raw_last > u64::from(s.posted[n - 1].len) {
+                    if raw_last > u64::from(s.posted[n - 1].len) {
                         because(
                             &mut why,
                             format_args!("LAST_LEN {raw_last} > descriptor {}'s buffer length", s.posted[n - 1].idx),
                         );
-                    }
-                    if legacy && len > u64::from(d.len) {
-                        because(&mut why, format_args!("LEN {len} > descriptor {}'s buffer length {}", d.idx, d.len));
                     }
                     // Bytes each buffer received since it was posted.
                     let bufs = if data_len == 0 { 0 } else { n };

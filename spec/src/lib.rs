@@ -182,7 +182,7 @@ registers! {
         Q_DROP_BAD_DESC = 0x40, Ro, "Frames dropped on a malformed descriptor, which is completed with `cpl_status::BAD_DESC` (wraps).";
         Q_DROP_DISABLED = 0x44, Ro, "Frames dropped because the queue was disabled (wraps).";
         Q_IRQ_VECTOR = 0x48, Rw, "MSI-X vector this queue's completions raise (reset: the queue's index, clamped to the table).";
-        Q_HDR_BASE_LO = 0x4C, Rw, "Header pool bus address [31:0]; bits [3:0] read 0 (writable only while the queue is disabled). Header buffer i is at base + i * 2^HDR_LOG_SIZE.";
+        Q_HDR_BASE_LO = 0x4C, Rw, "Header pool bus address [31:0]; bits [3:0] read 0 (writable only while the queue is disabled). Header buffer i is at base + i * (header buffer size, HDR_LOG_SIZE clamped).";
         Q_HDR_BASE_HI = 0x50, Rw, "Header pool bus address [63:32] (writable only while the queue is disabled).";
         Q_HDR_COUNT = 0x54, Rw, "Header buffers in the pool, 16 bits: a descriptor whose header buffer is used needs `desc::HDR_IDX` below it (writable only while the queue is disabled).";
         Q_RX_CFG = 0x58, Rw, "Header split, scatter and VLAN stripping: see `rx_cfg` and docs/split.md (writable only while the queue is disabled).";
