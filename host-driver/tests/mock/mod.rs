@@ -343,6 +343,9 @@ impl MockHal {
         cpl::BUF_ID.set(&mut rec, buf_id.into());
         cpl::QUEUE.set(&mut rec, q as u64);
         cpl::DESC_IDX.set(&mut rec, st.desc_cons.into());
+        // one whole frame in one data buffer (docs/split.md, split off)
+        cpl::DESC_COUNT.set(&mut rec, 1);
+        cpl::LAST_LEN.set(&mut rec, frame.len() as u64);
         tamper(&mut rec);
         let cpl_idx = st.cpl_prod;
         self.write_cpl(q, cpl_idx, rec);
