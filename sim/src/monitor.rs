@@ -1130,6 +1130,11 @@ mod tests {
             cpl::STATUS.set(&mut r, u64::from(status));
             cpl::QUEUE.set(&mut r, q as u64);
             cpl::DESC_IDX.set(&mut r, u64::from(desc_idx));
+            // one whole frame in one buffer (split off), as the RTL writes it
+            cpl::DESC_COUNT.set(&mut r, 1);
+            if status == 0 {
+                cpl::LAST_LEN.set(&mut r, u64::from(len));
+            }
             cpl::PHASE.set(&mut r, u64::from(cpl_phase(idx, LOG)));
             r
         }
@@ -1369,7 +1374,7 @@ mod tests {
             .unwrap()
             .detail;
         assert!(
-            d.contains("QUEUE 1") && d.contains("LEN 300 > descriptor 1's buffer length 256") && d.contains("PHASE 0"),
+            d.contains("QUEUE 1") && d.contains("LAST_LEN 300 > descriptor 1's buffer length") && d.contains("PHASE 0"),
             "{d}"
         );
         assert!(b.kinds().contains(&ViolationKind::MisplacedFrame));
