@@ -46,19 +46,7 @@ gen-check:
 
 ## Each RTL module's own self-checking Icarus test bench (rtl/tb/tb_<module>.v).
 rtl-test: deps
-	@set -e; pass=0; fail=0; mkdir -p target/rtl-tb; \
-	for tb in $(RTL_TB) $(RTL_EXT_TB); do \
-		name=$$(basename $$tb .v); \
-		case $$tb in rtl/tb/*) extra="";; *) extra="$(RTL_EXT_SRC)";; esac; \
-		if iverilog -g2005-sv -Irtl -I$$(dirname $$tb) -Wall -Wno-timescale -s $$name -o target/rtl-tb/$$name $$tb $$extra $(RTL_SRC) \
-		   && vvp -n target/rtl-tb/$$name > target/rtl-tb/$$name.log 2>&1 \
-		   && grep -q PASS target/rtl-tb/$$name.log; then \
-			echo "rtl-test $$name: ok"; pass=$$((pass+1)); \
-		else \
-			echo "rtl-test $$name: FAILED (log: target/rtl-tb/$$name.log)"; tail -n 20 target/rtl-tb/$$name.log || true; fail=$$((fail+1)); \
-		fi; \
-	done; \
-	echo "rtl-test: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+	@scripts/rtl-test.sh "$(RTL_SRC)" "$(RTL_EXT_SRC)" $(RTL_TB) $(RTL_EXT_TB)
 
 cargo-test: deps
 	$(CARGO) test --workspace

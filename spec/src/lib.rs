@@ -453,8 +453,13 @@ pub mod cpl {
         Field::new("LAST_LEN", 7, 0, 16, "Bytes in the last data buffer (0 when no data buffer was written).");
     pub const SPLIT: Field =
         Field::new("SPLIT", 7, 16, 1, "Headers in the header buffer, payload from data buffer offset 0.");
-    pub const HDR_OVERFLOW: Field =
-        Field::new("HDR_OVERFLOW", 7, 17, 1, "Split was due but the headers exceed a header buffer: delivered unsplit.");
+    pub const HDR_OVERFLOW: Field = Field::new(
+        "HDR_OVERFLOW",
+        7,
+        17,
+        1,
+        "Split was due but the headers exceed a header buffer: delivered unsplit.",
+    );
     pub const VLAN_STRIPPED: Field =
         Field::new("VLAN_STRIPPED", 7, 18, 1, "The outer VLAN tag was removed from the delivered bytes.");
     pub const PHASE: Field =
