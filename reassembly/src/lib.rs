@@ -185,10 +185,17 @@
 //! IPv6 with extension headers, TCP with options), honouring the IP length
 //! so that Ethernet padding is never payload. Malformed frames give a
 //! [`parse::ParseError`], never a panic.
+//!
+//! # Utility
+//!
+//! [`sha256`]: a small dependency-free streaming SHA-256, to compare
+//! reassembled streams with oracle digests (the testbench's
+//! `streams/index.json` uses it).
 
 #![forbid(unsafe_code)]
 
 pub mod parse;
+pub mod sha256;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
