@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerate vectors/ns-mixed.pcap and vectors/ns-mixed.pcapng (default), or
-# vectors/ns-multiflow.pcap (`multiflow`).
+# Regenerate vectors/ns-mixed.pcap and vectors/ns-mixed.pcapng (default),
+# vectors/ns-multiflow.pcap (`multiflow`), or the TCP reassembly captures
+# vectors/tcp/ns-http-{drops,reorder}.pcap + .streams.json (`reassembly`).
 #
 # Builds two throw-away network namespaces joined by a veth pair, captures on
 # one veth end with tcpdump while generating a mix of ARP, ICMP/ICMPv6 (incl.
@@ -8,24 +9,34 @@
 # downloads over IPv4 and IPv6. No traffic ever leaves the two namespaces.
 # `multiflow` instead runs >100 parallel TCP flows and >50 UDP flows (IPv4 and
 # IPv6, untagged, 802.1Q and QinQ) for receive-side-scaling tests.
+# `reassembly` puts a third namespace (a bridge) between client and server
+# that drops (nftables numgen) or reorders / duplicates (nsgen.py
+# impair-bridge) TCP frames, runs parallel HTTP downloads over IPv4 and IPv6,
+# captures on the client's veth and writes tshark's follow,tcp,raw streams
+# as the oracle (tcp/oracle.py).
 #
-# Usage: sudo vectors/make-captures.sh [mixed|multiflow] [OUTDIR]
-#        (mode defaults to mixed, OUTDIR to vectors/)
+# Usage: sudo vectors/make-captures.sh [mixed|multiflow|reassembly] [OUTDIR]
+#        (mode defaults to mixed, OUTDIR to vectors/; reassembly writes
+#        into OUTDIR/tcp/)
 #
 # Requirements: root, iproute2 (ip), ethtool, tcpdump, tshark, editcap,
-# capinfos, ping (iputils-ping), arping (iputils-arping), python3.
+# capinfos, ping (iputils-ping), arping (iputils-arping), python3;
+# reassembly also nft (nftables) and a kernel with bridge + nf_tables bridge.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MODE=mixed
 case "${1:-}" in
-    mixed|multiflow) MODE=$1; shift ;;
+    mixed|multiflow|reassembly) MODE=$1; shift ;;
 esac
 OUTDIR="${1:-$HERE}"
 NSGEN="$HERE/nsgen.py"
 
 NS_A=nicvec-a            # "server": HTTP + UDP echo; capture point
 NS_B=nicvec-b            # "client"
+NS_M=nicvec-m            # reassembly only: bridge between a and b (drops / reorder)
+DEV_MA=nv-ma             # reassembly only: NS_M's ends of the two veth pairs
+DEV_MB=nv-mb
 DEV_A=nv-a
 DEV_B=nv-b
 MAC_A=02:77:00:00:00:01  # fixed locally-administered MACs -> stable frames
@@ -48,12 +59,19 @@ die() { printf '[make-captures] ERROR: %s\n' "$*" >&2; exit 1; }
 missing=()
 declare -A PKG=( [ip]=iproute2 [ethtool]=ethtool [tcpdump]=tcpdump [tshark]=tshark
                  [editcap]=wireshark-common [capinfos]=wireshark-common
-                 [ping]=iputils-ping [arping]=iputils-arping [python3]=python3 )
-for t in ip ethtool tcpdump tshark editcap capinfos ping arping python3; do
+                 [ping]=iputils-ping [arping]=iputils-arping [python3]=python3
+                 [nft]=nftables [sha256sum]=coreutils )
+TOOLS=(ip ethtool tcpdump tshark editcap capinfos ping arping python3 sha256sum)
+[[ $MODE == reassembly ]] && TOOLS+=(nft)
+for t in "${TOOLS[@]}"; do
     command -v "$t" >/dev/null 2>&1 || missing+=("$t (apt package ${PKG[$t]})")
 done
 ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]}"
 [[ -r $NSGEN ]] || die "helper $NSGEN not found"
+ORACLE="$HERE/tcp/oracle.py"
+if [[ $MODE == reassembly ]]; then
+    for f in "$ORACLE" "$HERE/tcp/verify.py"; do [[ -r $f ]] || die "helper $f not found"; done
+fi
 mkdir -p "$OUTDIR"
 
 WORK="$(mktemp -d /tmp/nicvec.XXXXXX)"
@@ -97,6 +115,7 @@ cleanup() {
     done
     delete_ns "$NS_A"
     delete_ns "$NS_B"
+    delete_ns "$NS_M"
     rm -rf "$WORK"
     ((rc == 0)) || log "failed (exit $rc); namespaces and temp files removed"
     exit "$rc"
@@ -292,9 +311,198 @@ run_multiflow() {
     log "done: $OUTDIR/ns-multiflow.pcap ($n_all frames, $size bytes)"
 }
 
+# ------------------------------------------------------------ reassembly
+# vectors/tcp/: captures for TCP stream reassembly tests. Runs after the
+# common topology below, which in this mode puts nicvec-m (a bridge) between
+# nv-a and nv-b. The capture point is the client's veth nv-b: it shows what
+# the client's NIC receives (segments lost in the bridge are missing and come
+# later as retransmissions) and everything the client sends (ACKs lost in the
+# bridge are in the capture; the server never saw them).
+RS_DROP_DOWN=30      # per mille of TCP frames server -> client dropped
+RS_DROP_UP=20        # per mille of TCP frames client -> server dropped
+RS_REORDER_PCT=4     # impair-bridge: TCP frames held back behind 1-3 later ones
+RS_DUP_PCT=2         # impair-bridge: TCP frames sent twice
+RS_SEED=6            # impair-bridge RNG seed (decisions per frame; timing still varies)
+
+rs_count() { tshark -r "$1" -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+                 -o ip.check_checksum:TRUE -Y "$2" 2>/dev/null | wc -l; }
+
+# rs_capture NAME IMPAIR SPEC...: one capture into $WORK/NAME.{pcap,streams.json}
+rs_capture() {
+    local name=$1 impair=$2 pid tcpdump_pid imp_pid=
+    shift 2
+    local RAW="$WORK/$name.raw.pcap" F="$WORK/$name.pcap"
+    case $impair in
+    drops)
+        ip -n "$NS_M" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+        ip -n "$NS_M" link set "$DEV_MA" master br0
+        ip -n "$NS_M" link set "$DEV_MB" master br0
+        ip -n "$NS_M" link set br0 up
+        ip netns exec "$NS_M" nft -f - <<NFT || die "nft ruleset refused"
+table bridge impair {
+    chain forward {
+        type filter hook forward priority 0; policy accept;
+        iifname "$DEV_MA" ether type { ip, ip6 } meta l4proto tcp numgen random mod 1000 < $RS_DROP_DOWN counter drop
+        iifname "$DEV_MB" ether type { ip, ip6 } meta l4proto tcp numgen random mod 1000 < $RS_DROP_UP counter drop
+    }
+}
+NFT
+        ;;
+    reorder)
+        ip netns exec "$NS_M" python3 "$NSGEN" impair-bridge "$DEV_MA" "$DEV_MB" \
+            "$RS_SEED" "$RS_REORDER_PCT" "$RS_DUP_PCT" 2>"$WORK/$name.impair.log" &
+        imp_pid=$!
+        PIDS+=($imp_pid)
+        wait_for "$WORK/$name.impair.log" "listening" "impair-bridge"
+        ;;
+    esac
+    sleep 1
+    nsa ip neigh flush dev "$DEV_A"
+    nsb ip neigh flush dev "$DEV_B"
+
+    ip netns exec "$NS_B" tcpdump -i "$DEV_B" -s 0 -B 32768 -U -n -Z root -w "$RAW" 2>"$WORK/$name.tcpdump.log" &
+    tcpdump_pid=$!
+    PIDS+=($tcpdump_pid)
+    wait_for "$WORK/$name.tcpdump.log" "listening on" "tcpdump"
+    sleep 0.5
+
+    log "$name: $# parallel HTTP downloads ($impair)"
+    nsb python3 "$NSGEN" raw-get "$@" >"$WORK/$name.clients.json" 2>"$WORK/$name.clients.log" ||
+        die "$name: downloads failed: $(cat "$WORK/$name.clients.log")"
+    cat "$WORK/$name.clients.log" >&2
+    # Let FIN / last-ACK retransmissions finish before stopping the capture.
+    sleep 3
+    kill -INT "$tcpdump_pid"
+    wait "$tcpdump_pid" || true
+    cat "$WORK/$name.tcpdump.log" >&2
+    grep -q "^0 packets dropped by kernel" "$WORK/$name.tcpdump.log" ||
+        die "$name: tcpdump reports dropped packets"
+
+    local keep=()
+    case $impair in
+    drops)
+        RS_NFT_COUNTERS=$(ip netns exec "$NS_M" nft list table bridge impair |
+                          awk '/counter/ { for (i = 1; i <= NF; i++) if ($i == "packets") d[n++] = $(i + 1) }
+                               END { printf "nft: %s dropped server->client, %s client->server", d[0], d[1] }')
+        log "$name: $RS_NFT_COUNTERS"
+        ip netns exec "$NS_M" nft delete table bridge impair
+        ip -n "$NS_M" link del br0
+        ;;
+    reorder)
+        kill -TERM "$imp_pid"
+        wait "$imp_pid" || true
+        cat "$WORK/$name.impair.log" >&2
+        grep -q "socket drops [1-9]" "$WORK/$name.impair.log" && die "$name: impair-bridge socket dropped frames"
+        RS_NFT_COUNTERS=$(awk '/forwarded/ { printf "impair-bridge: %s frames held back, %s sent twice", $5, $7 }' "$WORK/$name.impair.log")
+        ;;
+    esac
+    for pid in "${PIDS[@]}"; do [[ $pid == "$tcpdump_pid" || $pid == "$imp_pid" ]] || keep+=("$pid"); done
+    PIDS=("${keep[@]}")
+
+    # ARP (42 bytes) is the only runt; pad as a real MAC would (see mixed).
+    # pad-runts also fails on any record with caplen != len.
+    python3 "$NSGEN" pad-runts "$RAW" "$F" >&2
+    rm -f "$RAW"
+    python3 "$ORACLE" "$F" "$WORK/$name.streams.json"
+    python3 "$NSGEN" check-streams "$WORK/$name.streams.json" "$WORK/$name.clients.json" >&2 ||
+        die "$name: tshark's streams differ from what the clients sent / received"
+    # Independent of tshark: own pcap parser + sequence-number reassembly,
+    # HTTP bodies against nsgen.py's files; also classifies the segments.
+    python3 "$HERE/tcp/verify.py" "$F" "$WORK/$name.streams.json" >"$WORK/$name.verify.log" ||
+        die "$name: verify.py: $(cat "$WORK/$name.verify.log")"
+    cat "$WORK/$name.verify.log" >&2
+
+    # -------------------------------------------------------- verification
+    local n_all n_out n_bad n_fcs n_rst n_streams n_rt n_frt n_srt n_ooo n_dack n_lost n_sack size
+    local s_gap s_fill s_dup s_part
+    n_all=$(rs_count "$F" "frame")
+    n_out=$(rs_count "$F" "frame.len < 60 || frame.len > 1514")
+    n_bad=$(rs_count "$F" "tcp.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || ip.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || icmpv6.checksum.status == \"Bad\"")
+    n_fcs=$(rs_count "$F" "eth.fcs || eth.trailer || _ws.malformed || _ws.expert.severity >= error")
+    n_rst=$(rs_count "$F" "tcp.flags.reset == 1")
+    n_streams=$(tshark -r "$F" -Y tcp -T fields -e tcp.stream 2>/dev/null | sort -u | grep -c .)
+    n_rt=$(rs_count "$F" "tcp.analysis.retransmission")
+    n_frt=$(rs_count "$F" "tcp.analysis.fast_retransmission")
+    n_srt=$(rs_count "$F" "tcp.analysis.spurious_retransmission")
+    n_ooo=$(rs_count "$F" "tcp.analysis.out_of_order")
+    n_dack=$(rs_count "$F" "tcp.analysis.duplicate_ack")
+    n_lost=$(rs_count "$F" "tcp.analysis.lost_segment")
+    n_sack=$(rs_count "$F" "tcp.options.sack_le")
+    # data segments as the receiver sees them (verify.py): ahead of a gap,
+    # filling a hole, duplicate (no new bytes), partial overlap
+    read -r s_gap s_fill s_dup s_part < <(awk -F'[ ,]+' '/data segments:/ {
+        for (i = 1; i <= NF; i++) { if ($i == "gap") g = $(i + 1); if ($i == "hole") h = $(i + 1)
+                                    if ($i == "duplicate") d = $(i + 1); if ($i == "overlap") o = $(i + 1) }
+        print g, h, d, o }' "$WORK/$name.verify.log")
+    size=$(stat -c %s "$F")
+    log "$name: frames=$n_all out_of_range=$n_out bad_checksums=$n_bad fcs/trailer/malformed/error=$n_fcs rst=$n_rst tcp_streams=$n_streams"
+    log "$name: retransmission=$n_rt fast_retransmission=$n_frt spurious_retransmission=$n_srt out_of_order=$n_ooo duplicate_ack=$n_dack lost_segment=$n_lost sack_frames=$n_sack bytes=$size"
+    log "$name: data segments ahead_of_gap=$s_gap fills_hole=$s_fill duplicate=$s_dup partial_overlap=$s_part"
+    ((n_out == 0)) || die "$name: $n_out frames outside 60..1514"
+    ((n_bad == 0)) || die "$name: $n_bad frames with bad checksums"
+    ((n_fcs == 0)) || die "$name: $n_fcs frames with FCS/trailer/errors"
+    ((n_streams == $#)) || die "$name: $n_streams TCP streams, expected $#"
+    ((size < 8388608)) || die "$name: capture is $size bytes (>= 8 MiB)"
+    case $impair in
+    drops)
+        ((n_rt >= 10 && n_dack >= 10 && n_sack >= 10 && s_fill >= 10)) ||
+            die "$name: too few retransmissions ($n_rt) / duplicate ACKs ($n_dack) / SACKs ($n_sack) / hole fills ($s_fill)" ;;
+    reorder)
+        ((s_gap > 0 && s_fill > 0 && s_dup > 0)) ||
+            die "$name: no reordering ($s_gap / $s_fill) or no duplicates ($s_dup)" ;;
+    esac
+    printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s / %s | %s |\n' \
+        "$name.pcap" "$n_all" "$n_streams" "$n_rt" "$n_frt" "$n_srt" "$n_ooo" "$n_dack" \
+        "$n_lost" "$n_sack" "$n_rst" "$s_gap" "$s_fill" "$s_dup" "$s_part" "$RS_NFT_COUNTERS" >>"$WORK/summary.md"
+}
+
+run_reassembly() {
+    python3 "$NSGEN" mkfiles "$WORK/www" reassembly > "$WORK/files.txt"
+    rs_sha() { awk -v n="$1" '$1 == n { print $3 }' "$WORK/files.txt"; }
+    ip netns exec "$NS_A" python3 "$NSGEN" http-server "$WORK/www" "$HTTP_PORT" 2>"$WORK/http.log" &
+    PIDS+=($!)
+    wait_for "$WORK/http.log" "listening" "HTTP server"
+    # Let link-up noise (MLD reports etc.) die down before capturing.
+    sleep 3
+
+    local f drops=() reorder=() i=0
+    # 8 downloads at once, 4 per family, 4 KB .. 1.5 MB (3.72 MB of bodies)
+    for f in r4k.bin r97k.bin r640k.bin r1500k.bin; do
+        drops+=("$V4_A,$HTTP_PORT,/$f,$V4_B,$((40300 + i)),$(rs_sha $f)"); i=$((i + 1))
+    done
+    for f in r23k.bin r310k.bin r1m.bin r50k.bin; do
+        drops+=("$V6_A,$HTTP_PORT,/$f,$V6_B,$((40300 + i)),$(rs_sha $f)"); i=$((i + 1))
+    done
+    i=0
+    for f in r23k.bin r310k.bin; do
+        reorder+=("$V4_A,$HTTP_PORT,/$f,$V4_B,$((40400 + i)),$(rs_sha $f)"); i=$((i + 1))
+    done
+    for f in r50k.bin r97k.bin; do
+        reorder+=("$V6_A,$HTTP_PORT,/$f,$V6_B,$((40400 + i)),$(rs_sha $f)"); i=$((i + 1))
+    done
+
+    : >"$WORK/summary.md"
+    rs_capture ns-http-drops drops "${drops[@]}"
+    rs_capture ns-http-reorder reorder "${reorder[@]}"
+
+    # Only now, with everything made and checked, replace the vendored files.
+    mkdir -p "$OUTDIR/tcp"
+    local out=()
+    for f in ns-http-drops ns-http-reorder; do
+        mv -f "$WORK/$f.pcap" "$WORK/$f.streams.json" "$OUTDIR/tcp/"
+        chmod 644 "$OUTDIR/tcp/$f.pcap" "$OUTDIR/tcp/$f.streams.json"
+        out+=("$f.pcap" "$f.streams.json")
+    done
+    log "| file | frames | TCP streams | retransmission | fast retr. | spurious retr. | out-of-order | dup ACK | prev. segment not captured | SACK frames | RST | segments ahead of gap / fill hole / duplicate / partial overlap | impairment |"
+    while read -r l; do log "$l"; done <"$WORK/summary.md"
+    (cd "$OUTDIR/tcp" && sha256sum "${out[@]}" && stat -c '%n %s' "${out[@]}") >&2
+    log "done: $OUTDIR/tcp/{ns-http-drops,ns-http-reorder}.{pcap,streams.json}"
+}
+
 # ------------------------------------------------------------ topology
 delete_ns "$NS_A"   # idempotent: remove leftovers of an interrupted run
 delete_ns "$NS_B"
+delete_ns "$NS_M"
 
 log "creating namespaces $NS_A / $NS_B"
 ip netns add "$NS_A"
@@ -308,8 +516,30 @@ for ns in "$NS_A" "$NS_B"; do
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
 done
 
-ip link add "$DEV_A" netns "$NS_A" address "$MAC_A" mtu "$MTU" type veth \
-    peer name "$DEV_B" netns "$NS_B" address "$MAC_B" mtu "$MTU"
+if [[ $MODE == reassembly ]]; then
+    # nv-a (server) <-> nv-ma [bridge in nicvec-m] nv-mb <-> nv-b (client).
+    # The middle namespace has no addresses and IPv6 disabled: it never sends
+    # a frame of its own, it only forwards (and drops / reorders) the two
+    # ends' frames, which keep the same MACs and subnet as in the other modes.
+    ip netns add "$NS_M"
+    ip -n "$NS_M" link set lo up
+    ip netns exec "$NS_M" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip netns exec "$NS_M" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    ip link add "$DEV_A" netns "$NS_A" address "$MAC_A" mtu "$MTU" type veth \
+        peer name "$DEV_MA" netns "$NS_M" address 02:77:00:00:00:fa mtu "$MTU"
+    ip link add "$DEV_B" netns "$NS_B" address "$MAC_B" mtu "$MTU" type veth \
+        peer name "$DEV_MB" netns "$NS_M" address 02:77:00:00:00:fb mtu "$MTU"
+    for dev in "$DEV_MA" "$DEV_MB"; do
+        ip netns exec "$NS_M" ethtool -K "$dev" tx off tso off gso off gro off rx off >/dev/null 2>&1
+        off=$(ip netns exec "$NS_M" ethtool -k "$dev" |
+              awk '/^(tx-checksumming|rx-checksumming|tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload):/ && $2 != "off"')
+        [[ -z $off ]] || die "$dev: offloads still enabled: $off"
+        ip -n "$NS_M" link set "$dev" up
+    done
+else
+    ip link add "$DEV_A" netns "$NS_A" address "$MAC_A" mtu "$MTU" type veth \
+        peer name "$DEV_B" netns "$NS_B" address "$MAC_B" mtu "$MTU"
+fi
 
 # Wire-true frames: no checksum offload (kernel computes full checksums in
 # software before the capture point), no TSO/GSO (every frame <= MTU), no GRO.
@@ -331,6 +561,10 @@ nsb ip link set "$DEV_B" up
 
 if [[ $MODE == multiflow ]]; then
     run_multiflow
+    exit 0
+fi
+if [[ $MODE == reassembly ]]; then
+    run_reassembly
     exit 0
 fi
 

@@ -18,6 +18,25 @@ Subcommands:
   pad-runts IN OUT            copy a classic pcap, zero-padding frames < 60 bytes
                               to 60 bytes (what an Ethernet MAC puts on the wire)
 
+Used by `make-captures.sh reassembly` (vectors/tcp/):
+  mkfiles DIR reassembly      write the REASM_FILES set instead
+  raw-get SPEC...             parallel HTTP/1.0 downloads on plain sockets, all
+                              connecting at once; SPEC = HOST,PORT,PATH,SRC_ADDR,SRC_PORT,SHA256
+                              (of the body). Prints a JSON list: per connection the
+                              exact bytes the client sent and received (count,
+                              sha256), i.e. the application's view of both streams
+  check-streams ORACLE CLIENTS
+                              compare tcp/oracle.py output with raw-get output:
+                              every stream of the capture must be one of the
+                              client's connections and both directions must
+                              match what the client sent / received, byte for byte
+  impair-bridge IF_A IF_B SEED REORDER_PCT DUP_PCT
+                              userspace L2 bridge between two interfaces that
+                              reorders (holds a TCP frame back behind 1-3 later
+                              ones, at most 20 ms) and duplicates TCP frames,
+                              for kernels without sch_netem; prints counters
+                              on SIGTERM
+
 Used by `make-captures.sh multiflow` (ns-multiflow.pcap):
   vlan-bridge TRUNK TAP=VID|TAP=SVID.CVID ...
                               userspace 802.1Q / 802.1ad (QinQ) sub-interfaces:
@@ -53,13 +72,27 @@ FILES = {
 }
 FIXED_MTIME = 1700000000  # 2023-11-14T22:13:20Z
 
+# `make-captures.sh reassembly` (vectors/tcp/): name -> size in bytes, same
+# SHA-256 counter-mode content as above. Sizes are deliberately not multiples
+# of the 1460 / 1440-byte MSS.
+REASM_FILES = {
+    "r4k.bin": 4000,
+    "r23k.bin": 23456,
+    "r50k.bin": 50001,
+    "r97k.bin": 97531,
+    "r310k.bin": 310000,
+    "r640k.bin": 654321,
+    "r1m.bin": 1048653,
+    "r1500k.bin": 1536000,
+}
+
 
 def file_bytes(name):
     if name == "small.txt":
         lines = ["line %04d: the quick brown fox jumps over the lazy dog\n" % i
                  for i in range(20)]
         return "".join(lines).encode()
-    size = FILES[name]
+    size = FILES[name] if name in FILES else REASM_FILES[name]
     out = bytearray()
     ctr = 0
     while len(out) < size:
@@ -68,9 +101,9 @@ def file_bytes(name):
     return bytes(out[:size])
 
 
-def cmd_mkfiles(d):
+def cmd_mkfiles(d, which="mixed"):
     os.makedirs(d, exist_ok=True)
-    for name in FILES:
+    for name in (REASM_FILES if which == "reassembly" else FILES):
         data = file_bytes(name)
         p = os.path.join(d, name)
         with open(p, "wb") as f:
@@ -471,6 +504,179 @@ def cmd_udp_flows(specs):
         sys.exit(1)
 
 
+# ---------------------------------------------------------------- reassembly
+def _raw_get(spec, barrier, results, idx):
+    host, port, path, src, sport, expect = spec.split(",")
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    hostport = ("[%s]:%s" if fam == socket.AF_INET6 else "%s:%s") % (host, port)
+    req = ("GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: nic-vectors/1\r\n"
+           "Accept: */*\r\n\r\n" % (path, hostport)).encode()
+    r = {"src": canon_addr(src), "sport": int(sport), "dst": canon_addr(host),
+         "dport": int(port), "path": path, "ok": False}
+    try:
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.bind((src, int(sport)))
+        s.settimeout(60)
+        barrier.wait()
+        s.connect((host, int(port)))
+        s.sendall(req)
+        got = bytearray()
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+        s.close()
+        head, sep, body = bytes(got).partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+        r.update(sent_bytes=len(req), sent_sha256=hashlib.sha256(req).hexdigest(),
+                 recv_bytes=len(got), recv_sha256=hashlib.sha256(got).hexdigest(),
+                 status=status, body_bytes=len(body),
+                 body_sha256=hashlib.sha256(body).hexdigest())
+        r["ok"] = bool(sep) and status == 200 and r["body_sha256"] == expect
+    except Exception as e:  # noqa: BLE001 - report and fail below
+        r["error"] = repr(e)
+    results[idx] = r
+
+
+def canon_addr(a):
+    import ipaddress
+    return ipaddress.ip_address(a).compressed
+
+
+def cmd_raw_get(specs):
+    import json
+    results = [None] * len(specs)
+    barrier = threading.Barrier(len(specs))
+    threads = [threading.Thread(target=_raw_get, args=(s, barrier, results, i))
+               for i, s in enumerate(specs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        sys.stderr.write("raw-get: %s [%s]:%d %s -> %s, %s bytes received, body %s bytes sha256 %s\n"
+                         % ("OK " if r["ok"] else "BAD", r["dst"], r["dport"], r["path"],
+                            r.get("status"), r.get("recv_bytes"), r.get("body_bytes"),
+                            r.get("body_sha256", r.get("error"))))
+    print(json.dumps(results, indent=1))
+    if not all(r["ok"] for r in results):
+        sys.exit(1)
+
+
+def cmd_check_streams(oracle_path, clients_path):
+    import json
+    with open(oracle_path) as f:
+        rows = json.load(f)
+    with open(clients_path) as f:
+        clients = json.load(f)
+    by_dir = {}
+    for r in rows:
+        key = (r["src"], r["sport"], r["dst"], r["dport"])
+        if key in by_dir:
+            sys.exit("check-streams: direction %s appears twice (port reuse?)" % (key,))
+        by_dir[key] = r
+    bad, seen = [], set()
+    for c in clients:
+        up = (c["src"], c["sport"], c["dst"], c["dport"])
+        down = (c["dst"], c["dport"], c["src"], c["sport"])
+        for key, n, sha in ((up, c["sent_bytes"], c["sent_sha256"]),
+                            (down, c["recv_bytes"], c["recv_sha256"])):
+            r = by_dir.get(key)
+            if r is None:
+                bad.append("no stream for %s" % (key,))
+            elif (r["bytes"], r["sha256"]) != (n, sha):
+                bad.append("stream %d %s: oracle %d bytes %s, client %d bytes %s"
+                           % (r["stream"], key, r["bytes"], r["sha256"][:16], n, sha[:16]))
+            seen.add(key)
+    extra = sorted(set(by_dir) - seen)
+    for key in extra:
+        bad.append("stream %d %s is not a client connection" % (by_dir[key]["stream"], key))
+    for b in bad:
+        print("check-streams: MISMATCH " + b)
+    print("check-streams: %d connections, %d directions, %d bytes: %s"
+          % (len(clients), len(rows), sum(r["bytes"] for r in rows),
+             "all equal to what the client sent / received" if not bad else "%d problems" % len(bad)))
+    if bad:
+        sys.exit(1)
+
+
+def _tcp_frame(f):
+    et = struct.unpack(">H", f[12:14])[0] if len(f) >= 14 else 0
+    if et == 0x0800 and len(f) >= 34:
+        return f[23] == 6
+    if et == 0x86DD and len(f) >= 54:
+        return f[20] == 6
+    return False
+
+
+def cmd_impair_bridge(if_a, if_b, seed, reorder_pct, dup_pct):
+    import random
+    import signal
+    rng = random.Random(int(seed))
+    p_re, p_dup = float(reorder_pct) / 100, float(dup_pct) / 100
+    socks = {}
+    for name in (if_a, if_b):
+        ps = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        ps.bind((name, ETH_P_ALL))
+        ps.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
+        socks[name] = ps
+    out_of = {socks[if_a]: socks[if_b], socks[if_b]: socks[if_a]}
+    # per input socket: held frame, frames still to pass it, release deadline
+    held = {s: None for s in out_of}
+    stats = {"frames": 0, "reordered": 0, "duplicated": 0}
+
+    def stop(*_):
+        sys.stderr.write("impair-bridge: %d frames forwarded, %d reordered, %d duplicated\n"
+                         % (stats["frames"], stats["reordered"], stats["duplicated"]))
+        for name, ps in socks.items():
+            # struct tpacket_stats { unsigned tp_packets, tp_drops; } (PACKET_STATISTICS = 6)
+            pk, dr = struct.unpack("II", ps.getsockopt(SOL_PACKET, 6, 8))
+            sys.stderr.write("impair-bridge: %s socket drops %d\n" % (name, dr))
+        sys.stderr.flush()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+    def send(out, f):
+        out.send(f)
+        stats["frames"] += 1
+        if _tcp_frame(f) and rng.random() < p_dup:
+            out.send(f)
+            stats["duplicated"] += 1
+
+    def release(s):
+        f = held[s][0]
+        held[s] = None
+        send(out_of[s], f)
+
+    sys.stderr.write("impair-bridge: %s <-> %s listening (reorder %s%%, duplicate %s%%)\n"
+                     % (if_a, if_b, reorder_pct, dup_pct))
+    sys.stderr.flush()
+    while True:
+        now = time.monotonic()
+        deadlines = [h[2] for h in held.values() if h]
+        timeout = max(0.0, min(deadlines) - now) if deadlines else None
+        ready, _, _ = select.select(list(out_of), [], [], timeout)
+        now = time.monotonic()
+        for s in list(out_of):
+            if held[s] and held[s][2] <= now:
+                release(s)
+        for s in ready:
+            f, addr = s.recvfrom(65536)
+            if addr[2] == PACKET_OUTGOING:
+                continue
+            if held[s] is None and _tcp_frame(f) and rng.random() < p_re:
+                held[s] = [f, rng.randint(1, 3), now + 0.02]
+                stats["reordered"] += 1
+                continue
+            send(out_of[s], f)
+            if held[s]:
+                held[s][1] -= 1
+                if held[s][1] == 0:
+                    release(s)
+
+
 def main(argv):
     if not argv:
         sys.exit(__doc__)
@@ -495,6 +701,12 @@ def main(argv):
         cmd_flow_client(args)
     elif cmd == "udp-flows":
         cmd_udp_flows(args)
+    elif cmd == "raw-get":
+        cmd_raw_get(args)
+    elif cmd == "check-streams":
+        cmd_check_streams(*args)
+    elif cmd == "impair-bridge":
+        cmd_impair_bridge(*args)
     else:
         sys.exit("unknown subcommand %r\n%s" % (cmd, __doc__))
 

@@ -8,6 +8,7 @@
 //! * [`output`]: the output directory (`summary.json`, `completions.jsonl`,
 //!   `queues/q<N>.pcap`);
 //! * [`rss`]: RSS settings as the CLI takes them, names the output prints;
+//! * [`streams`]: TCP reassembly of the delivered frames (`streams/`);
 //! * [`synth`]: synthetic frames for tests and the benchmark;
 //! * [`vectors`]: the header-split golden vectors (`vectors/split/*.yaml`),
 //!   run at register level against the RTL and the reference model.
@@ -17,5 +18,6 @@ pub mod pacing;
 pub mod pcap;
 pub mod replay;
 pub mod rss;
+pub mod streams;
 pub mod synth;
 pub mod vectors;

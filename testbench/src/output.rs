@@ -9,7 +9,9 @@
 //!   `desc_count`, `last_len`, `hdr_overflow`, `vlan_tci`, `vlan_stripped`),
 //!   in delivery order;
 //! * `queues/q<N>.pcap`: the frames delivered on queue `N`, with their input
-//!   timestamps (classic pcap, Ethernet, nanosecond resolution).
+//!   timestamps (classic pcap, Ethernet, nanosecond resolution);
+//! * `streams/index.json` and `streams/NNNN-*.bin`: the reassembled TCP
+//!   streams ([`crate::streams::write_streams`]).
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -22,6 +24,7 @@ use crate::replay::{
     Corruption, Delivered, Drops, InterruptStats, PoolStats, QueueSummary, ReplayConfig, Report, VectorCount,
     Violations,
 };
+use crate::streams::ReassemblyStats;
 
 /// `summary.json`.
 #[derive(Clone, Debug, Serialize)]
@@ -48,6 +51,12 @@ pub struct Summary {
     /// pool sizes, free now and lowest free, exhaustion events, descriptors
     /// consumed, split/overflow/scatter counts, device split counters).
     pub pools: Vec<PoolStats>,
+    /// TCP payload bytes the reassembly got as buffer handles (0 for now).
+    pub payload_bytes_zero_copy: u64,
+    /// TCP payload bytes the reassembly copied out of the driver's buffers.
+    pub payload_bytes_copied: u64,
+    /// Reassembly counters (see `crate::streams::ReassemblyStats`).
+    pub reassembly: ReassemblyStats,
     /// Why the replay stopped early, if it did.
     pub error: Option<String>,
     pub config: ReplayConfig,
@@ -73,6 +82,9 @@ impl Summary {
             interrupts: r.interrupts,
             interrupt_stats: r.interrupt_stats,
             pools: r.pools,
+            payload_bytes_zero_copy: r.payload_bytes_zero_copy,
+            payload_bytes_copied: r.payload_bytes_copied,
+            reassembly: r.reassembly,
             error,
             config: cfg.clone(),
         }

@@ -24,6 +24,14 @@
 //! corruption: it is recorded with a hex dump against the frame that was
 //! expected. The replayer does not predict queues itself: which queue a
 //! frame should land on is for the tests to check (against `nic-model`).
+//!
+//! # Reassembly
+//!
+//! Unless [`ReplayConfig::streams`] is [`StreamData::Off`], every frame the
+//! driver delivers (matched or not) is also fed, in delivery order, to a
+//! [`StreamCollector`] (TCP reassembly, copy path: one payload copy per
+//! frame); its counters are in the [`Report`], its streams come from
+//! [`Replayer::finish_streams`].
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -39,6 +47,7 @@ use serde::Serialize;
 
 use crate::pacing::Pacer;
 use crate::pcap::{Frame, PcapError};
+use crate::streams::{ReassemblyStats, StreamCollector, StreamData, StreamResult};
 
 /// One frame to send, with the MAC error flag (tuser on the last beat).
 #[derive(Clone, Debug)]
@@ -125,6 +134,9 @@ pub struct ReplayConfig {
     /// Give up after this many cycles without progress (0: automatic,
     /// 200 000 + 64 * dma_latency_cycles).
     pub idle_timeout_cycles: u64,
+    /// TCP reassembly of the delivered frames ([`crate::streams`]): off,
+    /// counters and digests only (the default), or keeping stream bytes.
+    pub streams: StreamData,
 }
 
 impl Default for ReplayConfig {
@@ -152,6 +164,7 @@ impl Default for ReplayConfig {
             mac_window: 64,
             poll_budget: 256,
             idle_timeout_cycles: 0,
+            streams: StreamData::default(),
         }
     }
 }
@@ -480,6 +493,13 @@ pub struct Report {
     pub interrupt_stats: InterruptStats,
     /// Buffer pools and split counters per queue.
     pub pools: Vec<PoolStats>,
+    /// TCP payload bytes the reassembly received as buffer handles (0: the
+    /// driver has no zero-copy path yet).
+    pub payload_bytes_zero_copy: u64,
+    /// TCP payload bytes the reassembly copied out of the driver's buffers.
+    pub payload_bytes_copied: u64,
+    /// Reassembly counters ([`crate::streams`]; all 0 with reassembly off).
+    pub reassembly: ReassemblyStats,
 }
 
 /// Interrupts taken on one MSI-X vector.
@@ -545,6 +565,8 @@ struct Matcher {
     delivered: u64,
     per_queue: Vec<QueueSummary>,
     corruption: Corruption,
+    /// Reassembly of every delivered frame, in delivery order.
+    streams: Option<StreamCollector>,
 }
 
 impl Matcher {
@@ -559,6 +581,10 @@ impl Matcher {
 
     fn deliver<F: FnMut(&Delivered, &[u8])>(&mut self, f: &RxFrame<'_>, sink: &mut F) {
         let data = f.data;
+        if let Some(s) = &mut self.streams {
+            // Every frame the driver delivered, as an application would get it.
+            s.push(data, f.vlan_stripped, f.vlan_tci);
+        }
         let nqueues = self.last_matched.len();
         let q = f.queue.min(nqueues - 1);
         let after = self.last_matched[q];
@@ -742,6 +768,11 @@ impl Replayer {
             delivered: 0,
             per_queue: (0..nqueues).map(|queue| QueueSummary { queue, frames: 0, bytes: 0 }).collect(),
             corruption: Corruption::default(),
+            streams: match cfg.streams {
+                StreamData::Off => None,
+                StreamData::Count => Some(StreamCollector::new(false)),
+                StreamData::Keep => Some(StreamCollector::new(true)),
+            },
         };
         Ok(Replayer {
             feeder: Feeder {
@@ -913,7 +944,18 @@ impl Replayer {
             interrupts,
             interrupt_stats,
             pools: s.queues.iter().map(PoolStats::of).collect(),
+            payload_bytes_zero_copy: m.streams.as_ref().map_or(0, |c| c.payload_bytes_zero_copy),
+            payload_bytes_copied: m.streams.as_ref().map_or(0, |c| c.payload_bytes_copied),
+            reassembly: m.streams.as_ref().map(StreamCollector::stats).unwrap_or_default(),
         })
+    }
+
+    /// End of input for the reassembly: skips remaining holes and returns
+    /// every stream, sorted ([`StreamCollector::finish`]); empty with
+    /// reassembly off. Call before [`Replayer::report`] so that its gap
+    /// counters include the holes skipped here.
+    pub fn finish_streams(&mut self) -> Vec<StreamResult> {
+        self.matcher.borrow_mut().streams.as_mut().map(StreamCollector::finish).unwrap_or_default()
     }
 
     /// Closes the NIC (disables queues, frees memory).

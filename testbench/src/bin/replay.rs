@@ -17,13 +17,15 @@ use nic_testbench::output::{OutputDir, Summary};
 use nic_testbench::pcap::PcapReader;
 use nic_testbench::replay::{ReplayConfig, Replayer, RxMode, Stimulus};
 use nic_testbench::rss;
+use nic_testbench::streams::{self, StreamData};
 
 #[derive(Parser, Debug)]
 #[command(version, about = "Replay a pcap/pcapng capture through the simulated NIC and its driver")]
 struct Args {
     /// Input capture (pcap or pcapng, Ethernet).
     pcap: PathBuf,
-    /// Output directory (summary.json, completions.jsonl, queues/q<N>.pcap).
+    /// Output directory (summary.json, completions.jsonl, queues/q<N>.pcap,
+    /// streams/).
     #[arg(long)]
     out: PathBuf,
     /// Pace frames at this Ethernet line rate in Gb/s (default: back to back
@@ -105,6 +107,11 @@ struct Args {
     /// Write an FST waveform to FILE.
     #[arg(long, value_name = "FILE")]
     fst: Option<PathBuf>,
+    /// Do not write the reassembled TCP streams' bytes (streams/*.bin);
+    /// streams/index.json (lengths, digests, gaps) and the reassembly
+    /// counters are still written.
+    #[arg(long)]
+    no_streams: bool,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -179,6 +186,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         itr_ns: args.itr_ns,
         itr_frames: args.itr_frames,
         poll_budget: args.budget,
+        streams: if args.no_streams { StreamData::Count } else { StreamData::Keep },
         ..ReplayConfig::default()
     };
     if let Some(n) = args.dma_latency_cycles {
@@ -215,11 +223,14 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         b.finish_and_clear();
     }
     let error = result.err().map(|e| e.to_string());
+    let streams = rp.finish_streams();
     let report = rp.report().map_err(|e| format!("{e} (after: {})", error.clone().unwrap_or_default()))?;
     let _ = rp.close();
     let clean = report.is_clean();
     let summary = Summary::new(&args.pcap, report, &cfg, error.clone());
     out.finish(&summary).map_err(|e| format!("writing {}: {e}", args.out.display()))?;
+    streams::write_streams(&args.out, &streams, !args.no_streams)
+        .map_err(|e| format!("writing {}/streams: {e}", args.out.display()))?;
 
     print_summary(&summary);
     if let Some(e) = error {
@@ -301,6 +312,18 @@ fn print_summary(s: &Summary) {
             p.pool_exhausted
         );
     }
+    let ra = &s.reassembly;
+    println!(
+        "  reassembly: {} streams, {} bytes ({} copied), {} out-of-order, {} retransmitted bytes, {} gaps ({} bytes), {} non-TCP frames",
+        ra.streams,
+        ra.delivered_bytes,
+        s.payload_bytes_copied,
+        ra.out_of_order_segments,
+        ra.retransmitted_bytes,
+        ra.gaps,
+        ra.gap_bytes,
+        ra.non_tcp_frames
+    );
     let irq = &s.interrupt_stats;
     if irq.mode == RxMode::Msix {
         println!(

@@ -1,0 +1,298 @@
+//! TCP stream reassembly of the delivered frames (issue #6, copy path).
+//!
+//! The replayer hands every frame the driver delivered, in delivery order
+//! per queue, to a [`StreamCollector`]. RSS keeps a flow on one queue, so
+//! each flow is seen in the order the NIC delivered it. Each frame is parsed
+//! with [`tcp_reassembly::parse::parse_ethernet`]; its TCP payload is copied
+//! once out of the driver's scratch buffer into a [`SharedBytes`]
+//! (`payload_bytes_copied`; `payload_bytes_zero_copy` stays 0 until the
+//! driver lends out buffer handles) and pushed into a
+//! [`Reassembler`]. Frames that are not parsable TCP segments are counted
+//! (`non_tcp_frames`) and otherwise ignored.
+//!
+//! VLAN: when the NIC stripped the outer tag, the stream key still carries
+//! it (from the completion's TCI), so the key is the one the original,
+//! tagged frame gives: `outer` = the stripped VID, `inner` = the tag still
+//! in the frame, if any.
+//!
+//! Per stream (direction of a connection, keyed by 5-tuple and VLAN tags)
+//! the collector keeps a running SHA-256, the byte count and the bytes
+//! missing in gaps; with [`StreamData::Keep`] also the bytes themselves (in
+//! memory, for `streams/*.bin`). Gaps are not filled: a stream's data is
+//! what was delivered, back to back, and `gaps` says how many bytes are
+//! missing.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use serde::Serialize;
+use tcp_reassembly::parse::parse_ethernet;
+use tcp_reassembly::sha256::Sha256;
+use tcp_reassembly::{Chunk, Payload, Reassembler, SharedBytes, StreamKey, VlanTags};
+
+/// Whether the replayer reassembles, and whether it keeps stream bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamData {
+    /// No reassembly (the counters stay 0).
+    Off,
+    /// Reassemble, count and hash; stream bytes are not kept.
+    #[default]
+    Count,
+    /// Also keep every stream's bytes (for `streams/*.bin`).
+    Keep,
+}
+
+/// Reassembly counters of a replay (`summary.json` `reassembly`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReassemblyStats {
+    /// Stream directions seen (5-tuple + VLAN).
+    pub streams: u64,
+    /// TCP segments pushed.
+    pub segments: u64,
+    /// Delivered frames that were not parsable TCP segments.
+    pub non_tcp_frames: u64,
+    pub out_of_order_segments: u64,
+    pub retransmitted_segments: u64,
+    pub retransmitted_bytes: u64,
+    pub overlap_bytes: u64,
+    pub conflict_segments: u64,
+    pub conflict_bytes: u64,
+    /// Holes skipped (at the end of the replay or on RST) and their bytes.
+    pub gaps: u64,
+    pub gap_bytes: u64,
+    pub out_of_window_segments: u64,
+    pub dropped_by_limit_segments: u64,
+    pub dropped_by_limit_bytes: u64,
+    /// Bytes delivered in order, all streams.
+    pub delivered_bytes: u64,
+}
+
+/// One reassembled stream direction, after [`StreamCollector::finish`].
+#[derive(Clone, Debug)]
+pub struct StreamResult {
+    pub key: StreamKey,
+    pub bytes: u64,
+    /// SHA-256 of the delivered bytes (gaps not included), hex.
+    pub sha256: String,
+    /// Bytes missing (skipped holes).
+    pub gaps: u64,
+    /// The bytes, with [`StreamData::Keep`]; empty otherwise.
+    pub data: Vec<u8>,
+}
+
+struct StreamOut {
+    bytes: u64,
+    gaps: u64,
+    sha: Sha256,
+    data: Vec<u8>,
+}
+
+impl StreamOut {
+    fn new() -> Self {
+        StreamOut { bytes: 0, gaps: 0, sha: Sha256::new(), data: Vec::new() }
+    }
+}
+
+/// Reassembles the delivered frames; see the module docs.
+pub struct StreamCollector {
+    r: Reassembler<SharedBytes>,
+    outs: HashMap<StreamKey, StreamOut>,
+    keep: bool,
+    empty: SharedBytes,
+    non_tcp: u64,
+    /// Payload bytes copied out of the driver's buffers.
+    pub payload_bytes_copied: u64,
+    /// Payload bytes handed over as buffer handles (0: copy path only).
+    pub payload_bytes_zero_copy: u64,
+}
+
+impl StreamCollector {
+    pub fn new(keep: bool) -> Self {
+        StreamCollector {
+            r: Reassembler::default(),
+            outs: HashMap::new(),
+            keep,
+            empty: SharedBytes::from(Vec::new()),
+            non_tcp: 0,
+            payload_bytes_copied: 0,
+            payload_bytes_zero_copy: 0,
+        }
+    }
+
+    /// Feeds one delivered frame: `data` as delivered, and the completion's
+    /// VLAN fields (`vlan_stripped`: the outer tag with TCI `vlan_tci` was
+    /// removed from `data`).
+    pub fn push(&mut self, data: &[u8], vlan_stripped: bool, vlan_tci: u16) {
+        let Ok(mut seg) = parse_ethernet(data) else {
+            self.non_tcp += 1;
+            return;
+        };
+        if vlan_stripped {
+            if seg.key.vlan.inner.is_some() {
+                // Three tags on the wire: the original frame does not parse.
+                self.non_tcp += 1;
+                return;
+            }
+            seg.key.vlan = VlanTags { outer: Some(vlan_tci & 0x0fff), inner: seg.key.vlan.outer };
+        }
+        let payload = if seg.payload.is_empty() {
+            self.empty.clone()
+        } else {
+            self.payload_bytes_copied += seg.payload.len() as u64;
+            SharedBytes::from(&data[seg.payload.clone()])
+        };
+        let out = self.r.push(seg.key, seg.meta(), payload);
+        if out.new_stream || out.readable {
+            self.drain(seg.key);
+        }
+    }
+
+    fn drain(&mut self, key: StreamKey) {
+        let keep = self.keep;
+        let o = self.outs.entry(key).or_insert_with(StreamOut::new);
+        let Some(s) = self.r.stream_mut(&key) else { return };
+        while let Some(c) = s.pop_chunk() {
+            match c {
+                Chunk::Data(p) => {
+                    let b = p.bytes();
+                    o.bytes += b.len() as u64;
+                    o.sha.update(b);
+                    if keep {
+                        o.data.extend_from_slice(b);
+                    }
+                }
+                Chunk::Gap(n) => o.gaps += n,
+            }
+        }
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ReassemblyStats {
+        let t = self.r.totals();
+        ReassemblyStats {
+            streams: self.r.streams().count() as u64,
+            segments: t.segments,
+            non_tcp_frames: self.non_tcp,
+            out_of_order_segments: t.ooo_segments,
+            retransmitted_segments: t.retransmitted_segments,
+            retransmitted_bytes: t.retransmitted_bytes,
+            overlap_bytes: t.overlap_bytes,
+            conflict_segments: t.conflict_segments,
+            conflict_bytes: t.conflict_bytes,
+            gaps: t.gaps,
+            gap_bytes: t.gap_bytes,
+            out_of_window_segments: t.out_of_window_segments,
+            dropped_by_limit_segments: t.dropped_by_limit_segments,
+            dropped_by_limit_bytes: t.dropped_by_limit_bytes,
+            delivered_bytes: t.delivered_bytes,
+        }
+    }
+
+    /// End of input: skips the remaining holes ([`Reassembler::finish_all`]),
+    /// drains every stream and returns them sorted by (src, sport, dst,
+    /// dport, outer VLAN, inner VLAN). The collector keeps its counters
+    /// (and streams, which are now empty) and can go on.
+    pub fn finish(&mut self) -> Vec<StreamResult> {
+        self.r.finish_all();
+        let keys: Vec<StreamKey> = self.r.streams().map(|(k, _)| *k).collect();
+        for k in keys {
+            self.drain(k);
+        }
+        let mut v: Vec<StreamResult> = self
+            .outs
+            .iter_mut()
+            .map(|(k, o)| StreamResult {
+                key: *k,
+                bytes: o.bytes,
+                sha256: o.sha.clone().finish_hex(),
+                gaps: o.gaps,
+                data: std::mem::take(&mut o.data),
+            })
+            .collect();
+        v.sort_by_key(|s| sort_key(&s.key));
+        v
+    }
+}
+
+fn sort_key(k: &StreamKey) -> impl Ord {
+    (k.src, k.sport, k.dst, k.dport, k.vlan.outer, k.vlan.inner)
+}
+
+/// One entry of `streams/index.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexEntry {
+    pub src: String,
+    pub sport: u16,
+    pub dst: String,
+    pub dport: u16,
+    /// Outer VLAN ID, or null.
+    pub vlan: Option<u16>,
+    /// Inner VLAN ID (QinQ), or null.
+    pub vlan_inner: Option<u16>,
+    pub bytes: u64,
+    pub sha256: String,
+    /// Bytes missing (holes skipped); not in the file.
+    pub gaps: u64,
+    /// The stream's bytes, relative to the output directory; null when the
+    /// stream files were not written (`--no-streams`).
+    pub file: Option<String>,
+}
+
+/// The file name of stream number `i` (0-based, index order):
+/// `NNNN-<src>.<sport>-<dst>.<dport>[-v<outer>[.<inner>]].bin`, IPv6
+/// addresses with `_` for `:`.
+pub fn file_name(i: usize, k: &StreamKey) -> String {
+    let addr = |a: &std::net::IpAddr| a.to_string().replace(':', "_");
+    let mut s = format!("{i:04}-{}.{}-{}.{}", addr(&k.src), k.sport, addr(&k.dst), k.dport);
+    if let Some(o) = k.vlan.outer {
+        let _ = write!(s, "-v{o}");
+        if let Some(i) = k.vlan.inner {
+            let _ = write!(s, ".{i}");
+        }
+    }
+    s.push_str(".bin");
+    s
+}
+
+/// Writes `dir/streams/index.json` and, if `files`, one
+/// `dir/streams/<file_name>` per stream (stale `*.bin` files there are
+/// removed first).
+pub fn write_streams(dir: &Path, streams: &[StreamResult], files: bool) -> io::Result<()> {
+    let sdir = dir.join("streams");
+    fs::create_dir_all(&sdir)?;
+    for e in fs::read_dir(&sdir)? {
+        let p = e?.path();
+        if p.extension().is_some_and(|x| x == "bin") {
+            fs::remove_file(&p)?;
+        }
+    }
+    let mut index = Vec::with_capacity(streams.len());
+    for (i, s) in streams.iter().enumerate() {
+        let file = if files {
+            let name = file_name(i, &s.key);
+            fs::write(sdir.join(&name), &s.data)?;
+            Some(format!("streams/{name}"))
+        } else {
+            None
+        };
+        index.push(IndexEntry {
+            src: s.key.src.to_string(),
+            sport: s.key.sport,
+            dst: s.key.dst.to_string(),
+            dport: s.key.dport,
+            vlan: s.key.vlan.outer,
+            vlan_inner: s.key.vlan.inner,
+            bytes: s.bytes,
+            sha256: s.sha256.clone(),
+            gaps: s.gaps,
+            file,
+        });
+    }
+    let mut j = serde_json::to_string_pretty(&index).map_err(io::Error::other)?;
+    j.push('\n');
+    fs::write(sdir.join("index.json"), j)
+}
