@@ -48,7 +48,7 @@ impl SplitConfig {
 
     /// Header buffer size in bytes: `2^clamp(HDR_LOG_SIZE, 6, 10)`.
     pub fn hdr_size(&self) -> usize {
-        1 << self.hdr_log_size.clamp(limits::HDR_LOG_SIZE_MIN, limits::HDR_LOG_SIZE_MAX)
+        rx_cfg::hdr_buf_bytes(self.rx_cfg()) as usize
     }
 
     /// The mode in effect: the reserved value 3 behaves as NEVER.

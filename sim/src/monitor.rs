@@ -158,8 +158,7 @@ struct HdrPool {
 impl HdrPool {
     /// Header buffer size: `2^HDR_LOG_SIZE`, clamped.
     fn size(&self) -> u64 {
-        let log = (self.rx_cfg >> rx_cfg::HDR_LOG_SIZE_SHIFT) & rx_cfg::HDR_LOG_SIZE_MASK;
-        1 << log.clamp(limits::HDR_LOG_SIZE_MIN, limits::HDR_LOG_SIZE_MAX)
+        u64::from(rx_cfg::hdr_buf_bytes(self.rx_cfg))
     }
     /// Bus address of header buffer `idx`, if the pool has it.
     fn buf(&self, idx: u16) -> Option<u64> {

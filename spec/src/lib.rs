@@ -348,6 +348,21 @@ pub mod rx_cfg {
         | (HDR_LOG_SIZE_MASK << HDR_LOG_SIZE_SHIFT)
         | (THRESH_MASK << THRESH_SHIFT);
 
+    /// Header buffer size in bytes a `Q_RX_CFG` value selects:
+    /// `2^HDR_LOG_SIZE`, the exponent clamped to
+    /// `limits::HDR_LOG_SIZE_MIN..=HDR_LOG_SIZE_MAX` (what the NIC uses).
+    pub const fn hdr_buf_bytes(cfg: u32) -> u32 {
+        let log = (cfg >> HDR_LOG_SIZE_SHIFT) & HDR_LOG_SIZE_MASK;
+        let log = if log < super::limits::HDR_LOG_SIZE_MIN {
+            super::limits::HDR_LOG_SIZE_MIN
+        } else if log > super::limits::HDR_LOG_SIZE_MAX {
+            super::limits::HDR_LOG_SIZE_MAX
+        } else {
+            log
+        };
+        1 << log
+    }
+
     /// Builds a `Q_RX_CFG` value.
     pub const fn value(mode: u32, scatter: bool, vlan_strip: bool, hdr_log_size: u32, thresh: u32) -> u32 {
         ((mode & MODE_MASK) << MODE_SHIFT)

@@ -398,9 +398,9 @@ impl MockHal {
         }
         if hdr_len > 0 {
             let base = self.bus64(q, rxq::Q_HDR_BASE_LO, rxq::Q_HDR_BASE_HI);
-            let log = (self.reg(qreg(q, rxq::Q_RX_CFG)) >> nic_spec::rx_cfg::HDR_LOG_SIZE_SHIFT) & 0xF;
+            let size = nic_spec::rx_cfg::hdr_buf_bytes(self.reg(qreg(q, rxq::Q_RX_CFG)));
             let h = self.descriptor_hdr_idx(q, st.desc_cons);
-            self.dma_write(base + (u64::from(h) << log), &frame[..hdr_len]).unwrap();
+            self.dma_write(base + u64::from(h) * u64::from(size), &frame[..hdr_len]).unwrap();
         }
         let mut last_len = 0;
         for k in 0..n {
