@@ -18,10 +18,21 @@
 //! Host memory is addressed by *bus address*, the address the device uses in
 //! its DMA TLPs. The driver reads and writes it through the transport because
 //! in a simulation it lives inside the root-complex model.
+//!
+//! Zero-copy: [`Hal::dma_pin`] lends a range of DMA memory for reading in
+//! place ([`DmaPin`]), so a driver can hand received payload to an
+//! application without copying it. [`mem::DmaBuffer`] is the software
+//! memory a simulated transport keeps, with the pin bookkeeping that makes
+//! such reads sound.
 
-#![forbid(unsafe_code)]
+// `unsafe` only in `mem`, which explains each use.
+#![deny(unsafe_code)]
+
+pub mod mem;
 
 use std::fmt;
+
+pub use mem::{DmaBuffer, DmaPin};
 
 /// Why a transport could not do what was asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +49,9 @@ pub enum HalError {
     BadConfigOffset { offset: u16 },
     /// No interrupt could be assigned to this MSI-X vector.
     NoInterrupt { vector: u16 },
+    /// The range is pinned ([`Hal::dma_pin`]): lent out for reading in place,
+    /// so neither the device nor the driver may write it, nor pin it again.
+    Pinned { addr: u64, len: usize },
 }
 
 impl fmt::Display for HalError {
@@ -53,6 +67,9 @@ impl fmt::Display for HalError {
                 write!(f, "config space offset {offset:#x} is not a dword inside the function's 4 KiB")
             }
             HalError::NoInterrupt { vector } => write!(f, "no interrupt available for MSI-X vector {vector}"),
+            HalError::Pinned { addr, len } => {
+                write!(f, "bus range {addr:#x}+{len} is pinned (lent out for zero-copy reads)")
+            }
         }
     }
 }
@@ -97,6 +114,18 @@ pub trait Hal {
 
     /// Copies `data` into host memory at `bus_addr`.
     fn dma_write(&mut self, bus_addr: u64, data: &[u8]) -> Result<(), HalError>;
+
+    /// Lends `[bus_addr, bus_addr + len)` (inside one allocation) for
+    /// reading in place: the returned [`DmaPin`] reads the bytes without a
+    /// copy, from any thread, until it is dropped. While pinned, the range
+    /// must not be written: the driver does not post it to the device, and
+    /// a transport that can (a simulation) refuses and reports device writes
+    /// into it. A range is pinned at most once at a time. The default: a
+    /// transport without in-place access (the driver then copies).
+    fn dma_pin(&mut self, bus_addr: u64, len: usize) -> Result<DmaPin, HalError> {
+        let _ = (bus_addr, len);
+        Err(HalError::Unsupported { what: "in-place DMA memory (zero-copy)" })
+    }
 
     /// Reads the dword at `offset` of the function's PCI configuration space.
     /// The default: a transport without config access.

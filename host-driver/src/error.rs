@@ -46,6 +46,8 @@ pub enum DriverError {
         /// The value read.
         found: u32,
     },
+    /// A driver invariant broke (a bug in the driver, not the device).
+    Internal(&'static str),
     /// The queue index is not an open queue.
     NoSuchQueue {
         /// The queue asked for.
@@ -148,6 +150,7 @@ impl fmt::Display for DriverError {
                 write!(f, "RSS_RETA_SIZE reads {found}, not a power of two up to {}", nic_spec::rss::RETA_MAX_ENTRIES)
             }
             DriverError::NoSuchQueue { queue } => write!(f, "RX queue {queue} is not open"),
+            DriverError::Internal(what) => write!(f, "driver bug: {what}"),
             DriverError::OutOfDmaMemory { len } => write!(f, "out of DMA memory allocating {len} bytes"),
             DriverError::Hal(e) => write!(f, "transport error: {e}"),
             DriverError::Device(s) => write!(f, "device reports errors: {s}"),

@@ -135,7 +135,7 @@
 //!         // (whoever owns the clock advances the device here)
 //!         let mut n = 0;
 //!         for q in 0..nic.num_queues() {
-//!             n += nic.poll(hal, q, 64, |f| frames.push((f.rss_hash, f.data.to_vec())))?;
+//!             n += nic.poll(hal, q, 64, |f| frames.push((f.rss_hash, f.bytes.to_vec())))?;
 //!         }
 //!         if n == 0 {
 //!             nic.check_health(hal)?;
@@ -156,12 +156,14 @@
 
 mod error;
 mod irq;
+mod lend;
 mod msix;
 pub mod napi;
 mod queue;
 mod rss;
 mod split;
 mod stats;
+pub mod tcp;
 
 use std::sync::Arc;
 
@@ -171,6 +173,7 @@ use serde::Serialize;
 
 pub use error::{CplFault, DriverError, ErrStatus};
 pub use irq::{IrqConfig, PendingBits, VectorPoll};
+pub use lend::{Delivery, FrameBytes, RxBuf};
 pub use msix::{discover_msix, find_capability, MsixInfo};
 pub use queue::RxFrame;
 pub use rss::RssConfig;
@@ -244,6 +247,8 @@ pub struct RxConfig {
     /// Header/data split, scatter and VLAN stripping (docs/split.md), the
     /// same on every queue.
     pub split: SplitConfig,
+    /// Copy frames out of the data buffers, or lend the buffers (zero-copy).
+    pub delivery: Delivery,
 }
 
 impl Default for RxConfig {
@@ -257,6 +262,7 @@ impl Default for RxConfig {
             repost_batch: 32,
             rss: RssConfig::default(),
             split: SplitConfig::default(),
+            delivery: Delivery::default(),
         }
     }
 }
@@ -447,6 +453,7 @@ impl Nic {
                 nbufs,
                 repost_batch: cfg.repost_batch,
                 split: cfg.split,
+                delivery: cfg.delivery,
             })
             .collect())
     }
@@ -577,6 +584,16 @@ impl Nic {
         q.post(hal, usize::MAX, &mut c.sw)
     }
 
+    /// Wakes `notify` (`notify_one`) when a lent data buffer of `queue`
+    /// comes back while the queue is short of posted buffers
+    /// ([`Delivery::ZeroCopy`]; see [`RxBuf`]), so that a task waiting for
+    /// interrupts re-posts it: a queue without buffers receives nothing and
+    /// raises no interrupt. `None` stops it. No effect with [`Delivery::Copy`].
+    pub fn set_return_notify(&self, queue: usize, notify: Option<Arc<tokio::sync::Notify>>) -> Result<(), DriverError> {
+        self.queues.get(queue).ok_or(DriverError::NoSuchQueue { queue })?.set_return_notify(notify);
+        Ok(())
+    }
+
     /// The latest completion record on `queue` that contradicted what was
     /// posted (`None` if there was none, or the queue is not open).
     pub fn last_fault(&self, queue: usize) -> Option<CplFault> {
@@ -600,6 +617,8 @@ impl Nic {
             queues: Vec::with_capacity(self.qcounters.len()),
             vectors: Vec::with_capacity(self.vcounters.len()),
         };
+        // Lent buffers whose handles are gone count as back.
+        self.queues.iter_mut().for_each(RxQueue::reclaim);
         for (i, c) in self.qcounters.iter_mut().enumerate() {
             let mut rd = |reg| hal.mmio_read32(qreg(i, reg));
             let sw = c.sw;
@@ -639,6 +658,10 @@ impl Nic {
                 frames_scattered: sw.frames_scattered,
                 frames_header_only: sw.frames_header_only,
                 vlan_stripped: sw.vlan_stripped,
+                bytes_copied: sw.bytes_copied,
+                bytes_lent: sw.bytes_lent,
+                lent_buffers: self.queues.get(i).map_or(0, RxQueue::lent_buffers),
+                lent_peak: sw.lent_peak,
             });
         }
         for (v, c) in self.vcounters.iter_mut().enumerate() {

@@ -234,12 +234,20 @@ pub async fn run_vector<H: Hal, S: Future<Output = ()>, F: FnMut(RxFrame<'_>)>(
         }
         Ok((cfg.budget, nic.error_vector() == Some(vector)))
     })??;
+    // Zero-copy: a queue whose buffers the application holds gets no frames
+    // and so no interrupt; the buffers' return wakes this task instead.
+    let returned = Arc::new(tokio::sync::Notify::new());
+    shared.with_nic(|nic| {
+        let queues: Vec<usize> = nic.queues_of_vector(vector).collect();
+        queues.into_iter().try_for_each(|q| nic.set_return_notify(q, Some(returned.clone())))
+    })??;
     let mut stop = pin!(stop);
     loop {
         tokio::select! {
             biased;
             () = &mut stop => return Ok(()),
             woken = hub.wait(vector) => woken?,
+            () = returned.notified() => {}
         }
         if errors_too {
             shared.with(|nic, hal| nic.check_health(hal))??;

@@ -6,6 +6,7 @@ use nic_hal::{DmaRegion, Hal};
 use nic_spec::{cpl, cpl_phase, cpl_status, desc, limits, rxq, rxq_layout};
 
 use crate::error::{CplFault, DriverError};
+use crate::lend::{Delivery, FrameBytes, Lender};
 use crate::split::SplitConfig;
 use crate::stats::DriverCounters;
 
@@ -22,11 +23,13 @@ pub struct RxFrame<'a> {
     /// The queue the frame arrived on.
     pub queue: usize,
     /// The whole delivered frame, without FCS (after VLAN stripping): the
-    /// header buffer's bytes followed by the data buffers' bytes. Borrowed
-    /// from a driver-owned scratch buffer that is overwritten by the next
-    /// frame: copy it out to keep it.
-    pub data: &'a [u8],
-    /// The header buffer's bytes, `data[..hdr_len]` (empty if `hdr_len` is 0).
+    /// header buffer's bytes followed by the data buffers' bytes, copied
+    /// into a driver-owned scratch buffer ([`Delivery::Copy`]: valid during
+    /// the callback) or lent ([`Delivery::ZeroCopy`]: clone the
+    /// [`crate::RxBuf`]s to keep them).
+    pub bytes: FrameBytes<'a>,
+    /// The header buffer's bytes, the first `hdr_len` bytes of the frame
+    /// (empty if `hdr_len` is 0), always copied.
     pub header: &'a [u8],
     /// The first data buffer the NIC consumed (`desc::BUF_ID`).
     pub buf_id: u16,
@@ -125,6 +128,7 @@ pub(crate) struct QueueParams {
     pub(crate) nbufs: usize,
     pub(crate) repost_batch: usize,
     pub(crate) split: SplitConfig,
+    pub(crate) delivery: Delivery,
 }
 
 /// A pool of fixed-size DMA buffers and the ids the driver owns, in FIFO
@@ -196,6 +200,8 @@ pub(crate) struct RxQueue {
     /// Descriptor staging for one doorbell, ring-size records.
     stage: Vec<u8>,
     last_fault: Option<CplFault>,
+    /// Zero-copy delivery: the data buffers lent out.
+    lender: Option<Lender>,
 }
 
 /// Pool occupancy of one queue, for [`crate::QueueStats`].
@@ -276,7 +282,15 @@ impl RxQueue {
             scratch: vec![0; scratch_len],
             stage: Vec::with_capacity(ring_size * desc::SIZE),
             last_fault: None,
+            lender: (p.delivery == Delivery::ZeroCopy).then(|| Lender::new(p.nbufs)),
         };
+        if q.lender.is_some() {
+            // Zero-copy needs in-place reads: find out now, not at the first frame.
+            if let Err(e) = hal.dma_pin(q.data.addr(0), usize::from(p.buf_len).max(1)) {
+                q.free(hal);
+                return Err(e.into());
+            }
+        }
         Ok(q)
     }
 
@@ -334,6 +348,28 @@ impl RxQueue {
         self.data.free.len()
     }
 
+    /// Data buffers lent out (zero-copy) and not yet back.
+    pub(crate) fn lent_buffers(&self) -> usize {
+        self.lender.as_ref().map_or(0, |l| l.outstanding)
+    }
+
+    /// Takes back the lent buffers whose last handle dropped.
+    pub(crate) fn reclaim(&mut self) {
+        if let Some(l) = &mut self.lender {
+            if l.has_returns() {
+                let data = &mut self.data;
+                l.reclaim(|id| data.put(id));
+            }
+        }
+    }
+
+    /// Whom to wake when a lent buffer comes back while the ring is short.
+    pub(crate) fn set_return_notify(&self, n: Option<std::sync::Arc<tokio::sync::Notify>>) {
+        if let Some(l) = &self.lender {
+            l.set_notify(n);
+        }
+    }
+
     pub(crate) fn pool_levels(&self) -> PoolLevels {
         let (hdr_size, hdr_free, hdr_free_min) =
             self.hdr.as_ref().map_or((0, 0, 0), |h| (h.size, h.free.len(), h.free_min));
@@ -359,6 +395,7 @@ impl RxQueue {
         max: usize,
         c: &mut DriverCounters,
     ) -> Result<usize, DriverError> {
+        self.reclaim();
         let size = self.ring_size();
         let room = size - self.in_flight();
         let hdr_free = self.hdr.as_ref().map_or(usize::MAX, |h| h.free.len());
@@ -415,12 +452,19 @@ impl RxQueue {
         deliver: &mut F,
     ) -> Result<usize, DriverError> {
         c.polls += 1;
+        self.reclaim();
         let mut result = self.poll_inner(hal, budget, c, deliver);
         // Never leave the NIC starving: top up whatever the batches left.
         if result.is_ok() && self.repost && self.in_flight() < self.low_water {
             if let Err(e) = self.post(hal, usize::MAX, c) {
                 result = Err(e);
             }
+        }
+        if let Some(l) = &self.lender {
+            // Short of buffers because the application holds them: its
+            // returns must wake the poller (no frame, no interrupt).
+            l.set_starving(self.repost && self.in_flight() < self.low_water);
+            c.lent_peak = c.lent_peak.max(l.outstanding as u64);
         }
         if self.cpl_cons != self.cpl_cons_written {
             hal.mmio_write32(qreg(self.index, rxq::CPL_CONS), u32::from(self.cpl_cons));
@@ -467,8 +511,10 @@ impl RxQueue {
             let count = if (1..=in_flight).contains(&raw_count) { raw_count } else { 1 };
             let desc_idx = self.desc_done;
             let res = self.handle(hal, &rec, desc_idx, in_flight, c, deliver);
-            // Whatever the record says, the buffers in those slots are ours again.
-            self.retire(desc_idx, count);
+            // Whatever the record says, the buffers in those slots are ours
+            // again, except data buffers lent out (they come back on drop).
+            let lent = *res.as_ref().unwrap_or(&0);
+            self.retire(desc_idx, count, lent);
             c.descs_consumed += count as u64;
             res?;
             // Whole batches only; a scatter completion may return several at once.
@@ -481,12 +527,14 @@ impl RxQueue {
     }
 
     /// Gives the data and header buffers of descriptors `first..first+count`
-    /// back to their pools.
-    fn retire(&mut self, first: u16, count: usize) {
+    /// back to their pools, but for the data buffers of the first `lent`.
+    fn retire(&mut self, first: u16, count: usize, lent: usize) {
         let mask = self.ring_size() - 1;
         for k in 0..count {
             let slot = usize::from(first.wrapping_add(k as u16)) & mask;
-            self.data.put(self.slot_buf[slot]);
+            if k >= lent {
+                self.data.put(self.slot_buf[slot]);
+            }
             if let Some(h) = &mut self.hdr {
                 h.put(self.slot_hdr[slot]);
             }
@@ -560,6 +608,7 @@ impl RxQueue {
     }
 
     /// Checks one owned record against what was posted and delivers it.
+    /// Returns how many data buffers were lent out (zero-copy).
     fn handle<H: Hal, F: FnMut(RxFrame<'_>)>(
         &mut self,
         hal: &mut H,
@@ -568,18 +617,18 @@ impl RxQueue {
         in_flight: usize,
         c: &mut DriverCounters,
         deliver: &mut F,
-    ) -> Result<(), DriverError> {
+    ) -> Result<usize, DriverError> {
         let layout = match self.check(rec, desc_idx, in_flight) {
             Ok(l) => l,
             Err(f) => {
                 self.fault(c, f);
-                return Ok(());
+                return Ok(0);
             }
         };
         let status = cpl::STATUS.get(rec) as u8;
         if u32::from(status) & cpl_status::BAD_DESC != 0 {
             c.bad_desc_completions += 1;
-            return Ok(());
+            return Ok(0);
         }
         let mask = self.ring_size() - 1;
         let hdr_len = usize::from(layout.hdr_len);
@@ -590,12 +639,36 @@ impl RxQueue {
                 hal.dma_read(h.addr(id), &mut self.scratch[..hdr_len])?;
             }
         }
-        let mut off = hdr_len;
-        for k in 0..layout.bufs() {
-            let id = self.slot_buf[usize::from(desc_idx.wrapping_add(k)) & mask];
-            let n = usize::from(layout.seg_len(k));
-            hal.dma_read(self.data.addr(id), &mut self.scratch[off..off + n])?;
-            off += n;
+        let mut lent = 0;
+        if let Some(l) = &mut self.lender {
+            l.frame.clear();
+            for k in 0..layout.bufs() {
+                let id = self.slot_buf[usize::from(desc_idx.wrapping_add(k)) & mask];
+                let pin = match hal.dma_pin(self.data.addr(id), usize::from(self.buf_len)) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        l.frame.clear();
+                        return Err(e.into());
+                    }
+                };
+                let Some(b) = l.lend(id, pin, usize::from(layout.seg_len(k))) else {
+                    // A posted buffer is never lent; a broken invariant, not device data.
+                    l.frame.clear();
+                    return Err(DriverError::Internal("a completed data buffer is still lent out"));
+                };
+                l.frame.push(b);
+                lent += 1;
+            }
+            c.bytes_lent += u64::from(layout.data_len);
+        } else {
+            let mut off = hdr_len;
+            for k in 0..layout.bufs() {
+                let id = self.slot_buf[usize::from(desc_idx.wrapping_add(k)) & mask];
+                let n = usize::from(layout.seg_len(k));
+                hal.dma_read(self.data.addr(id), &mut self.scratch[off..off + n])?;
+                off += n;
+            }
+            c.bytes_copied += u64::from(layout.data_len);
         }
         let split = cpl::SPLIT.get(rec) == 1;
         let hdr_overflow = cpl::HDR_OVERFLOW.get(rec) == 1;
@@ -607,11 +680,15 @@ impl RxQueue {
         c.frames_scattered += u64::from(layout.bufs() > 1);
         c.frames_header_only += u64::from(hdr_len > 0 && layout.data_len == 0);
         c.vlan_stripped += u64::from(vlan_stripped);
-        let data = &self.scratch[..len];
+        let header = &self.scratch[..hdr_len];
+        let bytes = match &self.lender {
+            Some(l) => FrameBytes::Lent { header, bufs: &l.frame },
+            None => FrameBytes::Copied(&self.scratch[..len]),
+        };
         deliver(RxFrame {
             queue: self.index,
-            data,
-            header: &data[..hdr_len],
+            bytes,
+            header,
             buf_id: cpl::BUF_ID.get(rec) as u16,
             status,
             rss_hash: cpl::RSS_HASH.get(rec) as u32,
@@ -637,7 +714,11 @@ impl RxQueue {
             vlan_tci: cpl::VLAN_TCI.get(rec) as u16,
             vlan_stripped,
         });
-        Ok(())
+        if let Some(l) = &mut self.lender {
+            // The driver's handles: buffers the callback did not keep go home.
+            l.frame.clear();
+        }
+        Ok(lent)
     }
 
     fn fault(&mut self, c: &mut DriverCounters, f: CplFault) {

@@ -144,6 +144,14 @@ pub struct QueueStats {
     pub frames_header_only: u64,
     /// Driver: frames delivered with `VLAN_STRIPPED`.
     pub vlan_stripped: u64,
+    /// Driver: data-buffer bytes copied into the scratch buffer ([`crate::Delivery::Copy`]).
+    pub bytes_copied: u64,
+    /// Driver: data-buffer bytes lent out without a copy ([`crate::Delivery::ZeroCopy`]).
+    pub bytes_lent: u64,
+    /// Driver: data buffers lent out and not yet returned, now.
+    pub lent_buffers: usize,
+    /// Driver: most data buffers lent out at the end of a poll.
+    pub lent_peak: u64,
 }
 
 /// Per-queue counters that outlive the queue's rings.
@@ -179,6 +187,9 @@ pub(crate) struct DriverCounters {
     pub(crate) frames_scattered: u64,
     pub(crate) frames_header_only: u64,
     pub(crate) vlan_stripped: u64,
+    pub(crate) bytes_copied: u64,
+    pub(crate) bytes_lent: u64,
+    pub(crate) lent_peak: u64,
 }
 
 impl QueueCounters {

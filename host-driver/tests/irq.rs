@@ -320,7 +320,7 @@ fn napi_by_hand_counts_per_vector() {
     let mut got = Vec::new();
     let mut polls = Vec::new();
     loop {
-        let p = nic.poll_vector(&mut hal, 0, 4, |f| got.push(f.data.to_vec())).unwrap();
+        let p = nic.poll_vector(&mut hal, 0, 4, |f| got.push(f.bytes.to_vec())).unwrap();
         polls.push(p);
         // Disarmed while polling: no interrupt, however many completions wait.
         assert_eq!(hal.irq_eval(), 0);
@@ -374,7 +374,7 @@ fn nothing_is_lost_around_a_rearm() {
     assert_eq!(hal.irq_eval(), 1);
     assert_eq!(nic.take_interrupts(&mut hal, 0), 1);
     let mut got = Vec::new();
-    nic.poll_vector(&mut hal, 0, 64, |f| got.push(f.data.to_vec())).unwrap();
+    nic.poll_vector(&mut hal, 0, 64, |f| got.push(f.bytes.to_vec())).unwrap();
     assert_eq!(got, [frame(1, 64)]);
 }
 

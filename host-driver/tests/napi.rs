@@ -66,7 +66,7 @@ fn spawn_queue(
 ) -> JoinHandle<Result<(), DriverError>> {
     let (shared, hub, got, tick, stop) = (shared.clone(), hub.clone(), got.clone(), tick.clone(), stopper(stop));
     spawn_local(async move {
-        run_queue(&shared, &hub, queue, stop, |f| got.borrow_mut().push((f.queue, tick.get(), f.data.to_vec()))).await
+        run_queue(&shared, &hub, queue, stop, |f| got.borrow_mut().push((f.queue, tick.get(), f.bytes.to_vec()))).await
     })
 }
 
@@ -183,7 +183,7 @@ fn shared_vectors_need_a_vector_task_which_also_watches_errors() {
         let spawn_vector = |v: u16| {
             let (shared, hub, got, stop) = (shared.clone(), hub.clone(), got.clone(), stopper(&stop_rx));
             spawn_local(async move {
-                run_vector(&shared, &hub, v, stop, |f| got.borrow_mut().push((f.queue, 0, f.data.to_vec()))).await
+                run_vector(&shared, &hub, v, stop, |f| got.borrow_mut().push((f.queue, 0, f.bytes.to_vec()))).await
             })
         };
         let (t0, t1) = (spawn_vector(0), spawn_vector(1));

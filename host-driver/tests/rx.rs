@@ -33,7 +33,7 @@ fn cfg(desc_log: u32, cpl_log: u32, bufs: usize, batch: usize) -> RxConfig {
 /// Polls once, collecting (buf_id, data) of delivered frames.
 fn poll(hal: &mut MockHal, nic: &mut Nic, budget: usize) -> (usize, Vec<(u16, Vec<u8>)>) {
     let mut got = Vec::new();
-    let n = nic.poll(hal, 0, budget, |f| got.push((f.buf_id, f.data.to_vec()))).expect("poll");
+    let n = nic.poll(hal, 0, budget, |f| got.push((f.buf_id, f.bytes.to_vec()))).expect("poll");
     (n, got)
 }
 
@@ -231,7 +231,7 @@ fn pool_larger_than_ring_cycles_every_buffer() {
         let mut ok = true;
         let mut expect = n - burst;
         nic.poll(&mut hal, 0, 64, |f| {
-            ok &= f.data == frame(expect, 14 + expect as usize % 2000);
+            ok &= f.bytes == *frame(expect, 14 + expect as usize % 2000);
             expect += 1;
             seen[usize::from(f.buf_id)] = true;
         })
@@ -444,7 +444,7 @@ mod split {
         let mut got = Vec::new();
         nic.poll(hal, 0, 64, |f| {
             got.push(Got {
-                data: f.data.to_vec(),
+                data: f.bytes.to_vec(),
                 header: f.header.to_vec(),
                 hdr_len: f.hdr_len,
                 payload_len: f.payload_len,

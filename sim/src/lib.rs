@@ -95,7 +95,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::pin::Pin;
 
-use nic_hal::{DmaRegion, Hal, HalError, MsiMessage};
+use nic_hal::{DmaPin, DmaRegion, Hal, HalError, MsiMessage};
 use nic_spec::limits;
 
 pub use cfg::ConfigSpace;
@@ -730,6 +730,10 @@ impl Hal for Sim {
 
     fn dma_write(&mut self, bus_addr: u64, data: &[u8]) -> Result<(), HalError> {
         self.rc.mem.write(bus_addr, data)
+    }
+
+    fn dma_pin(&mut self, bus_addr: u64, len: usize) -> Result<DmaPin, HalError> {
+        self.rc.mem.pin(bus_addr, len)
     }
 
     fn cfg_read32(&mut self, offset: u16) -> Result<u32, HalError> {

@@ -8,17 +8,21 @@
 //! landing in the neighbouring buffer. Addresses are never reused.
 //! Address ranges that are not memory (BAR0, the MSI window) are
 //! [`HostMemory::reserve`]d: the bump pointer jumps over them.
+//!
+//! Each allocation is a [`DmaBuffer`], so ranges can be pinned for the
+//! driver's zero-copy reads ([`HostMemory::pin`]); a write into a pinned
+//! range fails (the root-complex model reports the device's attempt).
 
 use std::collections::BTreeMap;
 
-use nic_hal::{DmaRegion, HalError};
+use nic_hal::{DmaBuffer, DmaPin, DmaRegion, HalError};
 
 /// Smallest alignment of an allocation, and the guard gap between two.
 pub const PAGE: u64 = 4096;
 
 #[derive(Debug)]
 pub struct HostMemory {
-    regions: BTreeMap<u64, Vec<u8>>,
+    regions: BTreeMap<u64, DmaBuffer>,
     next: u64,
     limit: usize,
     used: usize,
@@ -56,7 +60,7 @@ impl HostMemory {
             end = start.checked_add(len as u64).ok_or(HalError::OutOfDmaMemory { len })?;
         }
         self.next = end.next_multiple_of(PAGE) + PAGE;
-        self.regions.insert(start, vec![0; len]);
+        self.regions.insert(start, DmaBuffer::zeroed(len));
         self.used += len;
         Ok(DmaRegion { bus_addr: start, len })
     }
@@ -65,6 +69,7 @@ impl HostMemory {
     pub fn free(&mut self, region: DmaRegion) -> bool {
         match self.regions.get(&region.bus_addr) {
             Some(v) if v.len() == region.len => {
+                // Pins keep their bytes alive; the bus range is gone.
                 self.used -= region.len;
                 self.regions.remove(&region.bus_addr);
                 true
@@ -76,7 +81,13 @@ impl HostMemory {
     /// The allocation containing `addr`: (its start, its bytes).
     pub fn region_of(&self, addr: u64) -> Option<(u64, &[u8])> {
         let (&start, v) = self.regions.range(..=addr).next_back()?;
-        (addr - start < v.len() as u64).then_some((start, v.as_slice()))
+        (addr - start < v.len() as u64).then(|| (start, v.bytes(0, v.len()).unwrap_or(&[])))
+    }
+
+    /// The allocation containing `addr` and `addr`'s offset in it.
+    fn locate(&self, addr: u64) -> Option<(&DmaBuffer, usize)> {
+        let (&start, v) = self.regions.range(..=addr).next_back()?;
+        Some((v, usize::try_from(addr - start).ok()?))
     }
 
     /// Is `[addr, addr + len)` inside one allocation? (`len == 0` checks `addr` alone.)
@@ -86,16 +97,27 @@ impl HostMemory {
 
     /// `len` bytes at `addr`, if inside one allocation.
     pub fn slice(&self, addr: u64, len: usize) -> Option<&[u8]> {
-        let (&start, v) = self.regions.range(..=addr).next_back()?;
-        let off = usize::try_from(addr - start).ok()?;
-        v.get(off..off.checked_add(len)?)
+        let (v, off) = self.locate(addr)?;
+        v.bytes(off, len)
     }
 
-    /// `len` bytes at `addr`, mutable, if inside one allocation.
+    /// `len` bytes at `addr`, mutable, if inside one allocation and not pinned.
     pub fn slice_mut(&mut self, addr: u64, len: usize) -> Option<&mut [u8]> {
         let (&start, v) = self.regions.range_mut(..=addr).next_back()?;
         let off = usize::try_from(addr - start).ok()?;
-        v.get_mut(off..off.checked_add(len)?)
+        v.bytes_mut(off, len)
+    }
+
+    /// Does a pin cover any byte of `[addr, addr + len)`?
+    pub fn is_pinned(&self, addr: u64, len: usize) -> bool {
+        self.locate(addr).is_some_and(|(v, off)| v.is_pinned(off, len))
+    }
+
+    /// Pins `[addr, addr + len)`, inside one allocation (see [`DmaBuffer::pin`]).
+    pub fn pin(&mut self, addr: u64, len: usize) -> Result<DmaPin, HalError> {
+        let bad = HalError::BadDmaAddress { addr, len };
+        let (&start, v) = self.regions.range_mut(..=addr).next_back().ok_or(bad.clone())?;
+        v.pin(usize::try_from(addr - start).map_err(|_| bad)?, len, addr)
     }
 
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), HalError> {
@@ -104,8 +126,13 @@ impl HostMemory {
         Ok(())
     }
 
+    /// Fails with [`HalError::Pinned`] for a range a pin covers.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), HalError> {
-        let s = self.slice_mut(addr, data.len()).ok_or(HalError::BadDmaAddress { addr, len: data.len() })?;
+        let len = data.len();
+        if self.is_pinned(addr, len) && self.contains(addr, len) {
+            return Err(HalError::Pinned { addr, len });
+        }
+        let s = self.slice_mut(addr, len).ok_or(HalError::BadDmaAddress { addr, len })?;
         s.copy_from_slice(data);
         Ok(())
     }

@@ -289,6 +289,17 @@ impl Queue {
             let p = match mem.slice(at, DESC) {
                 Some(rec) => {
                     let hdr_idx = desc::HDR_IDX.get(rec) as u16;
+                    let (addr, len) = (desc::ADDR.get(rec), desc::LEN.get(rec) as usize);
+                    if mem.is_pinned(addr, len) {
+                        out.push(Violation {
+                            cycle,
+                            kind: ViolationKind::PinnedBufferPosted,
+                            detail: format!(
+                                "queue {q}: descriptor {idx} posts buffer {addr:#x}+{len}, which is pinned \
+                                 (lent to the application for zero-copy reads)"
+                            ),
+                        });
+                    }
                     Posted {
                         idx,
                         addr: desc::ADDR.get(rec),

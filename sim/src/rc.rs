@@ -192,6 +192,13 @@ pub enum ViolationKind {
     /// DMA guard, host side: a `DESC_PROD` doorbell posting more descriptors
     /// than the ring has room for (or moving backwards). The guard ignores it.
     BadDoorbell,
+    /// DMA guard, host side: a `DESC_PROD` doorbell posting a descriptor
+    /// whose buffer is pinned: lent to the application ([`nic_hal::Hal::dma_pin`]),
+    /// so it must not go back to the device before the last handle drops.
+    PinnedBufferPosted,
+    /// A MemWr into host memory that is pinned (lent to the application for
+    /// zero-copy reads); always checked, guard or not (discarded).
+    PinnedWrite,
 }
 
 impl ViolationKind {
@@ -206,6 +213,7 @@ impl ViolationKind {
                 | ViolationKind::CompletionRecord
                 | ViolationKind::UnpostedDescriptorRead
                 | ViolationKind::BadDoorbell
+                | ViolationKind::PinnedBufferPosted
         )
     }
 }
@@ -495,6 +503,13 @@ impl RootComplex {
                     t.cycle,
                     ViolationKind::UnallocatedWrite,
                     format!("MemWr {addr:#x}+{len} outside allocated host memory (discarded)"),
+                );
+            }
+            if self.mem.is_pinned(start, nbytes as usize) {
+                self.violation(
+                    t.cycle,
+                    ViolationKind::PinnedWrite,
+                    format!("MemWr {addr:#x}+{len} into memory lent to the application (discarded)"),
                 );
             }
             self.fill_scratch(len_dw, t.data);

@@ -40,7 +40,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use nic_driver::napi::{run_vector, IrqHub, Shared};
-use nic_driver::{DriverError, IrqConfig, Nic, RssConfig, RxConfig, RxFrame, SplitConfig};
+use nic_driver::{Delivery, DriverError, IrqConfig, Nic, RssConfig, RxConfig, RxFrame, SplitConfig};
 use nic_sim::{Sim, SimConfig};
 use nic_spec::{rss, rss_type};
 use serde::Serialize;
@@ -137,6 +137,9 @@ pub struct ReplayConfig {
     /// TCP reassembly of the delivered frames ([`crate::streams`]): off,
     /// counters and digests only (the default), or keeping stream bytes.
     pub streams: StreamData,
+    /// How the driver hands frames over (`--delivery`): lending its data
+    /// buffers (zero-copy, the default) or copying them.
+    pub delivery: Delivery,
 }
 
 impl Default for ReplayConfig {
@@ -165,6 +168,7 @@ impl Default for ReplayConfig {
             poll_budget: 256,
             idle_timeout_cycles: 0,
             streams: StreamData::default(),
+            delivery: Delivery::ZeroCopy,
         }
     }
 }
@@ -192,6 +196,7 @@ impl ReplayConfig {
             bufs_per_queue: self.bufs_per_queue,
             rss: self.rss_config(),
             split: self.split,
+            delivery: self.delivery,
             ..RxConfig::default()
         }
     }
@@ -417,6 +422,14 @@ pub struct PoolStats {
     pub device_split_frames: u64,
     /// Device `Q_HDR_OVERFLOW`.
     pub device_hdr_overflow: u64,
+    /// Data-buffer bytes the driver copied (`--delivery copy`).
+    pub driver_bytes_copied: u64,
+    /// Data-buffer bytes the driver lent without a copy (`--delivery zero-copy`).
+    pub driver_bytes_lent: u64,
+    /// Data buffers still lent out when the report was made.
+    pub lent_buffers: usize,
+    /// Most data buffers lent out at once (seen at the end of a poll).
+    pub lent_peak: u64,
 }
 
 impl PoolStats {
@@ -438,6 +451,10 @@ impl PoolStats {
             vlan_stripped: q.vlan_stripped,
             device_split_frames: q.split_frames,
             device_hdr_overflow: q.hdr_overflow,
+            driver_bytes_copied: q.bytes_copied,
+            driver_bytes_lent: q.bytes_lent,
+            lent_buffers: q.lent_buffers,
+            lent_peak: q.lent_peak,
         }
     }
 }
@@ -567,6 +584,8 @@ struct Matcher {
     corruption: Corruption,
     /// Reassembly of every delivered frame, in delivery order.
     streams: Option<StreamCollector>,
+    /// A lent frame in several buffers, joined for the sink.
+    joined: Vec<u8>,
 }
 
 impl Matcher {
@@ -580,17 +599,27 @@ impl Matcher {
     }
 
     fn deliver<F: FnMut(&Delivered, &[u8])>(&mut self, f: &RxFrame<'_>, sink: &mut F) {
-        let data = f.data;
         if let Some(s) = &mut self.streams {
             // Every frame the driver delivered, as an application would get it.
-            s.push(data, f.vlan_stripped, f.vlan_tci);
+            s.push(&f.bytes, f.vlan_stripped, f.vlan_tci);
         }
+        // The sink and the diagnostics take the frame in one piece: a lent
+        // frame in several buffers is joined here, the test bench's own copy
+        // for its outputs, not part of the delivery (payload_bytes_*).
+        let data = match f.bytes.contiguous() {
+            Some(d) => d,
+            None => {
+                self.joined.resize(f.bytes.len(), 0);
+                f.bytes.copy_to(&mut self.joined);
+                &self.joined[..]
+            }
+        };
         let nqueues = self.last_matched.len();
         let q = f.queue.min(nqueues - 1);
         let after = self.last_matched[q];
         // The window is sorted by index: start the search after this queue's cursor.
         let from = after.map_or(0, |a| self.window.partition_point(|w| w.index <= a));
-        let pos = self.window.range(from..).position(|w| !w.matched && same_frame(&w.data, f)).map(|i| from + i);
+        let pos = self.window.range(from..).position(|w| !w.matched && same_frame(&w.data, data, f)).map(|i| from + i);
         let Some(pos) = pos else {
             self.corruption.count += 1;
             if self.corruption.list.len() < MAX_MISMATCHES_KEPT {
@@ -666,8 +695,7 @@ impl Matcher {
 /// Whether `f` delivers input frame `input`: the same bytes, or, with the
 /// outer VLAN tag stripped, the same bytes without input bytes 12..15 whose
 /// TCI (14..15) the completion kept (the TPID is not kept: 0x8100 or 0x88a8).
-fn same_frame(input: &[u8], f: &RxFrame<'_>) -> bool {
-    let d = f.data;
+fn same_frame(input: &[u8], d: &[u8], f: &RxFrame<'_>) -> bool {
     if !f.vlan_stripped {
         return input == d;
     }
@@ -773,6 +801,7 @@ impl Replayer {
                 StreamData::Count => Some(StreamCollector::new(false)),
                 StreamData::Keep => Some(StreamCollector::new(true)),
             },
+            joined: Vec::new(),
         };
         Ok(Replayer {
             feeder: Feeder {
@@ -944,8 +973,8 @@ impl Replayer {
             interrupts,
             interrupt_stats,
             pools: s.queues.iter().map(PoolStats::of).collect(),
-            payload_bytes_zero_copy: m.streams.as_ref().map_or(0, |c| c.payload_bytes_zero_copy),
-            payload_bytes_copied: m.streams.as_ref().map_or(0, |c| c.payload_bytes_copied),
+            payload_bytes_zero_copy: m.streams.as_ref().map_or(0, |c| c.delivery().payload_bytes_zero_copy),
+            payload_bytes_copied: m.streams.as_ref().map_or(0, |c| c.delivery().payload_bytes_copied),
             reassembly: m.streams.as_ref().map(StreamCollector::stats).unwrap_or_default(),
         })
     }

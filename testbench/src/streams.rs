@@ -1,14 +1,15 @@
 //! TCP stream reassembly of the delivered frames (issue #6, copy path).
 //!
 //! The replayer hands every frame the driver delivered, in delivery order
-//! per queue, to a [`StreamCollector`]. RSS keeps a flow on one queue, so
-//! each flow is seen in the order the NIC delivered it. Each frame is parsed
-//! with [`tcp_reassembly::parse::parse_ethernet`]; its TCP payload is copied
-//! once out of the driver's scratch buffer into a [`SharedBytes`]
-//! (`payload_bytes_copied`; `payload_bytes_zero_copy` stays 0 until the
-//! driver lends out buffer handles) and pushed into a
-//! [`Reassembler`]. Frames that are not parsable TCP segments are counted
-//! (`non_tcp_frames`) and otherwise ignored.
+//! per queue, to a [`StreamCollector`], which pushes it into the driver's
+//! [`TcpReceiver`] as an application would: the payload lent (zero-copy) or
+//! copied, see [`nic_driver::tcp`]; its [`DeliveryCounters`] become the
+//! summary's `payload_bytes_zero_copy` and `payload_bytes_copied`. RSS
+//! keeps a flow on one queue, so each flow is seen in the order the NIC
+//! delivered it. Frames that are not parsable TCP segments are counted
+//! (`non_tcp_frames`) and otherwise ignored. Chunks are consumed (hashed,
+//! and kept with [`StreamData::Keep`]) as soon as they are in order, which
+//! returns their lent buffers to the NIC.
 //!
 //! VLAN: when the NIC stripped the outer tag, the stream key still carries
 //! it (from the completion's TCI), so the key is the one the original,
@@ -28,10 +29,11 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use nic_driver::tcp::{DeliveryCounters, TcpReceiver};
+use nic_driver::FrameBytes;
 use serde::Serialize;
-use tcp_reassembly::parse::parse_ethernet;
 use tcp_reassembly::sha256::Sha256;
-use tcp_reassembly::{Chunk, Payload, Reassembler, SharedBytes, StreamKey, VlanTags};
+use tcp_reassembly::{Chunk, Payload, StreamKey};
 
 /// Whether the replayer reassembles, and whether it keeps stream bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -99,62 +101,35 @@ impl StreamOut {
 
 /// Reassembles the delivered frames; see the module docs.
 pub struct StreamCollector {
-    r: Reassembler<SharedBytes>,
+    rx: TcpReceiver,
     outs: HashMap<StreamKey, StreamOut>,
     keep: bool,
-    empty: SharedBytes,
-    non_tcp: u64,
-    /// Payload bytes copied out of the driver's buffers.
-    pub payload_bytes_copied: u64,
-    /// Payload bytes handed over as buffer handles (0: copy path only).
-    pub payload_bytes_zero_copy: u64,
 }
 
 impl StreamCollector {
     pub fn new(keep: bool) -> Self {
-        StreamCollector {
-            r: Reassembler::default(),
-            outs: HashMap::new(),
-            keep,
-            empty: SharedBytes::from(Vec::new()),
-            non_tcp: 0,
-            payload_bytes_copied: 0,
-            payload_bytes_zero_copy: 0,
+        StreamCollector { rx: TcpReceiver::default(), outs: HashMap::new(), keep }
+    }
+
+    /// Feeds one delivered frame: its bytes as delivered, and the
+    /// completion's VLAN fields (`vlan_stripped`: the outer tag with TCI
+    /// `vlan_tci` was removed from the frame).
+    pub fn push(&mut self, frame: &FrameBytes<'_>, vlan_stripped: bool, vlan_tci: u16) {
+        let Some((key, out)) = self.rx.push(frame, vlan_stripped, vlan_tci) else { return };
+        if out.new_stream || out.readable {
+            self.drain(key);
         }
     }
 
-    /// Feeds one delivered frame: `data` as delivered, and the completion's
-    /// VLAN fields (`vlan_stripped`: the outer tag with TCI `vlan_tci` was
-    /// removed from `data`).
-    pub fn push(&mut self, data: &[u8], vlan_stripped: bool, vlan_tci: u16) {
-        let Ok(mut seg) = parse_ethernet(data) else {
-            self.non_tcp += 1;
-            return;
-        };
-        if vlan_stripped {
-            if seg.key.vlan.inner.is_some() {
-                // Three tags on the wire: the original frame does not parse.
-                self.non_tcp += 1;
-                return;
-            }
-            seg.key.vlan = VlanTags { outer: Some(vlan_tci & 0x0fff), inner: seg.key.vlan.outer };
-        }
-        let payload = if seg.payload.is_empty() {
-            self.empty.clone()
-        } else {
-            self.payload_bytes_copied += seg.payload.len() as u64;
-            SharedBytes::from(&data[seg.payload.clone()])
-        };
-        let out = self.r.push(seg.key, seg.meta(), payload);
-        if out.new_stream || out.readable {
-            self.drain(seg.key);
-        }
+    /// How payload reached the reassembler (lent or copied).
+    pub fn delivery(&self) -> DeliveryCounters {
+        self.rx.counters()
     }
 
     fn drain(&mut self, key: StreamKey) {
         let keep = self.keep;
         let o = self.outs.entry(key).or_insert_with(StreamOut::new);
-        let Some(s) = self.r.stream_mut(&key) else { return };
+        let Some(s) = self.rx.reassembler_mut().stream_mut(&key) else { return };
         while let Some(c) = s.pop_chunk() {
             match c {
                 Chunk::Data(p) => {
@@ -172,11 +147,12 @@ impl StreamCollector {
 
     /// The counters so far.
     pub fn stats(&self) -> ReassemblyStats {
-        let t = self.r.totals();
+        let r = self.rx.reassembler();
+        let t = r.totals();
         ReassemblyStats {
-            streams: self.r.streams().count() as u64,
+            streams: r.streams().count() as u64,
             segments: t.segments,
-            non_tcp_frames: self.non_tcp,
+            non_tcp_frames: self.rx.counters().non_tcp_frames,
             out_of_order_segments: t.ooo_segments,
             retransmitted_segments: t.retransmitted_segments,
             retransmitted_bytes: t.retransmitted_bytes,
@@ -197,8 +173,8 @@ impl StreamCollector {
     /// dport, outer VLAN, inner VLAN). The collector keeps its counters
     /// (and streams, which are now empty) and can go on.
     pub fn finish(&mut self) -> Vec<StreamResult> {
-        self.r.finish_all();
-        let keys: Vec<StreamKey> = self.r.streams().map(|(k, _)| *k).collect();
+        self.rx.reassembler_mut().finish_all();
+        let keys: Vec<StreamKey> = self.rx.reassembler().streams().map(|(k, _)| *k).collect();
         for k in keys {
             self.drain(k);
         }

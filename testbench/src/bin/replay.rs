@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use nic_driver::{SplitConfig, SplitMode};
+use nic_driver::{Delivery, SplitConfig, SplitMode};
 use nic_testbench::output::{OutputDir, Summary};
 use nic_testbench::pcap::PcapReader;
 use nic_testbench::replay::{ReplayConfig, Replayer, RxMode, Stimulus};
@@ -107,6 +107,11 @@ struct Args {
     /// Write an FST waveform to FILE.
     #[arg(long, value_name = "FILE")]
     fst: Option<PathBuf>,
+    /// How the driver hands payload over: zero-copy (lends its data
+    /// buffers; they return to the NIC when the application drops them) or
+    /// copy (into its scratch buffer; the reassembler copies the payload).
+    #[arg(long, value_name = "MODE", default_value = "zero-copy")]
+    delivery: Delivery,
     /// Do not write the reassembled TCP streams' bytes (streams/*.bin);
     /// streams/index.json (lengths, digests, gaps) and the reassembly
     /// counters are still written.
@@ -187,6 +192,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         itr_frames: args.itr_frames,
         poll_budget: args.budget,
         streams: if args.no_streams { StreamData::Count } else { StreamData::Keep },
+        delivery: args.delivery,
         ..ReplayConfig::default()
     };
     if let Some(n) = args.dma_latency_cycles {
