@@ -10,6 +10,9 @@
 //! * [`rss`]: RSS settings as the CLI takes them, names the output prints;
 //! * [`streams`]: TCP reassembly of the delivered frames (`streams/`);
 //! * [`synth`]: synthetic frames for tests and the benchmark;
+//! * [`tcp_vectors`]: the TCP reassembly golden vectors
+//!   (`vectors/tcp/synthetic/*.yaml`), replayed through the RTL and the
+//!   driver and checked stream by stream;
 //! * [`vectors`]: the header-split golden vectors (`vectors/split/*.yaml`),
 //!   run at register level against the RTL and the reference model.
 
@@ -20,4 +23,5 @@ pub mod replay;
 pub mod rss;
 pub mod streams;
 pub mod synth;
+pub mod tcp_vectors;
 pub mod vectors;

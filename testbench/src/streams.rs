@@ -33,7 +33,7 @@ use nic_driver::tcp::{DeliveryCounters, TcpReceiver};
 use nic_driver::FrameBytes;
 use serde::Serialize;
 use tcp_reassembly::sha256::Sha256;
-use tcp_reassembly::{Chunk, Payload, StreamKey};
+use tcp_reassembly::{Chunk, Counters, Payload, StreamKey};
 
 /// Whether the replayer reassembles, and whether it keeps stream bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -73,6 +73,31 @@ pub struct ReassemblyStats {
     pub delivered_bytes: u64,
 }
 
+impl From<&Counters> for ReassemblyStats {
+    /// The counters of one stream, or the totals, under their
+    /// `summary.json` names; `streams` and `non_tcp_frames` are not
+    /// reassembler counters and stay 0.
+    fn from(c: &Counters) -> Self {
+        ReassemblyStats {
+            streams: 0,
+            segments: c.segments,
+            non_tcp_frames: 0,
+            out_of_order_segments: c.ooo_segments,
+            retransmitted_segments: c.retransmitted_segments,
+            retransmitted_bytes: c.retransmitted_bytes,
+            overlap_bytes: c.overlap_bytes,
+            conflict_segments: c.conflict_segments,
+            conflict_bytes: c.conflict_bytes,
+            gaps: c.gaps,
+            gap_bytes: c.gap_bytes,
+            out_of_window_segments: c.out_of_window_segments,
+            dropped_by_limit_segments: c.dropped_by_limit_segments,
+            dropped_by_limit_bytes: c.dropped_by_limit_bytes,
+            delivered_bytes: c.delivered_bytes,
+        }
+    }
+}
+
 /// One reassembled stream direction, after [`StreamCollector::finish`].
 #[derive(Clone, Debug)]
 pub struct StreamResult {
@@ -84,6 +109,8 @@ pub struct StreamResult {
     pub gaps: u64,
     /// The bytes, with [`StreamData::Keep`]; empty otherwise.
     pub data: Vec<u8>,
+    /// The reassembler's counters of this stream direction.
+    pub counters: Counters,
 }
 
 struct StreamOut {
@@ -148,27 +175,14 @@ impl StreamCollector {
     /// The counters so far.
     pub fn stats(&self) -> ReassemblyStats {
         let r = self.rx.reassembler();
-        let t = r.totals();
         ReassemblyStats {
             streams: r.streams().count() as u64,
-            segments: t.segments,
             non_tcp_frames: self.rx.counters().non_tcp_frames,
-            out_of_order_segments: t.ooo_segments,
-            retransmitted_segments: t.retransmitted_segments,
-            retransmitted_bytes: t.retransmitted_bytes,
-            overlap_bytes: t.overlap_bytes,
-            conflict_segments: t.conflict_segments,
-            conflict_bytes: t.conflict_bytes,
-            gaps: t.gaps,
-            gap_bytes: t.gap_bytes,
-            out_of_window_segments: t.out_of_window_segments,
-            dropped_by_limit_segments: t.dropped_by_limit_segments,
-            dropped_by_limit_bytes: t.dropped_by_limit_bytes,
-            delivered_bytes: t.delivered_bytes,
+            ..ReassemblyStats::from(r.totals())
         }
     }
 
-    /// End of input: skips the remaining holes ([`Reassembler::finish_all`]),
+    /// End of input: skips the remaining holes ([`tcp_reassembly::Reassembler::finish_all`]),
     /// drains every stream and returns them sorted by (src, sport, dst,
     /// dport, outer VLAN, inner VLAN). The collector keeps its counters
     /// (and streams, which are now empty) and can go on.
@@ -178,6 +192,7 @@ impl StreamCollector {
         for k in keys {
             self.drain(k);
         }
+        let r = self.rx.reassembler();
         let mut v: Vec<StreamResult> = self
             .outs
             .iter_mut()
@@ -187,6 +202,7 @@ impl StreamCollector {
                 sha256: o.sha.clone().finish_hex(),
                 gaps: o.gaps,
                 data: std::mem::take(&mut o.data),
+                counters: r.stream(k).map(|s| *s.counters()).unwrap_or_default(),
             })
             .collect();
         v.sort_by_key(|s| sort_key(&s.key));

@@ -596,7 +596,8 @@ pub fn build_frame(s: &FrameSpec) -> Result<Vec<u8>, String> {
     Ok(f)
 }
 
-fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+/// Hex digits as bytes; whitespace and `:` separators are ignored.
+pub(crate) fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
     let digits: String = s.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
     if !digits.len().is_multiple_of(2) {
         return Err("odd number of hex digits".into());
