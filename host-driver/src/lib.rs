@@ -55,10 +55,22 @@
 //! offset 0 of the data buffers; with scatter, a frame longer than one data
 //! buffer continues in the next descriptors' buffers. Header and data
 //! buffers of a completion go back to their free lists as soon as it is
-//! processed. [`RxFrame::data`] is always the whole delivered frame
-//! (header bytes, then data bytes, copied into a per-queue scratch buffer);
+//! processed (data buffers: unless lent, below). [`RxFrame::bytes`] is the
+//! whole delivered frame (header bytes, then data bytes);
 //! [`RxFrame::header`], `hdr_len`, `desc_count` and the rest say where it
-//! came from. [`QueueStats`] counts pool levels, exhaustion, split,
+//! came from.
+//!
+//! # Delivery: copy or zero-copy
+//!
+//! With [`Delivery::Copy`] the frame is copied into a per-queue scratch
+//! buffer ([`FrameBytes::Copied`]) and its buffers recycled at once. With
+//! [`Delivery::ZeroCopy`] the data buffers are pinned
+//! ([`nic_hal::Hal::dma_pin`]) and lent ([`FrameBytes::Lent`]): each
+//! [`RxBuf`] is an owned, reference-counted handle the application may keep;
+//! the buffer returns to the pool when the last handle drops and is never
+//! posted to the NIC before (docs/zero-copy.md). [`tcp`] turns delivered
+//! frames into TCP byte streams, read as zero-copy chunks or through
+//! `tokio::io::AsyncRead`. [`QueueStats`] counts pool levels, exhaustion, split,
 //! overflowed and scattered frames, and the device's `Q_SPLIT_FRAMES` and
 //! `Q_HDR_OVERFLOW`.
 //!

@@ -593,3 +593,16 @@ mod split {
         assert!(hal.live.is_empty());
     }
 }
+
+/// Zero-copy needs a transport that can pin DMA memory; the mock cannot:
+/// `open` says so and frees everything it had allocated.
+#[test]
+fn zero_copy_on_a_transport_without_pinning_is_refused_cleanly() {
+    let mut hal = MockHal::new();
+    let mut nic = Nic::probe(&mut hal).expect("probe");
+    let live = hal.live.len();
+    let e = nic.open(&mut hal, &RxConfig { delivery: nic_driver::Delivery::ZeroCopy, ..cfg(4, 4, 8, 4) }).unwrap_err();
+    assert!(e.to_string().contains("zero-copy"), "{e}");
+    assert_eq!(hal.live.len(), live, "nothing stays allocated");
+    nic.open(&mut hal, &cfg(4, 4, 8, 4)).expect("copy delivery still opens");
+}
