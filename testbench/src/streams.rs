@@ -21,8 +21,19 @@
 //! memory, for `streams/*.bin`). Gaps are not filled: a stream's data is
 //! what was delivered, back to back, and `gaps` says how many bytes are
 //! missing.
+//!
+//! Memory: with [`StreamData::Count`], a stream that ended (FIN delivered
+//! or RST) is evicted from the [`Reassembler`] once [`LINGER_STREAMS`] more
+//! streams have ended after it (a TIME_WAIT by count: a final ACK or late
+//! retransmission still finds the ended stream). Only its output record
+//! (counts and the running SHA-256) stays, so state per closed connection
+//! is that record, not the reassembly state. If an evicted key shows up
+//! again (port reuse), its record is taken back and the stream goes on from
+//! it; the outputs are those without eviction, except that data segments
+//! arriving for an ended stream after its eviction start a new stream
+//! (mid-stream) instead of being counted as retransmitted or after-FIN.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -97,10 +108,18 @@ impl StreamOut {
     }
 }
 
+/// Ended streams kept in the reassembler before eviction
+/// ([`StreamData::Count`]; see the module docs).
+pub const LINGER_STREAMS: usize = 1024;
+
 /// Reassembles the delivered frames; see the module docs.
 pub struct StreamCollector {
     r: Reassembler<SharedBytes>,
     outs: HashMap<StreamKey, StreamOut>,
+    /// Records of streams evicted from `r` (never also in `outs`).
+    done: HashMap<StreamKey, StreamOut>,
+    /// Streams that ended, oldest first, waiting for eviction (Count mode).
+    ended: VecDeque<StreamKey>,
     keep: bool,
     empty: SharedBytes,
     non_tcp: u64,
@@ -115,6 +134,8 @@ impl StreamCollector {
         StreamCollector {
             r: Reassembler::default(),
             outs: HashMap::new(),
+            done: HashMap::new(),
+            ended: VecDeque::new(),
             keep,
             empty: SharedBytes::from(Vec::new()),
             non_tcp: 0,
@@ -149,11 +170,31 @@ impl StreamCollector {
         if out.new_stream || out.readable {
             self.drain(seg.key);
         }
+        if !self.keep && out.ended.is_some() {
+            self.ended.push_back(seg.key);
+            if self.ended.len() > LINGER_STREAMS {
+                self.evict();
+            }
+        }
+    }
+
+    /// Evicts the oldest ended stream if it is still ended and drained
+    /// (a SYN may have restarted it): its record moves to `done`.
+    fn evict(&mut self) {
+        let Some(k) = self.ended.pop_front() else { return };
+        let idle =
+            self.r.stream(&k).is_some_and(|s| s.end().is_some() && s.ready().next().is_none() && s.held() == (0, 0));
+        if idle {
+            self.r.remove(&k);
+            if let Some(o) = self.outs.remove(&k) {
+                self.done.insert(k, o);
+            }
+        }
     }
 
     fn drain(&mut self, key: StreamKey) {
         let keep = self.keep;
-        let o = self.outs.entry(key).or_insert_with(StreamOut::new);
+        let o = self.outs.entry(key).or_insert_with(|| self.done.remove(&key).unwrap_or_else(StreamOut::new));
         let Some(s) = self.r.stream_mut(&key) else { return };
         while let Some(c) = s.pop_chunk() {
             match c {
@@ -170,11 +211,17 @@ impl StreamCollector {
         }
     }
 
+    /// Streams whose reassembly state is held (the others were evicted,
+    /// see the module docs).
+    pub fn live_streams(&self) -> usize {
+        self.r.streams().count()
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> ReassemblyStats {
         let t = self.r.totals();
         ReassemblyStats {
-            streams: self.r.streams().count() as u64,
+            streams: (self.r.streams().count() + self.done.len()) as u64,
             segments: t.segments,
             non_tcp_frames: self.non_tcp,
             out_of_order_segments: t.ooo_segments,
@@ -205,6 +252,7 @@ impl StreamCollector {
         let mut v: Vec<StreamResult> = self
             .outs
             .iter_mut()
+            .chain(self.done.iter_mut())
             .map(|(k, o)| StreamResult {
                 key: *k,
                 bytes: o.bytes,
@@ -292,7 +340,9 @@ pub fn write_streams(dir: &Path, streams: &[StreamResult], files: bool) -> io::R
             file,
         });
     }
-    let mut j = serde_json::to_string_pretty(&index).map_err(io::Error::other)?;
-    j.push('\n');
-    fs::write(sdir.join("index.json"), j)
+    // Streamed: the index of a long capture is large.
+    let mut w = io::BufWriter::new(fs::File::create(sdir.join("index.json"))?);
+    serde_json::to_writer_pretty(&mut w, &index).map_err(io::Error::other)?;
+    io::Write::write_all(&mut w, b"\n")?;
+    io::Write::flush(&mut w)
 }
