@@ -15,7 +15,7 @@ RTL_TB := $(wildcard rtl/tb/tb_*.v)
 RTL_EXT_SRC := $(filter-out rtl/board/nic_rgmii_sim_top.v,$(wildcard rtl/eth/*.v rtl/board/*.v))
 RTL_EXT_TB := $(wildcard rtl/eth/tb/tb_*.v rtl/board/tb/tb_*.v)
 
-.PHONY: all deps demo replay test lint gen gen-check rtl-test cargo-test bench clean synth-deps synth synth-check
+.PHONY: all deps demo replay test lint gen gen-check rtl-test cargo-test bench mem-bench clean synth-deps synth synth-check
 
 all: test
 
@@ -55,9 +55,23 @@ cargo-test: deps
 bench: deps
 	$(CARGO) run --release -q -p nic-testbench --bin bench
 
+## Memory bound (issue #6): generate MEM_FRAMES frames of synthetic TCP
+## (gen-tcp-capture), replay them through the RTL and the driver with streams
+## counted, not kept, and print VmRSS every MEM_EVERY frames and the peak
+## (VmHWM). Figures go in BENCHMARKS.md.
+MEM_FRAMES ?= 1000000
+MEM_EVERY ?= 100000
+MEM_DIR ?= build/mem-bench
+mem-bench: deps
+	@mkdir -p $(MEM_DIR)
+	$(CARGO) run --release -q -p nic-testbench --bin gen-tcp-capture -- $(MEM_DIR)/tcp-$(MEM_FRAMES).pcap \
+		--frames $(MEM_FRAMES) --expect $(MEM_DIR)/tcp-$(MEM_FRAMES).streams.json
+	time $(CARGO) run --release -q -p nic-testbench --bin replay -- $(MEM_DIR)/tcp-$(MEM_FRAMES).pcap \
+		--out $(MEM_DIR)/out-$(MEM_FRAMES) --no-streams --quiet --mem-report --mem-every $(MEM_EVERY) $(ARGS)
+
 clean:
 	$(CARGO) clean
-	rm -rf out
+	rm -rf out build/mem-bench
 
 ## FPGA synthesis (docs/synthesis.md). Tools: YoWASP yosys/nextpnr in $(SYNTH_VENV).
 SYNTH_VENV ?= .venv-synth

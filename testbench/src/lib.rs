@@ -3,6 +3,7 @@
 //! against the input and writes the results.
 //!
 //! * [`pcap`]: streaming pcap/pcapng reader and pcap writer;
+//! * [`mem`]: resident memory samples (`replay --mem-report`);
 //! * [`pacing`]: line-rate gaps for the MAC stream;
 //! * [`replay`]: the replay engine;
 //! * [`output`]: the output directory (`summary.json`, `completions.jsonl`,
@@ -13,9 +14,12 @@
 //! * [`tcp_vectors`]: the TCP reassembly golden vectors
 //!   (`vectors/tcp/synthetic/*.yaml`), replayed through the RTL and the
 //!   driver and checked stream by stream;
+//! * [`tcpgen`]: synthetic TCP captures with losses, and their expected
+//!   streams (`gen-tcp-capture`, `make mem-bench`);
 //! * [`vectors`]: the header-split golden vectors (`vectors/split/*.yaml`),
 //!   run at register level against the RTL and the reference model.
 
+pub mod mem;
 pub mod output;
 pub mod pacing;
 pub mod pcap;
@@ -24,4 +28,5 @@ pub mod rss;
 pub mod streams;
 pub mod synth;
 pub mod tcp_vectors;
+pub mod tcpgen;
 pub mod vectors;

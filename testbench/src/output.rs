@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::mem::MemReport;
 use crate::pcap::PcapWriter;
 use crate::replay::{
     Corruption, Delivered, Drops, InterruptStats, PoolStats, QueueSummary, ReplayConfig, Report, VectorCount,
@@ -60,6 +61,9 @@ pub struct Summary {
     /// Why the replay stopped early, if it did.
     pub error: Option<String>,
     pub config: ReplayConfig,
+    /// Resident memory samples (`--mem-report`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemReport>,
 }
 
 impl Summary {
@@ -87,6 +91,7 @@ impl Summary {
             reassembly: r.reassembly,
             error,
             config: cfg.clone(),
+            memory: None,
         }
     }
 }

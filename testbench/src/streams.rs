@@ -22,8 +22,19 @@
 //! memory, for `streams/*.bin`). Gaps are not filled: a stream's data is
 //! what was delivered, back to back, and `gaps` says how many bytes are
 //! missing.
+//!
+//! Memory: with [`StreamData::Count`], a stream that ended (FIN delivered
+//! or RST) is evicted from the [`Reassembler`] once [`LINGER_STREAMS`] more
+//! streams have ended after it (a TIME_WAIT by count: a final ACK or late
+//! retransmission still finds the ended stream). Only its output record
+//! (counts and the running SHA-256) stays, so state per closed connection
+//! is that record, not the reassembly state. If an evicted key shows up
+//! again (port reuse), its record is taken back and the stream goes on from
+//! it; the outputs are those without eviction, except that data segments
+//! arriving for an ended stream after its eviction start a new stream
+//! (mid-stream) instead of being counted as retransmitted or after-FIN.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -126,16 +137,30 @@ impl StreamOut {
     }
 }
 
+/// Ended streams kept in the reassembler before eviction
+/// ([`StreamData::Count`]; see the module docs).
+pub const LINGER_STREAMS: usize = 1024;
+
 /// Reassembles the delivered frames; see the module docs.
 pub struct StreamCollector {
     rx: TcpReceiver,
     outs: HashMap<StreamKey, StreamOut>,
+    /// Records of streams evicted from `r` (never also in `outs`).
+    done: HashMap<StreamKey, StreamOut>,
+    /// Streams that ended, oldest first, waiting for eviction (Count mode).
+    ended: VecDeque<StreamKey>,
     keep: bool,
 }
 
 impl StreamCollector {
     pub fn new(keep: bool) -> Self {
-        StreamCollector { rx: TcpReceiver::default(), outs: HashMap::new(), keep }
+        StreamCollector {
+            rx: TcpReceiver::default(),
+            outs: HashMap::new(),
+            done: HashMap::new(),
+            ended: VecDeque::new(),
+            keep,
+        }
     }
 
     /// Feeds one delivered frame: its bytes as delivered, and the
@@ -146,6 +171,12 @@ impl StreamCollector {
         if out.new_stream || out.readable {
             self.drain(key);
         }
+        if !self.keep && out.ended.is_some() {
+            self.ended.push_back(key);
+            if self.ended.len() > LINGER_STREAMS {
+                self.evict();
+            }
+        }
     }
 
     /// How payload reached the reassembler (lent or copied).
@@ -153,9 +184,23 @@ impl StreamCollector {
         self.rx.counters()
     }
 
+    /// Evicts the oldest ended stream if it is still ended and drained
+    /// (a SYN may have restarted it): its record moves to `done`.
+    fn evict(&mut self) {
+        let Some(k) = self.ended.pop_front() else { return };
+        let r = self.rx.reassembler_mut();
+        let idle = r.stream(&k).is_some_and(|s| s.end().is_some() && s.ready().next().is_none() && s.held() == (0, 0));
+        if idle {
+            r.remove(&k);
+            if let Some(o) = self.outs.remove(&k) {
+                self.done.insert(k, o);
+            }
+        }
+    }
+
     fn drain(&mut self, key: StreamKey) {
         let keep = self.keep;
-        let o = self.outs.entry(key).or_insert_with(StreamOut::new);
+        let o = self.outs.entry(key).or_insert_with(|| self.done.remove(&key).unwrap_or_else(StreamOut::new));
         let Some(s) = self.rx.reassembler_mut().stream_mut(&key) else { return };
         while let Some(c) = s.pop_chunk() {
             match c {
@@ -172,11 +217,17 @@ impl StreamCollector {
         }
     }
 
+    /// Streams whose reassembly state is held (the others were evicted,
+    /// see the module docs).
+    pub fn live_streams(&self) -> usize {
+        self.rx.reassembler().streams().count()
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> ReassemblyStats {
         let r = self.rx.reassembler();
         ReassemblyStats {
-            streams: r.streams().count() as u64,
+            streams: (r.streams().count() + self.done.len()) as u64,
             non_tcp_frames: self.rx.counters().non_tcp_frames,
             ..ReassemblyStats::from(r.totals())
         }
@@ -196,6 +247,7 @@ impl StreamCollector {
         let mut v: Vec<StreamResult> = self
             .outs
             .iter_mut()
+            .chain(self.done.iter_mut())
             .map(|(k, o)| StreamResult {
                 key: *k,
                 bytes: o.bytes,
@@ -284,7 +336,9 @@ pub fn write_streams(dir: &Path, streams: &[StreamResult], files: bool) -> io::R
             file,
         });
     }
-    let mut j = serde_json::to_string_pretty(&index).map_err(io::Error::other)?;
-    j.push('\n');
-    fs::write(sdir.join("index.json"), j)
+    // Streamed: the index of a long capture is large.
+    let mut w = io::BufWriter::new(fs::File::create(sdir.join("index.json"))?);
+    serde_json::to_writer_pretty(&mut w, &index).map_err(io::Error::other)?;
+    io::Write::write_all(&mut w, b"\n")?;
+    io::Write::flush(&mut w)
 }

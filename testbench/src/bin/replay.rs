@@ -6,13 +6,16 @@
 //! frames (outputs are written); 1 when it could not run or stopped early
 //! (bad capture, driver error, stall; outputs are written when possible).
 
+use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Parser;
 use nic_driver::{Delivery, SplitConfig, SplitMode};
+use nic_testbench::mem::MemSampler;
 use nic_testbench::output::{OutputDir, Summary};
 use nic_testbench::pcap::PcapReader;
 use nic_testbench::replay::{ReplayConfig, Replayer, RxMode, Stimulus};
@@ -120,6 +123,14 @@ struct Args {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Sample the resident set size (VmRSS, VmHWM) every --mem-every frames
+    /// sent; print the samples and the peak, and record them in
+    /// summary.json `memory`.
+    #[arg(long)]
+    mem_report: bool,
+    /// Frames between --mem-report samples.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    mem_every: u64,
 }
 
 fn main() -> ExitCode {
@@ -171,6 +182,9 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     if args.bufs_per_queue == Some(0) {
         return Err("--bufs-per-queue must be at least 1".into());
     }
+    if args.mem_every == 0 {
+        return Err("--mem-every must be at least 1".into());
+    }
     // Open the capture first: a bad file fails before the simulator starts.
     let reader = PcapReader::open(&args.pcap).map_err(|e| e.to_string())?;
     let mut cfg = ReplayConfig {
@@ -212,15 +226,23 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
-        let b = bar.clone();
-        rp.set_progress(move |p| {
-            b.set_position(p.frames_sent);
-            b.set_message(format!("{} delivered, {} cycles", p.frames_delivered, p.sim_cycles));
-        });
         Some(bar)
     } else {
         None
     };
+    let sampler = args.mem_report.then(|| Rc::new(RefCell::new(MemSampler::new(args.mem_every))));
+    if bar.is_some() || sampler.is_some() {
+        let (b, m) = (bar.clone(), sampler.clone());
+        rp.set_progress(move |p| {
+            if let Some(b) = &b {
+                b.set_position(p.frames_sent);
+                b.set_message(format!("{} delivered, {} cycles", p.frames_delivered, p.sim_cycles));
+            }
+            if let Some(m) = &m {
+                m.borrow_mut().observe(p.frames_sent, p.frames_delivered);
+            }
+        });
+    }
 
     let limit = args.max_frames.unwrap_or(u64::MAX);
     let frames = reader.take(usize::try_from(limit).unwrap_or(usize::MAX)).map(|r| r.map(Stimulus::from));
@@ -233,10 +255,13 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let report = rp.report().map_err(|e| format!("{e} (after: {})", error.clone().unwrap_or_default()))?;
     let _ = rp.close();
     let clean = report.is_clean();
-    let summary = Summary::new(&args.pcap, report, &cfg, error.clone());
+    let mut summary = Summary::new(&args.pcap, report, &cfg, error.clone());
+    // Streams first, so that the memory report's last sample and peak include writing them.
+    let streams_written = streams::write_streams(&args.out, &streams, !args.no_streams);
+    drop(streams);
+    summary.memory = sampler.map(|m| m.borrow_mut().finish(summary.frames_in, summary.frames_delivered));
     out.finish(&summary).map_err(|e| format!("writing {}: {e}", args.out.display()))?;
-    streams::write_streams(&args.out, &streams, !args.no_streams)
-        .map_err(|e| format!("writing {}/streams: {e}", args.out.display()))?;
+    streams_written.map_err(|e| format!("writing {}/streams: {e}", args.out.display()))?;
 
     print_summary(&summary);
     if let Some(e) = error {
@@ -330,6 +355,19 @@ fn print_summary(s: &Summary) {
         ra.gap_bytes,
         ra.non_tcp_frames
     );
+    if let Some(m) = &s.memory {
+        let mib = |k: Option<u64>| k.map_or("?".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
+        println!("  memory: peak RSS {} MiB (VmHWM); RSS by frames sent:", mib(m.peak_rss_kib));
+        for x in &m.samples {
+            println!(
+                "    {:>9} frames  {:>8.1} s  RSS {:>7} MiB  peak {:>7} MiB",
+                x.frames_sent,
+                x.wall_seconds,
+                mib(x.rss_kib),
+                mib(x.peak_rss_kib)
+            );
+        }
+    }
     let irq = &s.interrupt_stats;
     if irq.mode == RxMode::Msix {
         println!(
