@@ -135,6 +135,39 @@ impl<'a> FrameBytes<'a> {
         n
     }
 
+    /// `range` of the frame as one slice, if it lies inside one piece.
+    pub fn range_slice(&self, range: Range<usize>) -> Option<&'a [u8]> {
+        let mut at = 0;
+        for s in self.segments() {
+            if range.start >= at && range.end <= at + s.len() {
+                return s.get(range.start - at..range.end - at);
+            }
+            at += s.len();
+        }
+        None
+    }
+
+    /// Copies `range` of the frame into `out` (`out.len()` bytes at most;
+    /// fewer if the frame ends first); returns the bytes copied.
+    pub fn copy_range(&self, range: Range<usize>, out: &mut [u8]) -> usize {
+        let (mut at, mut n) = (0, 0);
+        let want = range.end.saturating_sub(range.start).min(out.len());
+        for s in self.segments() {
+            let from = range.start + n;
+            if n == want {
+                break;
+            }
+            if from < at + s.len() {
+                let off = from.saturating_sub(at);
+                let k = (s.len() - off).min(want - n);
+                out[n..n + k].copy_from_slice(&s[off..off + k]);
+                n += k;
+            }
+            at += s.len();
+        }
+        n
+    }
+
     /// The frame as a new vector (convenience for tests).
     pub fn to_vec(&self) -> Vec<u8> {
         let mut v = vec![0; self.len()];
@@ -341,5 +374,71 @@ impl Lender {
 
     pub(crate) fn set_notify(&self, n: Option<Arc<Notify>>) {
         *self.returns.notify.lock().unwrap_or_else(|e| e.into_inner()) = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nic_hal::DmaBuffer;
+
+    /// Buffers 0..n of 64 bytes, buffer k filled with k*64.. (mod 256).
+    fn memory(n: usize) -> DmaBuffer {
+        let mut m = DmaBuffer::zeroed(n * 64);
+        for (i, b) in m.bytes_mut(0, n * 64).unwrap().iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        m
+    }
+
+    #[test]
+    fn lent_frame_pieces_ranges_and_copies() {
+        let mut m = memory(3);
+        let mut l = Lender::new(3);
+        let bufs: Vec<RxBuf> =
+            (0..3u16).map(|id| l.lend(id, m.pin(usize::from(id) * 64, 64, 0).unwrap(), 64).unwrap()).collect();
+        let bufs = [bufs[0].clone(), bufs[1].slice(0..10)];
+        let header = [0xAAu8; 4];
+        let f = FrameBytes::Lent { header: &header, bufs: &bufs };
+        assert_eq!(f.len(), 78);
+        assert!(f.contiguous().is_none());
+        let flat = f.to_vec();
+        assert_eq!(&flat[..4], &header);
+        assert_eq!(flat[4..68], (0..64).collect::<Vec<u8>>()[..]);
+        assert_eq!(flat[68..], (64..74).collect::<Vec<u8>>()[..]);
+        assert!(f == *flat.as_slice());
+        assert_eq!(f.range_slice(10..20), Some(&flat[10..20]));
+        assert_eq!(f.range_slice(60..70), None, "spans two pieces");
+        let mut out = [0u8; 12];
+        assert_eq!(f.copy_range(60..72, &mut out), 12);
+        assert_eq!(out[..], flat[60..72]);
+        assert_eq!(f.copy_range(74..100, &mut out), 4, "the frame ends first");
+        let mut short = [0u8; 5];
+        assert_eq!(f.copy_to(&mut short), 5);
+        assert_eq!(short[..], flat[..5]);
+    }
+
+    #[test]
+    fn a_buffer_comes_back_after_its_last_handle() {
+        let mut m = memory(2);
+        let mut l = Lender::new(2);
+        let a = l.lend(0, m.pin(0, 64, 0).unwrap(), 64).unwrap();
+        let b = l.lend(1, m.pin(64, 64, 64).unwrap(), 64).unwrap();
+        let other = DmaBuffer::zeroed(16).pin(0, 8, 0).unwrap();
+        assert!(l.lend(0, other, 8).is_none(), "a lent buffer is not lent twice");
+        let a2 = a.slice(8..16);
+        assert_eq!(a2.bus_addr(), 8);
+        drop(a);
+        assert!(!l.has_returns(), "a slice still holds buffer 0");
+        let mut back = Vec::new();
+        drop(b);
+        l.reclaim(|id| back.push(id));
+        assert_eq!((back.as_slice(), l.outstanding), (&[1u16][..], 1));
+        assert!(m.is_pinned(0, 64) && !m.is_pinned(64, 64), "reclaiming unpins");
+        let t = std::thread::spawn(move || a2.bytes().to_vec());
+        assert_eq!(t.join().unwrap(), (8..16).collect::<Vec<u8>>());
+        l.reclaim(|id| back.push(id));
+        assert_eq!((back.as_slice(), l.outstanding), (&[1u16, 0][..], 0));
+        assert!(!m.is_pinned(0, 128));
     }
 }

@@ -606,6 +606,12 @@ impl Nic {
         Ok(())
     }
 
+    /// Data buffers lent out now ([`Delivery::ZeroCopy`]), over all open
+    /// queues (buffers returned but not yet taken back by a poll count).
+    pub fn lent_buffers(&self) -> usize {
+        self.queues.iter().map(RxQueue::lent_buffers).sum()
+    }
+
     /// The latest completion record on `queue` that contradicted what was
     /// posted (`None` if there was none, or the queue is not open).
     pub fn last_fault(&self, queue: usize) -> Option<CplFault> {

@@ -510,10 +510,10 @@ impl RxQueue {
             let raw_count = cpl::DESC_COUNT.get(&rec) as usize;
             let count = if (1..=in_flight).contains(&raw_count) { raw_count } else { 1 };
             let desc_idx = self.desc_done;
-            let res = self.handle(hal, &rec, desc_idx, in_flight, c, deliver);
+            let mut lent = 0;
+            let res = self.handle(hal, &rec, desc_idx, in_flight, c, deliver, &mut lent);
             // Whatever the record says, the buffers in those slots are ours
             // again, except data buffers lent out (they come back on drop).
-            let lent = *res.as_ref().unwrap_or(&0);
             self.retire(desc_idx, count, lent);
             c.descs_consumed += count as u64;
             res?;
@@ -608,7 +608,10 @@ impl RxQueue {
     }
 
     /// Checks one owned record against what was posted and delivers it.
-    /// Returns how many data buffers were lent out (zero-copy).
+    /// `lent`: how many of its data buffers (from the first) went out as
+    /// [`crate::RxBuf`]s and come back through the return list, not
+    /// [`RxQueue::retire`], also on error.
+    #[allow(clippy::too_many_arguments)]
     fn handle<H: Hal, F: FnMut(RxFrame<'_>)>(
         &mut self,
         hal: &mut H,
@@ -617,18 +620,19 @@ impl RxQueue {
         in_flight: usize,
         c: &mut DriverCounters,
         deliver: &mut F,
-    ) -> Result<usize, DriverError> {
+        lent: &mut usize,
+    ) -> Result<(), DriverError> {
         let layout = match self.check(rec, desc_idx, in_flight) {
             Ok(l) => l,
             Err(f) => {
                 self.fault(c, f);
-                return Ok(0);
+                return Ok(());
             }
         };
         let status = cpl::STATUS.get(rec) as u8;
         if u32::from(status) & cpl_status::BAD_DESC != 0 {
             c.bad_desc_completions += 1;
-            return Ok(0);
+            return Ok(());
         }
         let mask = self.ring_size() - 1;
         let hdr_len = usize::from(layout.hdr_len);
@@ -639,7 +643,6 @@ impl RxQueue {
                 hal.dma_read(h.addr(id), &mut self.scratch[..hdr_len])?;
             }
         }
-        let mut lent = 0;
         if let Some(l) = &mut self.lender {
             l.frame.clear();
             for k in 0..layout.bufs() {
@@ -647,17 +650,20 @@ impl RxQueue {
                 let pin = match hal.dma_pin(self.data.addr(id), usize::from(self.buf_len)) {
                     Ok(p) => p,
                     Err(e) => {
-                        l.frame.clear();
+                        l.frame.clear(); // the ones lent so far come back by the return list
                         return Err(e.into());
                     }
                 };
                 let Some(b) = l.lend(id, pin, usize::from(layout.seg_len(k))) else {
-                    // A posted buffer is never lent; a broken invariant, not device data.
+                    // A posted buffer is never lent: a broken invariant, not
+                    // device data. Its live handles will return it; do not
+                    // free it here.
+                    *lent += 1;
                     l.frame.clear();
                     return Err(DriverError::Internal("a completed data buffer is still lent out"));
                 };
                 l.frame.push(b);
-                lent += 1;
+                *lent += 1;
             }
             c.bytes_lent += u64::from(layout.data_len);
         } else {
@@ -718,7 +724,7 @@ impl RxQueue {
             // The driver's handles: buffers the callback did not keep go home.
             l.frame.clear();
         }
-        Ok(lent)
+        Ok(())
     }
 
     fn fault(&mut self, c: &mut DriverCounters, f: CplFault) {

@@ -34,6 +34,7 @@ use std::io;
 use std::ops::Range;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use tcp_reassembly::parse::{parse_ethernet, ParseError, ParsedSegment};
@@ -155,9 +156,16 @@ impl TcpReceiver {
             RxPayload::Lent(b)
         } else {
             self.counters.payload_bytes_copied += len;
-            let mut v = vec![0; seg.payload.end];
-            frame.copy_to(&mut v);
-            RxPayload::Copied(SharedBytes::from_range(v.into(), seg.payload.clone()))
+            // One allocation and one copy of the payload (the copy path).
+            RxPayload::Copied(match frame.range_slice(seg.payload.clone()) {
+                Some(b) => SharedBytes::from(b),
+                None => {
+                    let mut v: Arc<[u8]> = vec![0; seg.payload.len()].into();
+                    let out = Arc::get_mut(&mut v).expect("a new Arc is unique");
+                    frame.copy_range(seg.payload.clone(), out);
+                    SharedBytes::new(v)
+                }
+            })
         };
         Some((seg.key, self.r.push(seg.key, seg.meta(), payload)))
     }

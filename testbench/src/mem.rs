@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::replay::Progress;
+
 /// `VmRSS` and `VmHWM` of this process in KiB, if `/proc/self/status` has them.
 pub fn rss_kib() -> Option<(u64, u64)> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -28,6 +30,15 @@ pub struct MemSample {
     pub rss_kib: Option<u64>,
     /// `VmHWM` (peak RSS so far) in KiB.
     pub peak_rss_kib: Option<u64>,
+    /// Driver: data buffers lent out (zero-copy).
+    pub lent_buffers: usize,
+    /// Reassembler: streams with state, held out-of-order bytes and segments.
+    pub live_streams: usize,
+    pub held_ooo_bytes: usize,
+    pub held_ooo_segments: usize,
+    /// Replay: per-stream output records for `streams/index.json` (grows
+    /// with the number of streams, by design).
+    pub stream_records: usize,
 }
 
 /// The reassembly limits in force (`tcp_reassembly::Config`).
@@ -84,33 +95,38 @@ impl MemSampler {
     pub fn new(every: u64) -> Self {
         let every = every.max(1);
         let mut s = MemSampler { every, next: every, started: Instant::now(), samples: Vec::new() };
-        s.sample(0, 0);
+        s.sample(&Progress::default());
         s
     }
 
-    /// Takes a sample if `frames_sent` reached the next step.
-    pub fn observe(&mut self, frames_sent: u64, frames_delivered: u64) {
-        if frames_sent >= self.next {
-            self.sample(frames_sent, frames_delivered);
-            self.next = (frames_sent / self.every + 1) * self.every;
+    /// Takes a sample if `p.frames_sent` reached the next step.
+    pub fn observe(&mut self, p: &Progress) {
+        if p.frames_sent >= self.next {
+            self.sample(p);
+            self.next = (p.frames_sent / self.every + 1) * self.every;
         }
     }
 
     /// Takes a sample now.
-    pub fn sample(&mut self, frames_sent: u64, frames_delivered: u64) {
+    pub fn sample(&mut self, p: &Progress) {
         let m = rss_kib();
         self.samples.push(MemSample {
-            frames_sent,
-            frames_delivered,
+            frames_sent: p.frames_sent,
+            frames_delivered: p.frames_delivered,
             wall_seconds: self.started.elapsed().as_secs_f64(),
             rss_kib: m.map(|m| m.0),
             peak_rss_kib: m.map(|m| m.1),
+            lent_buffers: p.lent_buffers,
+            live_streams: p.live_streams,
+            held_ooo_bytes: p.held_ooo.0,
+            held_ooo_segments: p.held_ooo.1,
+            stream_records: p.stream_records,
         });
     }
 
     /// A last sample, and the report (the sampler starts over, empty).
-    pub fn finish(&mut self, frames_sent: u64, frames_delivered: u64) -> MemReport {
-        self.sample(frames_sent, frames_delivered);
+    pub fn finish(&mut self, p: &Progress) -> MemReport {
+        self.sample(p);
         MemReport {
             every_frames: self.every,
             peak_rss_kib: self.samples.last().and_then(|s| s.peak_rss_kib),

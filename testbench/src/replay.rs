@@ -551,11 +551,19 @@ impl Report {
 }
 
 /// Progress notification.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Progress {
     pub frames_sent: u64,
     pub frames_delivered: u64,
     pub sim_cycles: u64,
+    /// Data buffers the driver has lent out now (zero-copy), all queues.
+    pub lent_buffers: usize,
+    /// Streams the reassembler holds state for (0 without reassembly).
+    pub live_streams: usize,
+    /// Out-of-order bytes and segments the reassembler holds.
+    pub held_ooo: (usize, usize),
+    /// Per-stream output records kept for `streams/index.json`.
+    pub stream_records: usize,
 }
 
 struct InFlight {
@@ -1123,10 +1131,16 @@ impl<F: FnMut(&Delivered, &[u8])> Clock<'_, F> {
             if let Some(p) = self.progress.as_mut() {
                 if last_report.elapsed().as_millis() >= 100 {
                     last_report = Instant::now();
+                    let m = self.matcher.borrow();
+                    let s = m.streams.as_ref();
                     p(Progress {
                         frames_sent: self.feeder.frames_sent,
                         frames_delivered: delivered,
                         sim_cycles: cycle,
+                        lent_buffers: self.shared.with_nic(|nic| nic.lent_buffers())?,
+                        live_streams: s.map_or(0, StreamCollector::live_streams),
+                        held_ooo: s.map_or((0, 0), StreamCollector::held_ooo),
+                        stream_records: s.map_or(0, StreamCollector::records),
                     });
                 }
             }

@@ -217,6 +217,16 @@ impl StreamCollector {
         }
     }
 
+    /// Out-of-order bytes and segments held (all streams).
+    pub fn held_ooo(&self) -> (usize, usize) {
+        self.rx.reassembler().held()
+    }
+
+    /// Per-stream output records (live and evicted streams).
+    pub fn records(&self) -> usize {
+        self.outs.len() + self.done.len()
+    }
+
     /// Streams whose reassembly state is held (the others were evicted,
     /// see the module docs).
     pub fn live_streams(&self) -> usize {

@@ -18,7 +18,7 @@ use nic_driver::{Delivery, SplitConfig, SplitMode};
 use nic_testbench::mem::MemSampler;
 use nic_testbench::output::{OutputDir, Summary};
 use nic_testbench::pcap::PcapReader;
-use nic_testbench::replay::{ReplayConfig, Replayer, RxMode, Stimulus};
+use nic_testbench::replay::{Progress, ReplayConfig, Replayer, RxMode, Stimulus};
 use nic_testbench::rss;
 use nic_testbench::streams::{self, StreamData};
 
@@ -239,7 +239,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                 b.set_message(format!("{} delivered, {} cycles", p.frames_delivered, p.sim_cycles));
             }
             if let Some(m) = &m {
-                m.borrow_mut().observe(p.frames_sent, p.frames_delivered);
+                m.borrow_mut().observe(&p);
             }
         });
     }
@@ -259,7 +259,9 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     // Streams first, so that the memory report's last sample and peak include writing them.
     let streams_written = streams::write_streams(&args.out, &streams, !args.no_streams);
     drop(streams);
-    summary.memory = sampler.map(|m| m.borrow_mut().finish(summary.frames_in, summary.frames_delivered));
+    let last =
+        Progress { frames_sent: summary.frames_in, frames_delivered: summary.frames_delivered, ..Progress::default() };
+    summary.memory = sampler.map(|m| m.borrow_mut().finish(&last));
     out.finish(&summary).map_err(|e| format!("writing {}: {e}", args.out.display()))?;
     streams_written.map_err(|e| format!("writing {}/streams: {e}", args.out.display()))?;
 
