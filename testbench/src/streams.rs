@@ -34,7 +34,7 @@
 //! arriving for an ended stream after its eviction start a new stream
 //! (mid-stream) instead of being counted as retransmitted or after-FIN.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -145,8 +145,9 @@ pub const LINGER_STREAMS: usize = 1024;
 pub struct StreamCollector {
     rx: TcpReceiver,
     outs: HashMap<StreamKey, StreamOut>,
-    /// Records of streams evicted from `r` (never also in `outs`).
-    done: HashMap<StreamKey, StreamOut>,
+    /// Records of streams evicted from the reassembler (never also in
+    /// `outs`). A B-tree grows one node at a time (no rehash doubling).
+    done: BTreeMap<StreamKey, StreamOut>,
     /// Streams that ended, oldest first, waiting for eviction (Count mode).
     ended: VecDeque<StreamKey>,
     keep: bool,
@@ -157,7 +158,7 @@ impl StreamCollector {
         StreamCollector {
             rx: TcpReceiver::default(),
             outs: HashMap::new(),
-            done: HashMap::new(),
+            done: BTreeMap::new(),
             ended: VecDeque::new(),
             keep,
         }
