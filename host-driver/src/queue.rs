@@ -517,7 +517,9 @@ impl RxQueue {
             self.retire(desc_idx, count, lent);
             c.descs_consumed += count as u64;
             res?;
-            // Whole batches only; a scatter completion may return several at once.
+            // Whole batches only; a scatter completion may return several at
+            // once. Lent buffers the callback did not keep are back already.
+            self.reclaim();
             let free = self.data.free.len();
             if self.repost && free >= self.repost_batch {
                 self.post(hal, free - free % self.repost_batch, c)?;
