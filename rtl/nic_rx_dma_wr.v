@@ -12,13 +12,17 @@
  * queue in the meta's QUEUE field (taken modulo 2^QW; a value >= RX_QUEUES
  * maps to queue 0). Per-queue inputs/outputs are flattened: queue q uses
  * bits [q*W +: W]; the head descriptor of every queue is offered in parallel
- * and only the frame's queue is consumed. Completion ring state (allocation
- * index) is kept per queue; the registered ring-full / phase / slot values,
- * the queue's split configuration, header pool and posted-descriptor count
- * are registered for the queue of the popped frame, and the frame's plan
- * (strip, header length, data length, SPLIT / HDR_OVERFLOW) is registered
- * from them: the decision waits two cycles after a pop so all are fresh
- * (the previous frame's scheduling covers that wait).
+ * and only the frame's queue is consumed (s_desc_ready is a registered pop
+ * strobe, a cycle after the descriptor was taken). Completion ring state
+ * (allocation index) is kept per queue; the registered ring-full / phase /
+ * slot values, the queue's split configuration, header pool and
+ * posted-descriptor count are registered for the queue of the popped frame,
+ * and the frame's plan (strip, header length, data length, SPLIT /
+ * HDR_OVERFLOW) is registered from them: the decision waits two cycles after
+ * a pop so all are fresh (the previous frame's scheduling covers that wait).
+ * The head descriptor's checks (LEN against the plan, BAD, header buffer)
+ * are registered too: the decision also waits until the descriptor has been
+ * at the head for a cycle (costs a cycle only when it has just arrived).
  *
  * Frame scheduler (one frame at a time, runs ahead of the streamer):
  *   pop a length + meta, plan it, then decide with the queue's head descriptor:
@@ -266,10 +270,17 @@ reg [63:0]  hdr_base_reg = 64'd0;
 reg [15:0]  hdr_count_reg = 16'd0;
 reg [15:0]  avail_reg = 16'd0;
 // from the head descriptor, registered: valid when desc_seen_reg (the same
-// descriptor was at the head in the previous cycle)
+// descriptor was at the head in the previous cycle); the decision waits for it
 reg         desc_seen_reg = 1'b0;
 reg [63:0]  hdr_addr_reg = 64'd0;
 reg         hdr_bad_reg = 1'b0;
+reg         desc_bad_reg = 1'b0;
+reg         fits_reg = 1'b0;            // the plan's data length <= the descriptor's LEN
+reg         cap_nz_reg = 1'b0;          // LEN >= 16 (scatter possible)
+reg         nx_short_reg = 1'b0;        // LEN < nx_share_reg (S_NEXT)
+// s_desc_ready: the pop leaves as a registered strobe, a cycle after the
+// take (the decision stays off the fetch engines' head-register enables)
+reg [RX_QUEUES-1:0] desc_pop_reg = {RX_QUEUES{1'b0}};
 
 // the frame's plan (docs/split.md steps 1-3), registered from len_* and cfg_reg
 reg         plan_strip_reg = 1'b0;
@@ -352,6 +363,20 @@ reg [RX_QUEUES-1:0] stat_disabled_reg = {RX_QUEUES{1'b0}};
 
 // command FIFO
 reg [CMD_W-1:0]          cmd_mem [0:CMD_FIFO_DEPTH-1];
+// The streamer's control fields of each entry also sit in flops, and those of
+// the head entry in hc_reg, loaded in the cycle the head changes: the stream
+// handshakes (s_axis_tready, the hold register's enable, pop) start from
+// flops instead of the RAM read.
+localparam integer HC_KIND = 0;              // 2
+localparam integer HC_BEATS = HC_KIND + 2;   // 10
+localparam integer HC_SHIFT = HC_BEATS + 10; // 4
+localparam integer HC_SHEND = HC_SHIFT + 4;  // 1: shift + last-beat bytes > 16
+localparam integer HC_PRIME = HC_SHEND + 1;  // 1
+localparam integer HC_FIRST = HC_PRIME + 1;  // 1
+localparam integer HC_Q = HC_FIRST + 1;      // QW
+localparam integer HC_W = HC_Q + QW;
+reg [HC_W-1:0]           cmd_ctl_reg [0:CMD_FIFO_DEPTH-1];
+reg [HC_W-1:0]           hc_reg = {HC_W{1'b0}};
 reg [CMD_FIFO_DEPTH-1:0] cmd_abort_reg = 0;
 reg [QW-1:0]             cmd_q_reg [0:CMD_FIFO_DEPTH-1];
 reg [CMD_AW:0]           cmd_wr_ptr_reg = 0;
@@ -444,6 +469,7 @@ wire        pl_split = !pl_small && pl_elig && (pl_hd <= hdr_size);
 wire        pl_ovf = !pl_small && pl_elig && (pl_hd > hdr_size);
 // L' - (H - D) = L - H: no adder chain
 wire [15:0] pl_split_data = len_reg - {6'd0, m_pay_off};
+wire [15:0] pl_data_len = pl_small ? 16'd0 : pl_split ? pl_split_data : pl_lenp;
 
 // header buffer of the head descriptor
 wire [25:0] hdr_off = {10'd0, d_desc_hdr_idx} << cfg_hlog;
@@ -456,14 +482,15 @@ always @(posedge clk) begin
 
     hdr_addr_reg <= hdr_base_reg + {38'd0, hdr_off};
     hdr_bad_reg <= d_desc_hdr_idx >= hdr_count_reg;
-    // no pop in this cycle: the same descriptor (if valid) is at the head next cycle
-    desc_seen_reg <= d_desc_valid && !s_desc_ready[dq] && !(s_meta_tvalid && s_meta_tready);
+    desc_bad_reg <= d_desc_bad;
+    fits_reg <= pl_data_len <= d_desc_len;
+    cap_nz_reg <= d_desc_len[15:4] != 12'd0;
 
     plan_strip_reg <= pl_strip;
     plan_lenp_reg <= pl_lenp;
     plan_hdr_len_reg <= pl_small ? pl_lenp[10:0] : pl_split ? pl_hd[10:0] : 11'd0;
     plan_use_hdr_reg <= pl_small || (pl_split && pl_hd != 16'd0);
-    plan_data_len_reg <= pl_small ? 16'd0 : pl_split ? pl_split_data : pl_lenp;
+    plan_data_len_reg <= pl_data_len;
     plan_split_reg <= pl_split;
     plan_ovf_reg <= pl_ovf;
 end
@@ -481,14 +508,15 @@ wire cmd_full = (cmd_wr_ptr_reg[CMD_AW-1:0] == cmd_rd_ptr_reg[CMD_AW-1:0])
 wire dec_ready = (state_reg == S_IDLE) && len_valid_reg && len_age_reg[1];
 wire dec_dis = !d_enable || d_halted;
 wire dec_can_write = cfg_bus_master_enable && !cpl_full_reg;
-// the header buffer's address and index check are registered from the head
-// descriptor: wait until they are (only right after the descriptor arrived)
-wire dec_hdr_wait = plan_use_hdr_reg && !desc_seen_reg;
-wire dec_desc = !dec_dis && d_desc_valid && !dec_hdr_wait;
-wire dec_bad = d_desc_bad || (plan_use_hdr_reg && hdr_bad_reg);
-wire dec_fits = plan_data_len_reg <= d_desc_len;
+// the descriptor checks (LEN against the plan, BAD, the header buffer's
+// address and index) are registered from the head descriptor: wait until
+// they are (only right after the descriptor arrived), so no compare behind
+// the per-queue descriptor mux is on the decision path
+wire dec_desc = !dec_dis && d_desc_valid && desc_seen_reg;
+wire dec_bad = desc_bad_reg || (plan_use_hdr_reg && hdr_bad_reg);
+wire dec_fits = fits_reg;
 wire [15:0] dec_cap = {d_desc_len[15:4], 4'd0};
-wire dec_multi_ok = cfg_scatter && (dec_cap != 16'd0);
+wire dec_multi_ok = cfg_scatter && cap_nz_reg;
 wire dec_multi_fit = cnt_done_reg && !cnt_big_reg && ({8'd0, cnt_nres_reg} <= avail_reg);
 
 wire act_disabled = dec_ready && dec_dis;
@@ -502,12 +530,21 @@ wire act_dma = dec_ready && dec_desc && !dec_bad && (dec_fits || dec_multi_fit) 
 wire act_drain = act_disabled || act_no_desc || act_small || act_bad;
 
 // scatter: the next descriptor of the frame
+// like the decision, the LEN check is registered (against nx_share_reg as
+// it will be) and S_NEXT waits until the descriptor was at the head a cycle
 wire nx_dis = !d_enable || d_halted;
-wire nx_pop = (state_reg == S_NEXT) && !nx_dis && d_desc_valid;
-wire nx_bad = d_desc_bad || (d_desc_len < nx_share_reg);
+wire nx_ok = d_desc_valid && desc_seen_reg;
+wire nx_pop = (state_reg == S_NEXT) && !nx_dis && nx_ok;
+wire nx_bad = desc_bad_reg || nx_short_reg;
 wire nx_last = seg_k_reg + 8'd2 == n_reg;
+// nx_share_reg after this edge (loaded in PUSH)
+wire [15:0] nx_share_next = (state_reg == S_PUSH && !cmd_full) ? (nx_last ? last_len_reg : cap_reg) : nx_share_reg;
 
-assign s_desc_ready = onehot(dq, act_bad || act_dma || nx_pop);
+// Taken now, popped in the next cycle (desc_pop_reg): the stale head is not
+// looked at meanwhile (IDLE and NEXT go to DRAIN / PREP, NEXT comes >= 3
+// cycles after a take, and desc_seen_reg is low until the next descriptor)
+wire desc_take = act_bad || act_dma || nx_pop;
+assign s_desc_ready = desc_pop_reg;
 
 /* verilator lint_off UNUSEDSIGNAL */
 wire [15:0] len_m1 = len_reg - 16'd1;
@@ -600,6 +637,12 @@ end
 integer qi;
 
 always @(posedge clk) begin
+    desc_pop_reg <= onehot(dq, desc_take);
+    // the same descriptor (if valid) is at the head next cycle: no take or
+    // pop now, and the queue does not change (meta pop)
+    desc_seen_reg <= d_desc_valid && !desc_take && !desc_pop_reg[dq] && !(s_meta_tvalid && s_meta_tready);
+    nx_short_reg <= d_desc_len < nx_share_next;
+
     stat_no_desc_reg <= onehot(dq, act_no_desc);
     stat_too_small_reg <= onehot(dq, act_small);
     stat_bad_desc_reg <= onehot(dq, act_bad || (nx_pop && nx_bad));
@@ -778,9 +821,10 @@ always @(posedge clk) begin
         end
         S_NEXT: begin
             // The segment registers load the head descriptor every cycle, used
-            // only if it is taken and good: the descriptor mux and the LEN
-            // compare drive a few control flops, not the clock enables of the
-            // wide segment registers (the counting is done in PREP).
+            // only if it is taken and good: the descriptor mux and the
+            // (registered) LEN check drive a few control flops, not the clock
+            // enables of the wide segment registers (the counting is done in
+            // PREP).
             seg_addr_reg <= d_desc_addr;
             seg_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
             seg_rem_reg <= nx_share_reg;
@@ -792,7 +836,7 @@ always @(posedge clk) begin
                 seg_abort_reg <= 1'b1;
                 len_valid_reg <= 1'b0;
                 state_reg <= S_BADC;
-            end else if (d_desc_valid) begin
+            end else if (nx_ok) begin
                 if (nx_bad) begin
                     nx_badf_reg <= 1'b1;
                     len_valid_reg <= 1'b0;
@@ -852,6 +896,8 @@ always @(posedge clk) begin
         nx_took_reg <= 1'b0;
         alloc_inc_reg <= 1'b0;
         seg_abort_reg <= 1'b0;
+        desc_pop_reg <= {RX_QUEUES{1'b0}};
+        desc_seen_reg <= 1'b0;
         stat_no_desc_reg <= {RX_QUEUES{1'b0}};
         stat_too_small_reg <= {RX_QUEUES{1'b0}};
         stat_bad_desc_reg <= {RX_QUEUES{1'b0}};
@@ -861,9 +907,16 @@ end
 
 // ---------------------------------------------------------------------------
 // command FIFO (distributed RAM, asynchronous read of the head entry)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [4:0] w_sh_end = {1'b0, cmd_wdata[C_SHIFT +: 4]} + {1'b0, cmd_wdata[C_LB +: 4]};   // shift + bytes - 1
+/* verilator lint_on UNUSEDSIGNAL */
+wire [HC_W-1:0] w_ctl = {cmd_wdata[C_Q +: QW], cmd_wdata[C_FIRST], cmd_wdata[C_PRIME], w_sh_end[4],
+                         cmd_wdata[C_SHIFT +: 4], cmd_wdata[C_BEATS +: 10], cmd_wdata[C_KIND +: 2]};
+
 always @(posedge clk) begin
     if (cmd_push) begin
         cmd_mem[cmd_wr_ptr_reg[CMD_AW-1:0]] <= cmd_wdata;
+        cmd_ctl_reg[cmd_wr_ptr_reg[CMD_AW-1:0]] <= w_ctl;
     end
 end
 
@@ -871,8 +924,8 @@ end
 // streamer
 wire             head_valid = cmd_wr_ptr_reg != cmd_rd_ptr_reg;
 wire [CMD_W-1:0] head = cmd_mem[cmd_rd_ptr_reg[CMD_AW-1:0]];
-wire [1:0]       h_kind = head[C_KIND +: 2];
-wire [9:0]       h_beats_m1 = head[C_BEATS +: 10];
+wire [1:0]       h_kind = hc_reg[HC_KIND +: 2];
+wire [9:0]       h_beats_m1 = hc_reg[HC_BEATS +: 10];
 /* verilator lint_off UNUSEDSIGNAL */
 wire [63:0]      h_addr = {head[C_ADDR +: 60], 4'd0};
 /* verilator lint_on UNUSEDSIGNAL */
@@ -880,10 +933,10 @@ wire             h_4dw = head[C_4DW];
 wire [9:0]       h_dw = head[C_DW +: 10];
 wire [3:0]       h_fbe = head[C_FBE +: 4];
 wire [3:0]       h_lbe = head[C_LBE +: 4];
-wire [3:0]       h_shift = head[C_SHIFT +: 4];
-wire [3:0]       h_lb = head[C_LB +: 4];
-wire             h_prime = head[C_PRIME];
-wire             h_first = head[C_FIRST];
+wire [3:0]       h_shift = hc_reg[HC_SHIFT +: 4];
+wire             h_shend = hc_reg[HC_SHEND];
+wire             h_prime = hc_reg[HC_PRIME];
+wire             h_first = hc_reg[HC_FIRST];
 wire [15:0]      h_clen = head[C_CLEN +: 16];
 wire [15:0]      h_cbuf = head[C_CBUF +: 16];
 wire [7:0]       h_cstat = head[C_CSTAT +: 8];
@@ -895,7 +948,7 @@ wire [15:0]      h_cllen = head[C_CLLEN +: 16];
 wire             h_csplit = head[C_CSPLIT];
 wire             h_covf = head[C_COVF];
 wire             h_cstrip = head[C_CSTRIP];
-wire [QW-1:0]    h_q = head[C_Q +: QW];
+wire [QW-1:0]    h_q = hc_reg[HC_Q +: QW];
 wire [RM_W-1:0]  h_meta = head[C_META +: RM_W];
 
 wire first_beat = cnt_reg == 10'd0;
@@ -912,10 +965,7 @@ wire last_beat = cnt_reg == h_beats_m1;
 // <= 16, only possible on a TLP's last beat)
 wire       prime_beat = is_data && h_prime && !primed_reg;
 wire       data_beat = is_data && !prime_beat;
-/* verilator lint_off UNUSEDSIGNAL */
-wire [4:0] sh_end = {1'b0, h_shift} + {1'b0, h_lb};      // shift + bytes - 1
-/* verilator lint_on UNUSEDSIGNAL */
-wire       need_pop = (h_shift == 4'd0) || !last_beat || sh_end[4];
+wire       need_pop = (h_shift == 4'd0) || !last_beat || h_shend;
 
 wire wr_out = data_beat && !eff_abort;
 wire in_ok = !need_pop || s_axis_tvalid;
@@ -935,6 +985,15 @@ assign s_axis_tready = is_drain || prime_beat || (data_beat && need_pop && out_o
 wire axis_xfer = s_axis_tvalid && s_axis_tready;
 wire beat_done = is_drain ? axis_xfer : data_beat ? (in_ok && out_ok) : (cpl_out ? m_tlp_ready : cpl_skip);
 wire pop = beat_done && (last_beat || cpl_skip);
+
+// the head entry after this edge: the next one on a pop, a command pushed
+// into that slot in the same cycle taken straight from the write side
+wire [CMD_AW-1:0] hc_idx = cmd_rd_ptr_reg[CMD_AW-1:0] + {{(CMD_AW-1){1'b0}}, pop};
+wire [HC_W-1:0]   hc_next = (cmd_push && cmd_wr_ptr_reg[CMD_AW-1:0] == hc_idx) ? w_ctl : cmd_ctl_reg[hc_idx];
+
+always @(posedge clk) begin
+    hc_reg <= hc_next;
+end
 
 // shifted output: V bytes [p, p + 16) from {next, hold}
 /* verilator lint_off UNUSEDSIGNAL */

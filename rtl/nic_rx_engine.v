@@ -28,6 +28,8 @@
  *                     completion record (with the RSS / parser fields).
  *   nic_tlp_req_mux - TLP-boundary round-robin arbiter onto m_tlp_req
  *                     (registered skid output) between MemRd and MemWr.
+ *                     With cfg_bus_master_enable low it starts no TLP (one
+ *                     already presented finishes) and holds the rest.
  *
  * Exported indices: q_desc_cons[q] and q_cpl_prod[q] advance when a
  * completion record of queue q has its last beat accepted on m_tlp_req (after
@@ -431,6 +433,7 @@ nic_tlp_req_mux #(
     .m_valid(m_tlp_req_valid),
     .m_ready(m_tlp_req_ready),
     .pend_user(pend_user),
+    .bus_master_enable(cfg_bus_master_enable),
     .hold(tlp_hold),
     .busy(tlp_busy)
 );

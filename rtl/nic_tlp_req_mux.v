@@ -23,6 +23,16 @@
  * its eop). busy: a TLP is in progress or beats are still held in the output
  * stage. hold && !busy means the output is quiet at a TLP boundary: the soft
  * reset waits for that, so it never cuts a TLP in half.
+ *
+ * bus_master_enable (PCIe Command.BME): while low, no TLP starts on m: no new
+ * TLP is granted, and a sop beat already in the output stage is not
+ * presented (m_valid low) unless it was presented at an earlier clock edge
+ * (valid is never withdrawn). A TLP whose sop has been presented runs to its
+ * eop; everything behind it waits and goes out unchanged once the bit
+ * returns. A parked TLP (nothing of it presented) does not count as busy, so
+ * a soft reset with bus mastering off completes and discards it; while hold
+ * is high it stays parked even if the bit returns, so the reset that follows
+ * cannot cut it.
  */
 module nic_tlp_req_mux #(
     parameter DATA_WIDTH = 128,
@@ -57,6 +67,7 @@ module nic_tlp_req_mux #(
 
     output wire [USER_WIDTH-1:0]  pend_user,
 
+    input  wire                   bus_master_enable,
     input  wire                   hold,
     output wire                   busy
 );
@@ -74,11 +85,13 @@ reg              m_valid_reg = 1'b0, m_valid_next;
 reg              temp_valid_reg = 1'b0, temp_valid_next;
 reg [BEAT_W-1:0] m_beat_reg = {BEAT_W{1'b0}};
 reg [BEAT_W-1:0] temp_beat_reg = {BEAT_W{1'b0}};
+reg              m_shown_reg = 1'b0;   // m_valid was high at the last edge and not taken
+reg              park_reg = 1'b0;      // parked for a soft reset: stays parked while hold
 
 // combinational grant: locked input, else round-robin among valid inputs
 wire sel = lock_reg ? sel_reg : ((s0_valid && s1_valid) ? rr_reg : s1_valid);
-// a new TLP may only start while hold is low
-wire grant_ok = lock_reg || !hold;
+// a new TLP may only start while hold is low and bus mastering is on
+wire grant_ok = lock_reg || (!hold && bus_master_enable);
 wire sel_valid = grant_ok && (sel ? s1_valid : s0_valid);
 wire sel_eop = sel ? s1_eop : s0_eop;
 wire [BEAT_W-1:0] sel_beat = sel ? {s1_hdr, s1_data, s1_sop, s1_eop, s1_user}
@@ -86,17 +99,22 @@ wire [BEAT_W-1:0] sel_beat = sel ? {s1_hdr, s1_data, s1_sop, s1_eop, s1_user}
 
 assign s0_ready = s_ready_reg && !sel && grant_ok;
 assign s1_ready = s_ready_reg && sel && grant_ok;
-assign busy = lock_reg || m_valid_reg || temp_valid_reg;
-
 assign {m_hdr, m_data, m_sop, m_eop, m_user} = m_beat_reg;
-assign m_valid = m_valid_reg;
+
+// a TLP not yet presented waits at its sop beat while bus mastering is off;
+// m_beat_reg is the oldest beat held, so nothing behind it was presented
+wire park = m_valid_reg && m_sop && !m_shown_reg && (!bus_master_enable || park_reg);
+wire m_ready_int = m_ready && !park;
+
+assign busy = (lock_reg || m_valid_reg || temp_valid_reg) && !park;
+assign m_valid = m_valid_reg && !park;
 assign pend_user = (m_valid_reg ? m_beat_reg[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}})
     | (temp_valid_reg ? temp_beat_reg[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}});
 
 wire s_xfer = sel_valid && s_ready_reg;
 
 // ready next cycle if the output is free or will be, and temp is empty
-wire s_ready_early = m_ready || (!temp_valid_reg && (!m_valid_reg || !sel_valid));
+wire s_ready_early = m_ready_int || (!temp_valid_reg && (!m_valid_reg || !sel_valid));
 
 reg store_in_to_out;
 reg store_in_to_temp;
@@ -122,14 +140,14 @@ always @* begin
     store_temp_to_out = 1'b0;
 
     if (s_ready_reg) begin
-        if (m_ready || !m_valid_reg) begin
+        if (m_ready_int || !m_valid_reg) begin
             m_valid_next = sel_valid;
             store_in_to_out = 1'b1;
         end else begin
             temp_valid_next = sel_valid;
             store_in_to_temp = 1'b1;
         end
-    end else if (m_ready) begin
+    end else if (m_ready_int) begin
         m_valid_next = temp_valid_reg;
         temp_valid_next = 1'b0;
         store_temp_to_out = 1'b1;
@@ -144,6 +162,8 @@ always @(posedge clk) begin
     s_ready_reg <= s_ready_early;
     m_valid_reg <= m_valid_next;
     temp_valid_reg <= temp_valid_next;
+    m_shown_reg <= m_valid && !m_ready;
+    park_reg <= park && hold;
 
     if (store_in_to_out) begin
         m_beat_reg <= sel_beat;
@@ -162,6 +182,8 @@ always @(posedge clk) begin
         s_ready_reg <= 1'b0;
         m_valid_reg <= 1'b0;
         temp_valid_reg <= 1'b0;
+        m_shown_reg <= 1'b0;
+        park_reg <= 1'b0;
     end
 end
 

@@ -259,12 +259,18 @@ def nic_module(b):
 # ---------------------------------------------------------------------------
 # registered-I/O wrapper (a NIC module timed in context with three pins)
 
+IN_CHAIN = 512      # io_wrapper: input flip-flops per scan chain
+
+
 def io_wrapper(cfg, name, b, outdir):
     """Write outdir/<top>.v: b['top'] wrapping b['io_wrapper']['core']
     (default parameters) with a flip-flop on every port of the core, and only
     three pins: the clock (so nextpnr puts it on a global network, which it
     does not do out of context), scan_in and scan_out. The input flip-flops
-    form a shift register from scan_in; the output flip-flops are XORed into
+    form shift registers from scan_in (chains of at most IN_CHAIN bits, each
+    starting at scan_in: yosys' techmap sorts cells recursively and a
+    3000-bit chain exhausts the WebAssembly build's stack, as nic_rx_dma_wr's
+    ports did); the output flip-flops are XORed into
     a second shift register (a signature register) that ends at scan_out, so
     every core output stays observable and yosys keeps the whole core. The
     core's inputs are free variables to synthesis, like real ports; only the
@@ -316,6 +322,7 @@ def io_wrapper(cfg, name, b, outdir):
          f"reg [{out_w - 1}:0] sig_reg = {out_w}'d0;", "",
          f"always @(posedge {clock}) begin",
          f"    in_reg <= {{in_reg[{in_w - 2}:0], scan_in}};",
+         *[f"    in_reg[{k}] <= scan_in;" for k in range(IN_CHAIN, in_w, IN_CHAIN)],
          "    out_reg <= core_out;",
          f"    sig_reg <= {{sig_reg[{out_w - 2}:0], 1'b0}} ^ out_reg;",
          "end", "",

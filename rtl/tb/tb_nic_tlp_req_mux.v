@@ -4,7 +4,10 @@
  * nic_tlp_req_mux: two random TLP sources (1..5 beats) against a random sink.
  * Checks: per-source order and content preserved, TLPs never interleaved,
  * output beat stable while stalled, round-robin fairness, and zero idle
- * cycles with both sources busy and the sink always ready.
+ * cycles with both sources busy and the sink always ready. Bus Master
+ * Enable: no TLP is first presented while it is 0 (one already presented
+ * finishes), nothing is lost or reordered across toggles, a parked TLP does
+ * not count as busy and stays parked under hold.
  * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_tlp_req_mux.v rtl/nic_tlp_req_mux.v rtl/nic_rr_pick.v && vvp tb
  */
 module tb_nic_tlp_req_mux;
@@ -24,6 +27,9 @@ wire         s_ready [0:1];
 wire [127:0] m_hdr, m_data;
 wire         m_sop, m_eop, m_user, m_valid, pend_user;
 reg          m_ready = 0;
+reg          bme = 1;
+reg          hold = 0;
+wire         busy;
 
 nic_tlp_req_mux #(.DATA_WIDTH(128), .USER_WIDTH(1)) dut (
     .clk(clk), .rst(rst),
@@ -33,13 +39,14 @@ nic_tlp_req_mux #(.DATA_WIDTH(128), .USER_WIDTH(1)) dut (
     .s1_valid(s_valid[1]), .s1_ready(s_ready[1]),
     .m_hdr(m_hdr), .m_data(m_data), .m_sop(m_sop), .m_eop(m_eop), .m_user(m_user),
     .m_valid(m_valid), .m_ready(m_ready), .pend_user(pend_user),
-    .hold(1'b0), .busy()
+    .bus_master_enable(bme), .hold(hold), .busy(busy)
 );
 
-// pend_user covers the output beat (and the skid beat, which implies one)
+// pend_user covers the output beat (and the skid beat, which implies one;
+// a beat parked by bus_master_enable / hold is held but not shown)
 always @(posedge clk) begin
     if (m_valid && m_user && !pend_user) $fatal(1, "pend_user misses the output beat");
-    if (!m_valid && pend_user) $fatal(1, "pend_user without a held beat");
+    if (!m_valid && pend_user && bme && !hold) $fatal(1, "pend_user without a held beat");
 end
 
 integer errors = 0;
@@ -91,9 +98,14 @@ integer tlps_out [0:1];
 reg         stalled = 0;
 reg [259:0] stall_beat;
 integer q;
+integer bme_starts = 0;            // sops first presented while bme = 0 (must stay 0)
 
 always @(posedge clk) begin
     if (!rst) begin
+        if (m_valid && m_sop && !bme && !stalled) begin
+            fail("TLP started with bus mastering off");
+            bme_starts = bme_starts + 1;
+        end
         if (stalled && (!m_valid || {m_hdr, m_data, m_sop, m_eop, m_user} !== stall_beat))
             fail("beat changed while stalled");
         stalled = m_valid && !m_ready;
@@ -123,7 +135,7 @@ always @(posedge clk) begin
     end
 end
 
-integer i, b0, c0, t0, t1;
+integer i, b0, c0, t0, t1, k;
 reg     rand_ready = 1;
 always @(posedge clk) if (rand_ready) m_ready <= ($urandom % 3) != 0;
 
@@ -152,6 +164,45 @@ initial begin
     if ((tlps_out[0] - t0) - (tlps_out[1] - t1) > 1 || (tlps_out[1] - t1) - (tlps_out[0] - t0) > 1)
         fail("round-robin fairness");
     $display("saturated: %0d beats in 1000 cycles, TLPs %0d/%0d", out_beats - b0, tlps_out[0] - t0, tlps_out[1] - t1);
+
+    // bus mastering toggled at random under random traffic and a random sink
+    src_rate = 60;
+    rand_ready = 1;
+    b0 = out_beats;
+    for (k = 0; k < 200; k = k + 1) begin
+        bme <= ($urandom % 3) != 0;
+        repeat (1 + $urandom % 40) @(posedge clk);
+    end
+    bme <= 1;
+    $display("bme toggles: %0d beats", out_beats - b0);
+
+    // off for long: at most the TLP already presented finishes, then quiet
+    bme <= 0;
+    repeat (50) @(posedge clk);
+    #1 b0 = out_beats;
+    repeat (300) @(posedge clk);
+    if (out_beats != b0) fail("beats out long after bus mastering went off");
+    // soft-reset quiesce with bus mastering off: the parked TLP is not busy,
+    // and stays parked under hold when the bit returns
+    hold <= 1;
+    c0 = 0;
+    for (k = 0; k < 20; k = k + 1) begin
+        @(posedge clk);
+        if (!busy) c0 = c0 + 1;
+    end
+    if (c0 < 15) fail("parked TLP counted as busy under hold");
+    bme <= 1;
+    repeat (20) @(posedge clk);
+    if (out_beats != b0 || busy) fail("parked TLP left under hold");
+    hold <= 0;
+    // back on: everything drains in order (the checker), nothing is lost
+    repeat (200) @(posedge clk);
+    if (out_beats == b0) fail("no progress after bus mastering returned");
+    src_rate = 0;
+    repeat (200) @(posedge clk);
+    for (i = 0; i < 2; i = i + 1)
+        if (exp_tlp[i] != tlp_n[i] || exp_beat[i] != beat_n[i] || s_valid[i]) fail("TLPs lost or stuck");
+    $display("bme off/hold/on: drained %0d beats, %0d + %0d TLPs in all", out_beats - b0, tlps_out[0], tlps_out[1]);
 
     src_rate = 0;
     repeat (20) @(posedge clk);

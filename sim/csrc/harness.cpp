@@ -138,6 +138,10 @@ void Harness::set_cfg(uint16_t requester_id, bool bme, uint8_t mps_code, uint8_t
     p.mps_code = mps_code & 7;
     p.mrrs_code = mrrs_code & 7;
     apply_cfg(p);
+    // settle the outputs that follow the config inputs combinationally
+    // (m_tlp_req_valid drops for a TLP not yet shown when BME goes to 0), so
+    // req_presented() sees what the next clock edge will
+    top_->eval();
 }
 
 void Harness::set_msix(bool enable, bool function_mask) {

@@ -558,16 +558,20 @@ impl Sim {
 
     /// Changes `cfg_bus_master_enable` (and what the RC accepts, and
     /// Command.Bus Master Enable in config space) from the next cycle on.
+    /// A request TLP the NIC still presents once the bit is 0 (it was shown
+    /// at an earlier clock edge, or is partly transferred) is let through.
     pub fn set_bus_master_enable(&mut self, on: bool) {
         self.cfg.bus_master_enable = on;
         self.cfg_space.set_bus_master_enable(on);
-        self.rc.set_bus_master_enable(on);
         let (mps, mrrs) = (
             size_code("", self.cfg.nic_max_payload_size.unwrap_or(self.cfg.max_payload_size)).unwrap_or(0),
             size_code("", self.cfg.max_read_request_size).unwrap_or(0),
         );
         let id = self.cfg.requester_id;
         self.hw().set_cfg(id, on, mps, mrrs);
+        // after set_cfg: the NIC's m_tlp_req_valid already reflects the new bit
+        let in_flight = self.hw.req_presented();
+        self.rc.set_bus_master_enable(on, in_flight);
     }
 
     /// The function's configuration space (what [`Hal::cfg_read32`] reads).

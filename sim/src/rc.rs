@@ -305,6 +305,9 @@ pub struct RootComplex {
     /// A TLP was already presented on m_tlp_req when MSI-X was last closed:
     /// the next request TLP may still be a message.
     msix_grace: bool,
+    /// A TLP was already presented on m_tlp_req when Bus Master Enable was
+    /// last cleared: the next request TLP is not held against the device.
+    bme_grace: bool,
     guard: Option<DmaGuard>,
 }
 
@@ -330,6 +333,7 @@ impl RootComplex {
             msix_enable: false,
             msix_function_mask: false,
             msix_grace: false,
+            bme_grace: false,
             guard,
         }
     }
@@ -349,7 +353,15 @@ impl RootComplex {
     pub fn config(&self) -> &RcConfig {
         &self.cfg
     }
-    pub fn set_bus_master_enable(&mut self, on: bool) {
+    /// Command.Bus Master Enable from now on. `in_flight`: a TLP is already
+    /// presented on `m_tlp_req` (the NIC cannot take it back); when this call
+    /// clears the bit, that next request TLP is not a violation.
+    pub fn set_bus_master_enable(&mut self, on: bool, in_flight: bool) {
+        if self.cfg.bus_master_enable && !on {
+            self.bme_grace = in_flight;
+        } else if on {
+            self.bme_grace = false;
+        }
         self.cfg.bus_master_enable = on;
     }
     pub fn violations(&self) -> &[Violation] {
@@ -392,6 +404,7 @@ impl RootComplex {
 
     fn handle_request(&mut self, t: &NicTlp<'_>, cpl_out: &mut Vec<u32>) {
         let grace = std::mem::take(&mut self.msix_grace);
+        let bme_grace = std::mem::take(&mut self.bme_grace);
         let h = &t.hdr;
         if !tlp::is_mem(h) {
             let what = if tlp::is_cpl(h) { "a completion on the requester stream" } else { "unknown Fmt/Type" };
@@ -406,7 +419,7 @@ impl RootComplex {
         let what = if write { "MemWr" } else { "MemRd" };
         let n0 = self.violations.len();
 
-        if !self.cfg.bus_master_enable {
+        if !self.cfg.bus_master_enable && !bme_grace {
             self.violation(
                 t.cycle,
                 ViolationKind::BusMasterDisabled,
@@ -1241,10 +1254,19 @@ mod tests {
                 ViolationKind::ReadTooLarge,
             ]
         );
-        rc.set_bus_master_enable(false);
+        rc.set_bus_master_enable(false, false);
         write(&mut rc, base, &[1], 0xF, 0);
         assert_eq!(rc.violations().last().unwrap().kind, ViolationKind::BusMasterDisabled);
         assert_eq!(rc.stats().mem_wr_tlps, 0);
+        // Cleared while a TLP was presented: that one TLP passes, the next does not.
+        let n = rc.violations().len();
+        rc.set_bus_master_enable(true, false);
+        rc.set_bus_master_enable(false, true);
+        write(&mut rc, base, &[2], 0xF, 0);
+        assert_eq!(rc.violations().len(), n, "{:?}", rc.violations());
+        write(&mut rc, base, &[3], 0xF, 0);
+        assert_eq!(rc.violations().last().unwrap().kind, ViolationKind::BusMasterDisabled);
+        assert_eq!(rc.violations().len(), n + 1);
     }
 
     #[test]
@@ -1453,7 +1475,7 @@ mod tests {
         h[1] = (h[1] & 0xFFFF) | (0x0200 << 16); // wrong requester ID
         send(&mut rc, h, &d, b, 1, 0);
         assert_eq!(kinds(&rc), [ViolationKind::RequesterId]);
-        rc.set_bus_master_enable(false);
+        rc.set_bus_master_enable(false, false);
         message(&mut rc, m, 2);
         assert_eq!(kinds(&rc), [ViolationKind::RequesterId, ViolationKind::BusMasterDisabled]);
         assert_eq!(rc.stats().interrupts, 0);
