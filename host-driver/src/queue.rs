@@ -464,7 +464,6 @@ impl RxQueue {
             // Short of buffers because the application holds them: its
             // returns must wake the poller (no frame, no interrupt).
             l.set_starving(self.repost && self.in_flight() < self.low_water);
-            c.lent_peak = c.lent_peak.max(l.outstanding as u64);
         }
         if self.cpl_cons != self.cpl_cons_written {
             hal.mmio_write32(qreg(self.index, rxq::CPL_CONS), u32::from(self.cpl_cons));
@@ -668,6 +667,7 @@ impl RxQueue {
                 *lent += 1;
             }
             c.bytes_lent += u64::from(layout.data_len);
+            c.lent_peak = c.lent_peak.max(l.outstanding as u64);
         } else {
             let mut off = hdr_len;
             for k in 0..layout.bufs() {

@@ -150,7 +150,8 @@ pub struct QueueStats {
     pub bytes_lent: u64,
     /// Driver: data buffers lent out and not yet returned, now.
     pub lent_buffers: usize,
-    /// Driver: most data buffers lent out at the end of a poll.
+    /// Driver: most data buffers lent out at once (counted when lending;
+    /// returned ones not yet taken back by a poll count).
     pub lent_peak: u64,
 }
 

@@ -428,7 +428,7 @@ pub struct PoolStats {
     pub driver_bytes_lent: u64,
     /// Data buffers still lent out when the report was made.
     pub lent_buffers: usize,
-    /// Most data buffers lent out at once (seen at the end of a poll).
+    /// Most data buffers lent out at once (when lending; returned ones not yet taken back count).
     pub lent_peak: u64,
 }
 
