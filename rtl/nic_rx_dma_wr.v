@@ -458,18 +458,30 @@ wire [1:0]  m_vlan = len_meta_reg[RM_VLAN +: 2];
 wire [9:0]  m_pay_off = len_meta_reg[RM_PAYOFF +: 10];
 
 wire        pl_strip = cfg_strip && (m_vlan != 2'd0) && (len_reg >= 16'd18);
-wire [15:0] pl_lenp = pl_strip ? len_reg - 16'd4 : len_reg;
+// Every compare is made for both strip outcomes (L and L - 4, H and H - 4)
+// and for every data-length candidate against LEN in parallel, then picked
+// by pl_strip / pl_small / pl_split: no comparator sits behind another
+// compare's select (timing, docs/synthesis.md).
+wire [15:0] pl_len4 = len_reg - 16'd4;                 // L' when stripped (L >= 18)
+wire [15:0] pl_lenp = pl_strip ? pl_len4 : len_reg;
 wire        pl_point = !m_flags[PARSE_MALFORMED_BIT] && !m_flags[PARSE_DEPTH_LIMIT_BIT]
                        && (m_l3 != L3_TYPE_NONE[1:0]) && (m_pay_off != 10'd0) && ({6'd0, m_pay_off} <= len_reg);
 wire        pl_elig = pl_point && ((cfg_mode == SPLIT_ALWAYS[1:0])
                        || ((cfg_mode == SPLIT_TCP_UDP[1:0]) && (m_l4 == L4_TYPE_TCP[1:0] || m_l4 == L4_TYPE_UDP[1:0])));
-wire [15:0] pl_hd = {6'd0, m_pay_off} - (pl_strip ? 16'd4 : 16'd0);   // H - D
-wire        pl_small = cfg_active && (cfg_thresh != 12'd0) && (pl_lenp <= {4'd0, cfg_thresh}) && (pl_lenp <= hdr_size);
-wire        pl_split = !pl_small && pl_elig && (pl_hd <= hdr_size);
-wire        pl_ovf = !pl_small && pl_elig && (pl_hd > hdr_size);
+wire [15:0] pl_hd4 = {6'd0, m_pay_off} - 16'd4;
+wire [15:0] pl_hd = pl_strip ? pl_hd4 : {6'd0, m_pay_off};   // H - D
+wire        pl_small0 = (len_reg <= {4'd0, cfg_thresh}) && (len_reg <= hdr_size);
+wire        pl_small4 = (pl_len4 <= {4'd0, cfg_thresh}) && (pl_len4 <= hdr_size);
+wire        pl_small = cfg_active && (cfg_thresh != 12'd0) && (pl_strip ? pl_small4 : pl_small0);
+wire        pl_hd_le = pl_strip ? (pl_hd4 <= hdr_size) : ({6'd0, m_pay_off} <= hdr_size);
+wire        pl_split = !pl_small && pl_elig && pl_hd_le;
+wire        pl_ovf = !pl_small && pl_elig && !pl_hd_le;
 // L' - (H - D) = L - H: no adder chain
 wire [15:0] pl_split_data = len_reg - {6'd0, m_pay_off};
 wire [15:0] pl_data_len = pl_small ? 16'd0 : pl_split ? pl_split_data : pl_lenp;
+// pl_data_len <= LEN, candidate by candidate (small: 0 always fits)
+wire        pl_fits = pl_small
+    || (pl_split ? (pl_split_data <= d_desc_len) : pl_strip ? (pl_len4 <= d_desc_len) : (len_reg <= d_desc_len));
 
 // header buffer of the head descriptor
 wire [25:0] hdr_off = {10'd0, d_desc_hdr_idx} << cfg_hlog;
@@ -483,7 +495,7 @@ always @(posedge clk) begin
     hdr_addr_reg <= hdr_base_reg + {38'd0, hdr_off};
     hdr_bad_reg <= d_desc_hdr_idx >= hdr_count_reg;
     desc_bad_reg <= d_desc_bad;
-    fits_reg <= pl_data_len <= d_desc_len;
+    fits_reg <= pl_fits;
     cap_nz_reg <= d_desc_len[15:4] != 12'd0;
 
     plan_strip_reg <= pl_strip;

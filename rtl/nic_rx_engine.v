@@ -14,7 +14,8 @@
  *                     A completion whose tag is in no queue's range is
  *                     flagged here (err_cpl_unexpected, reported on queue 0).
  *   MemRd arbiter   - round-robin over the queues' pending MemRd requests,
- *                     one registered request at a time. MSI-X messages
+ *                     one registered request at a time, loaded only when
+ *                     empty (ready from a flop). MSI-X messages
  *                     (s_msg, from nic_msix) enter the same register, with
  *                     priority over MemRd (they are rare: one per armed
  *                     vector), as single-beat MemWr with the message data in
@@ -277,7 +278,12 @@ reg [31:0]   rd_data_reg = 32'd0;        // message data (MemRd: 0)
 reg          rd_valid_reg = 1'b0;
 reg [QW-1:0] rd_rr_reg = {QW{1'b0}};     // first queue to look at
 
-wire rd_load = !rd_valid_reg || rd_tlp_ready;
+// Loads only when empty (not in the cycle the mux takes it): the fetch
+// engines' ready and s_msg_ready then come from flops, not through the
+// request mux's grant from the MemWr streamer (timing). MemRd / MSI-X
+// requests are rare (one per descriptor batch or interrupt): one every
+// other cycle is plenty.
+wire rd_load = !rd_valid_reg;
 
 // lowest requesting queue at or after rd_rr_reg, else the lowest overall
 wire          rd_found;
@@ -289,6 +295,9 @@ assign s_msg_ready = rd_load;
 assign fq_ready = (rd_load && rd_found && !s_msg_valid) ? (ONE << rd_grant) : {RX_QUEUES{1'b0}};
 
 always @(posedge clk) begin
+    if (rd_tlp_ready) begin
+        rd_valid_reg <= 1'b0;
+    end
     if (rd_load) begin
         if (s_msg_valid) begin
             rd_valid_reg <= 1'b1;
