@@ -771,6 +771,11 @@ fn cli_rss_options() {
         assert_eq!(st.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains(&want), "{args:?}: {stderr}");
     }
+    // A delivery mode clap cannot parse: usage error naming the option and the choices.
+    let st = run(&["--delivery", "bogus"]);
+    let stderr = String::from_utf8_lossy(&st.stderr);
+    assert_eq!(st.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--delivery") && stderr.contains("expected copy or zero-copy"), "{stderr}");
     // A table entry naming a queue that is not open: the driver refuses it.
     std::fs::write(&reta, "0 5").unwrap();
     let st = run(&["--queues", "2", "--reta", &reta_arg]);
