@@ -84,7 +84,7 @@ VARIANT ?=
 synth-deps:
 	@synth/deps.sh $(SYNTH_VENV)
 
-## Full flow: make synth BOARD=ecp5-core|ecp5-rss|colorlight-i5|versa-ecp5|ice40|all [SEEDS=3] [JOBS=1] [VARIANT=name]
+## Full flow: make synth BOARD=ecp5-core|ecp5-rss|colorlight-i5|versa-ecp5|ice40|all|block:<module> [SEEDS=3 (0: yosys only)] [JOBS=1] [VARIANT=name]
 ## -> build/synth/$(BOARD)/report.md, report.json, bitstream.
 synth: synth-deps
 	$(SYNTH_VENV)/bin/python synth/synth.py run --board $(BOARD) --seeds $(SEEDS) --jobs $(JOBS)$(if $(VARIANT), --variant $(VARIANT))

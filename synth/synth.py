@@ -733,8 +733,10 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None):
     say(f"synth {name}: yosys done in {ysecs:.0f} s: " + ", ".join(f"{k} {n}" for k, n in classes.items() if n))
 
     variants = []
+    if seeds < 1:
+        say(f"synth {name}: SEEDS=0: yosys only, no place and route")
     for v in b["variants"]:
-        if only_variants and v["name"] not in only_variants:
+        if seeds < 1 or (only_variants and v["name"] not in only_variants):
             continue
         vdir = outdir / v["name"]
         targets = {k: float(x) for k, x in v.get("targets_mhz", {}).items()}
@@ -1009,7 +1011,7 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("--board", required=True, help="target in synth/boards.json, or 'all'")
-    r.add_argument("--seeds", type=int, default=3)
+    r.add_argument("--seeds", type=int, default=3, help="placer seeds per variant; 0: yosys only (resources, per-block figures)")
     r.add_argument("--jobs", type=int, default=1, help="nextpnr seeds run at once")
     r.add_argument("--reuse-yosys", action="store_true", help="keep build/synth/BOARD's netlist, redo place and route")
     r.add_argument("--variant", action="append", help="place and route only this device variant (repeatable; default: all)")
