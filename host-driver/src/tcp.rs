@@ -37,7 +37,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use tcp_reassembly::parse::{parse_ethernet, ParseError, ParsedSegment};
+use tcp_reassembly::parse::{parse_ethernet, parse_ethernet_prefix, ParseError, ParsedSegment};
 use tcp_reassembly::{Chunk, Config, Payload, PushOutcome, Reassembler, SharedBytes, StreamKey, VlanTags};
 
 use crate::lend::{FrameBytes, RxBuf};
@@ -83,7 +83,7 @@ pub struct DeliveryCounters {
 /// Frames in, reassembled streams out; see the module docs.
 pub struct TcpReceiver {
     r: Reassembler<RxPayload>,
-    /// A frame in pieces: its first piece (the headers) in front of zeros.
+    /// A frame in pieces whose headers span pieces: the pieces gathered so far.
     parse_buf: Vec<u8>,
     empty: RxPayload,
     counters: DeliveryCounters,
@@ -171,18 +171,30 @@ impl TcpReceiver {
     }
 
     fn parse(&mut self, frame: &FrameBytes<'_>) -> Result<ParsedSegment, ParseError> {
-        match frame.contiguous() {
-            Some(d) => parse_ethernet(d),
-            None => {
-                // The headers are in the first piece (the NIC splits after
-                // the L4 header); the rest is only measured, never read.
-                let first = frame.segments().next().unwrap_or(&[]);
-                self.parse_buf.clear();
-                self.parse_buf.extend_from_slice(first);
-                self.parse_buf.resize(frame.len(), 0);
-                parse_ethernet(&self.parse_buf)
+        if let Some(d) = frame.contiguous() {
+            return parse_ethernet(d);
+        }
+        // Split or scattered: the headers are normally all in the first piece
+        // (the NIC splits after the L4 header) and the payload is only
+        // measured. Headers running past it (a scatter buffer shorter than
+        // the headers) are gathered piece by piece, never more than needed.
+        let mut pieces = frame.segments();
+        let first = pieces.next().unwrap_or(&[]);
+        match parse_ethernet_prefix(first, frame.len()) {
+            Err(ParseError::HeaderBeyondPrefix(_)) => {}
+            done => return done,
+        }
+        self.parse_buf.clear();
+        self.parse_buf.extend_from_slice(first);
+        for piece in pieces {
+            self.parse_buf.extend_from_slice(piece);
+            match parse_ethernet_prefix(&self.parse_buf, frame.len()) {
+                Err(ParseError::HeaderBeyondPrefix(_)) => {}
+                done => return done,
             }
         }
+        // every piece gathered: the whole frame, so this cannot ask for more
+        parse_ethernet(&self.parse_buf)
     }
 
     /// The reassembler (streams, counters, limits).

@@ -146,3 +146,55 @@ fn malformed_frames_are_errors_not_panics() {
     assert_eq!(parse_ethernet(&three), Err(ParseError::TooManyVlanTags));
     assert_eq!(parse_ethernet(&eth(&[], 0x0806)), Err(ParseError::NotIp(0x0806)));
 }
+
+/// A prefix of the frame plus its length parses like the whole frame as soon
+/// as the prefix holds the headers, and says so (never guesses) before.
+#[test]
+fn prefix_parse_matches_whole_frame() {
+    let tcp = tcp_header(1, 2, 3, TcpFlags::ACK, &[1, 1, 1, 1]);
+    let frames = [
+        ipv4_frame(&[7, 8], &[1, 1, 1, 0], &tcp, &[0x5a; 300], 0),
+        ipv4_frame(&[], &[], &tcp, b"", 12),
+        ipv6_frame(&[(0, vec![44, 0, 1, 4, 0, 0, 0, 0]), (44, vec![6, 0, 0, 0, 0, 0, 0, 1])], &tcp, &[0xa5; 200]),
+    ];
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for good in &frames {
+        let whole = parse_ethernet(good).unwrap();
+        let hdr_end = whole.payload.start;
+        for n in 0..=good.len() {
+            match parse_ethernet_prefix(&good[..n], good.len()) {
+                Ok(s) => {
+                    assert!(n >= hdr_end - 4, "parsed from {n} bytes, headers end at {hdr_end}");
+                    assert_eq!(s, whole);
+                }
+                Err(ParseError::HeaderBeyondPrefix(at)) => {
+                    assert_eq!(at, n);
+                    assert!(n < hdr_end);
+                }
+                Err(e) => panic!("prefix {n}: {e}"),
+            }
+        }
+        // Damaged frames: with any prefix, the outcome is the whole frame's or
+        // a request for more header bytes.
+        for _ in 0..20_000 {
+            let mut f = good.clone();
+            for _ in 0..1 + rnd() % 3 {
+                let i = (rnd() as usize) % hdr_end.max(1);
+                f[i] = rnd() as u8;
+            }
+            let len = (rnd() as usize) % (f.len() + 1);
+            let n = (rnd() as usize) % (len + 1);
+            let whole = parse_ethernet(&f[..len]);
+            match parse_ethernet_prefix(&f[..n], len) {
+                Err(ParseError::HeaderBeyondPrefix(at)) => assert_eq!(at, n),
+                other => assert_eq!(other, whole, "prefix {n} of {len}"),
+            }
+        }
+    }
+}
