@@ -14,13 +14,18 @@
  * and empty are therefore conservative (never wrong, sometimes late).
  *
  * Write side: s_axis_tready = at least one free entry; s_axis_almost_full =
- * fewer than two free entries. Both are registered: computed from the write
- * pointer after this cycle's write and the synchronized read pointer
- * converted to binary one cycle earlier (conservative like the rest; no
- * Gray decode, subtraction or compare between the synchronizer and the
- * RAM write enable). A writer that cannot be back-pressured (the
- * GMII MAC) writes a non-last beat only when !s_axis_almost_full, so the
- * entry a frame's tlast beat needs is always there (see eth_mac_rx_gmii).
+ * fewer than two free entries. Both are registered, from the write pointer
+ * and the synchronized read pointer as it was two cycles earlier
+ * (conservative like the rest): the read pointer is decoded from Gray and
+ * its offsets + DEPTH - 2, + DEPTH - 1 and + DEPTH are registered in
+ * between, so a flag is only equality compares of the write pointer against
+ * those (the fill level is k exactly when wr_ptr == rd_ptr + k, pointers
+ * modulo 2 * DEPTH and the level within 0..DEPTH): no subtraction or carry
+ * chain between the write pointer and the RAM write enable, the path that
+ * limited the 125 MHz GMII domain on the ECP5. A writer that cannot be
+ * back-pressured (the GMII MAC) writes a non-last beat only when
+ * !s_axis_almost_full, so the entry a frame's tlast beat needs is always
+ * there (see eth_mac_rx_gmii).
  *
  * Read side: standard valid/ready with a registered output (no bubble while
  * data is available and the sink is ready).
@@ -89,6 +94,11 @@ reg [PTR_W-1:0] wr_ptr_gray_reg = {PTR_W{1'b0}};
 (* ASYNC_REG = "TRUE" *) reg [PTR_W-1:0] rd_ptr_gray_sync1_reg = {PTR_W{1'b0}};
 (* ASYNC_REG = "TRUE" *) reg [PTR_W-1:0] rd_ptr_gray_sync2_reg = {PTR_W{1'b0}};
 reg [PTR_W-1:0] rd_ptr_sync_bin_reg = {PTR_W{1'b0}};
+// rd_ptr_sync_bin_reg + DEPTH - 2 / + DEPTH - 1 / + DEPTH (the level at which
+// the write pointer equals them), one cycle later
+reg [PTR_W-1:0] rd_lvl_dm2_reg = DEPTH_M2;
+reg [PTR_W-1:0] rd_lvl_dm1_reg = DEPTH_M1;
+reg [PTR_W-1:0] rd_lvl_d_reg = DEPTH_P;
 reg wr_full_reg = 1'b0;
 reg wr_almost_full_reg = 1'b0;
 
@@ -108,9 +118,14 @@ assign s_axis_almost_full = wr_almost_full_reg;
 
 wire wr_en = s_axis_tvalid && !wr_full_reg;
 
-// fill level before this cycle's write (against the registered binary read
-// pointer); the flags are for the level after it (wr_en selects at the end)
-wire [PTR_W-1:0] wr_level = wr_ptr_reg - rd_ptr_sync_bin_reg;
+// fill level before this cycle's write (against the registered read pointer
+// offsets) as equality tests; the flags are for the level after the write
+// (wr_en selects at the end): full after = level D, or D - 1 and a write;
+// almost full after = level >= D - 1 after = level in {D - 1, D} without a
+// write, {D - 2, D - 1} with one
+wire lvl_dm2 = wr_ptr_reg == rd_lvl_dm2_reg;
+wire lvl_dm1 = wr_ptr_reg == rd_lvl_dm1_reg;
+wire lvl_d = wr_ptr_reg == rd_lvl_d_reg;
 
 always @(posedge s_clk) begin
     if (wr_en) begin
@@ -122,9 +137,12 @@ always @(posedge s_clk) begin
     rd_ptr_gray_sync1_reg <= rd_ptr_gray_reg;
     rd_ptr_gray_sync2_reg <= rd_ptr_gray_sync1_reg;
     rd_ptr_sync_bin_reg <= gray2bin(rd_ptr_gray_sync2_reg);
+    rd_lvl_dm2_reg <= rd_ptr_sync_bin_reg + DEPTH_M2;
+    rd_lvl_dm1_reg <= rd_ptr_sync_bin_reg + DEPTH_M1;
+    rd_lvl_d_reg <= rd_ptr_sync_bin_reg ^ DEPTH_P;
 
-    wr_full_reg <= wr_en ? wr_level == DEPTH_M1 : wr_level == DEPTH_P;
-    wr_almost_full_reg <= wr_en ? wr_level >= DEPTH_M2 : wr_level >= DEPTH_M1;
+    wr_full_reg <= wr_en ? lvl_dm1 : lvl_d;
+    wr_almost_full_reg <= wr_en ? (lvl_dm2 || lvl_dm1) : (lvl_dm1 || lvl_d);
 
     if (wr_en) begin
         wr_ptr_reg <= wr_ptr_reg + 1'b1;
@@ -137,6 +155,9 @@ always @(posedge s_clk) begin
         rd_ptr_gray_sync1_reg <= {PTR_W{1'b0}};
         rd_ptr_gray_sync2_reg <= {PTR_W{1'b0}};
         rd_ptr_sync_bin_reg <= {PTR_W{1'b0}};
+        rd_lvl_dm2_reg <= DEPTH_M2;
+        rd_lvl_dm1_reg <= DEPTH_M1;
+        rd_lvl_d_reg <= DEPTH_P;
         wr_full_reg <= 1'b0;
         wr_almost_full_reg <= 1'b0;
     end
