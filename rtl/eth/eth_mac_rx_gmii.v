@@ -72,7 +72,6 @@ localparam [31:0] CRC_RESIDUE = 32'hDEBB20E3;
 localparam CNT_W = $clog2(KEEP_WIDTH);
 localparam integer CNT_LAST_I = KEEP_WIDTH - 1;
 localparam [CNT_W-1:0] CNT_LAST = CNT_LAST_I[CNT_W-1:0];
-localparam [CNT_W:0] KEEP_W_C = KEEP_WIDTH[CNT_W:0];
 
 localparam [1:0]
     ST_IDLE = 2'd0,   // waiting for the SFD (preamble bytes skipped)
@@ -106,6 +105,7 @@ reg err_reg = 1'b0;                    // rx_er seen in this frame
 // packer
 reg [DATA_WIDTH-1:0] pack_data_reg = {DATA_WIDTH{1'b0}};
 reg [CNT_W-1:0] pack_cnt_reg = {CNT_W{1'b0}};
+reg [KEEP_WIDTH-1:0] pack_keep_reg = {KEEP_WIDTH{1'b0}};   // bytes in pack_data_reg, a run from bit 0
 reg [DATA_WIDTH-1:0] hold_data_reg = {DATA_WIDTH{1'b0}};
 reg hold_valid_reg = 1'b0;             // a full beat waiting to learn whether it is the last
 
@@ -144,7 +144,7 @@ wire pop = in_data && dly_cnt_reg[2];            // the oldest delayed byte is f
 wire [7:0] pop_byte = dly_reg[7:0];
 
 wire bad_fcs = crc_reg != CRC_RESIDUE;
-wire end_has_pack = pack_cnt_reg != {CNT_W{1'b0}};
+wire end_has_pack = pack_keep_reg[0];
 wire end_emit = frame_end && (end_has_pack || hold_valid_reg);
 
 // beat to emit (at most one per cycle)
@@ -166,7 +166,7 @@ always @* begin
         emit_last = 1'b1;
         if (end_has_pack) begin
             emit_data = pack_data_reg;
-            emit_keep = {KEEP_WIDTH{1'b1}} >> (KEEP_W_C - {1'b0, pack_cnt_reg});
+            emit_keep = pack_keep_reg;
         end
     end
 end
@@ -194,6 +194,7 @@ always @(posedge clk) begin
             dly_cnt_reg <= 3'd0;
             err_reg <= 1'b0;
             pack_cnt_reg <= {CNT_W{1'b0}};
+            pack_keep_reg <= {KEEP_WIDTH{1'b0}};
             hold_valid_reg <= 1'b0;
             frame_drop_reg <= 1'b0;
             frame_wrote_reg <= 1'b0;
@@ -238,12 +239,14 @@ always @(posedge clk) begin
     if (pop) begin
         pack_data_reg[pack_cnt_reg*8 +: 8] <= pop_byte;
         pack_cnt_reg <= pack_cnt_reg + 1'b1;
+        pack_keep_reg <= {pack_keep_reg[KEEP_WIDTH-2:0], 1'b1};
         if (hold_valid_reg) begin
             hold_valid_reg <= 1'b0;
         end
         if (pack_cnt_reg == CNT_LAST) begin
             hold_data_reg <= {pop_byte, pack_data_reg[DATA_WIDTH-9:0]};
             hold_valid_reg <= 1'b1;
+            pack_keep_reg <= {KEEP_WIDTH{1'b0}};
         end
     end
 
@@ -256,20 +259,21 @@ always @(posedge clk) begin
         end
     end
 
-    // output register
+    // output register: the stream is never back-pressured and tvalid is a
+    // one-cycle pulse, so the payload registers load every cycle (no clock
+    // enable from the emit decision: it limited the 125 MHz domain)
     m_axis_tvalid_reg <= emit_write;
-    if (emit) begin
-        m_axis_tdata_reg <= emit_data;
-        m_axis_tkeep_reg <= emit_keep;
-        m_axis_tlast_reg <= emit_last;
-        m_axis_tuser_reg <= emit_last && (bad_fcs || err_reg || frame_drop_reg);
-    end
+    m_axis_tdata_reg <= emit_data;
+    m_axis_tkeep_reg <= emit_keep;
+    m_axis_tlast_reg <= emit_last;
+    m_axis_tuser_reg <= emit_last && (bad_fcs || err_reg || frame_drop_reg);
 
     if (rst) begin
         state_reg <= ST_DROP;
         m_axis_tvalid_reg <= 1'b0;
         hold_valid_reg <= 1'b0;
         pack_cnt_reg <= {CNT_W{1'b0}};
+        pack_keep_reg <= {KEEP_WIDTH{1'b0}};
         stat_frame_reg <= 1'b0;
         stat_bad_fcs_reg <= 1'b0;
         stat_rx_er_reg <= 1'b0;
