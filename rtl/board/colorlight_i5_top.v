@@ -10,6 +10,12 @@
  * eth_rx_clk (RXC from the PHY, 125 MHz at 1000BASE-T) clocks rgmii_rx and
  * the MAC; axis_async_fifo crosses to the core. 1 Gb/s only (no 10/100).
  *
+ * One RX queue (RX_QUEUES): the whole NIC (parser, Toeplitz hash and RETA,
+ * checksum offload, header split / scatter, MSI-X with two vectors) fills
+ * ~70 % of the LFE5U-25F's LUTs with one; two queues ~84 % (too congested
+ * to route), four do not fit (105 %). The RSS hash is still computed and
+ * reported in every completion. The Versa board (LFE5UM5G-45F) has four.
+ *
  * Reset: the core is held in reset until the PLL locks and for 2^RST_BITS
  * core cycles after (and while rst_n, the K18 button, is low); the PHY reset
  * (eth_rst_n, shared by both PHYs) is released once, at the end of the first
@@ -26,7 +32,7 @@
 module colorlight_i5_top #(
     parameter RST_BITS = 20,
     parameter RX_DELAY_TAPS = 80,
-    parameter RX_QUEUES = 4
+    parameter RX_QUEUES = 1
 ) (
     input  wire       clk25,
     input  wire       rst_n,
