@@ -13,9 +13,10 @@
  *                     completion stream and takes the TLPs with its tags.
  *                     A completion whose tag is in no queue's range is
  *                     flagged here (err_cpl_unexpected, reported on queue 0).
- *   MemRd arbiter   - round-robin over the queues' pending MemRd requests,
- *                     one registered request at a time, loaded only when
- *                     empty (ready from a flop). MSI-X messages
+ *   MemRd arbiter   - round-robin over the queues' pending MemRd requests
+ *                     (the pick registered: a request waits a cycle before
+ *                     it can be taken), one registered request at a time,
+ *                     loaded only when empty (ready from flops). MSI-X messages
  *                     (s_msg, from nic_msix) enter the same register, with
  *                     priority over MemRd (they are rare: one per armed
  *                     vector), as single-beat MemWr with the message data in
@@ -291,10 +292,25 @@ wire [QW-1:0] rd_grant;
 
 nic_rr_pick #(.N(RX_QUEUES), .W(QW)) rd_pick_inst (.req(fq_valid), .first(rd_rr_reg), .found(rd_found), .grant(rd_grant));
 
+// The pick is registered (a cycle after the request appears): fq_ready and
+// the header mux's select come from flops, not through the round-robin
+// priority logic. A fetch engine's request stays valid until taken, and
+// the pick made in the cycle of a take is never used (no take in the next
+// cycle: rd_valid_reg is set), so a registered pick always names a queue
+// that still requests.
+reg                 pick_found_reg = 1'b0;
+reg [QW-1:0]        pick_reg = {QW{1'b0}};
+reg [RX_QUEUES-1:0] pick_oh_reg = {RX_QUEUES{1'b0}};
+
+wire rd_take = rd_load && pick_found_reg && !s_msg_valid;
+
 assign s_msg_ready = rd_load;
-assign fq_ready = (rd_load && rd_found && !s_msg_valid) ? (ONE << rd_grant) : {RX_QUEUES{1'b0}};
+assign fq_ready = rd_take ? pick_oh_reg : {RX_QUEUES{1'b0}};
 
 always @(posedge clk) begin
+    pick_found_reg <= rd_found;
+    pick_reg <= rd_grant;
+    pick_oh_reg <= ONE << rd_grant;
     if (rd_tlp_ready) begin
         rd_valid_reg <= 1'b0;
     end
@@ -304,17 +320,18 @@ always @(posedge clk) begin
             rd_hdr_reg <= s_msg_hdr;
             rd_data_reg <= s_msg_data;
         end else begin
-            rd_valid_reg <= rd_found;
+            rd_valid_reg <= pick_found_reg;
             rd_data_reg <= 32'd0;
-            if (rd_found) begin
-                rd_hdr_reg <= fq_hdr[rd_grant*128 +: 128];
-                rd_rr_reg <= ({{(32-QW){1'b0}}, rd_grant} == RX_QUEUES - 1) ? {QW{1'b0}} : rd_grant + 1'b1;
+            if (pick_found_reg) begin
+                rd_hdr_reg <= fq_hdr[pick_reg*128 +: 128];
+                rd_rr_reg <= ({{(32-QW){1'b0}}, pick_reg} == RX_QUEUES - 1) ? {QW{1'b0}} : pick_reg + 1'b1;
             end
         end
     end
     if (rst) begin
         rd_valid_reg <= 1'b0;
         rd_rr_reg <= {QW{1'b0}};
+        pick_found_reg <= 1'b0;
     end
 end
 

@@ -10,7 +10,8 @@
  * stream runs back to back or with random valid/ready gaps; metas are pushed
  * a few frames ahead. The expected verdicts come from a byte-loop reference
  * written from docs/checksum.md. Checked for every frame: the result is in
- * the m_* outputs 2 cycles after the tlast beat, with m_valid high there.
+ * the m_* outputs 3 cycles after the tlast beat; m_valid is low exactly in
+ * the 2 cycles after each tlast beat (one-beat frames back to back overlap).
  *
  * Run: make rtl-test (prints PASS)
  */
@@ -226,28 +227,35 @@ always @(posedge clk) begin
     end
 end
 
-// checker: result 2 cycles after each tlast beat
+// checker: result 3 cycles after each tlast beat; m_valid is low exactly in
+// the 2 cycles after a tlast beat
 integer done_n = 0;
-reg [1:0] chk_pipe = 2'b00;
-integer chk_idx0 = 0, chk_idx1 = 0;
+reg [2:0] chk_pipe = 3'b000;
+integer chk_idx0 = 0, chk_idx1 = 0, chk_idx2 = 0;
+integer n_valid_chk = 0;
 
 always @(posedge clk) begin
-    chk_pipe <= {chk_pipe[0], s_axis_tvalid && s_axis_tready && s_axis_tlast};
+    chk_pipe <= {chk_pipe[1:0], s_axis_tvalid && s_axis_tready && s_axis_tlast};
     chk_idx1 <= chk_idx0;
+    chk_idx2 <= chk_idx1;
     if (s_axis_tvalid && s_axis_tready && s_axis_tlast) begin
         chk_idx0 <= done_n;
         done_n <= done_n + 1;
     end
-    if (chk_pipe[1]) begin
-        if (m_ip_csum !== e_ip[chk_idx1] || m_l4_csum !== e_l4[chk_idx1] || m_csum_complete !== e_cc[chk_idx1]
-            || (!chk_pipe[0] && m_valid !== 1'b1)) begin
+    if (!rst && m_valid !== !(chk_pipe[0] || chk_pipe[1])) begin
+        errors = errors + 1;
+        if (errors < 10) $display("FAIL: m_valid %b, tlast beats in the last 2 cycles: %b", m_valid, chk_pipe[1:0]);
+    end
+    if (chk_pipe[2]) begin
+        if (m_ip_csum !== e_ip[chk_idx2] || m_l4_csum !== e_l4[chk_idx2] || m_csum_complete !== e_cc[chk_idx2]) begin
             errors = errors + 1;
             if (errors < 10) begin
                 $display("FAIL frame %0d (len %0d): got ip %0d l4 %0d cc %h valid %b, expected ip %0d l4 %0d cc %h",
-                    chk_idx1, flen[chk_idx1], m_ip_csum, m_l4_csum, m_csum_complete, m_valid,
-                    e_ip[chk_idx1], e_l4[chk_idx1], e_cc[chk_idx1]);
+                    chk_idx2, flen[chk_idx2], m_ip_csum, m_l4_csum, m_csum_complete, m_valid,
+                    e_ip[chk_idx2], e_l4[chk_idx2], e_cc[chk_idx2]);
             end
         end
+        n_valid_chk = n_valid_chk + 1;
     end
 end
 
@@ -291,7 +299,7 @@ initial begin
         s_axis_tvalid <= 1'b0;
     end
     repeat (10) @(posedge clk);
-    if (done_n != NF) begin
+    if (done_n != NF || n_valid_chk != NF) begin
         $display("FAIL: %0d frames ended, expected %0d", done_n, NF);
         errors = errors + 1;
     end
