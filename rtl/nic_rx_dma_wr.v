@@ -20,9 +20,16 @@
  * and the frame's plan (strip, header length, data length, SPLIT /
  * HDR_OVERFLOW) is registered from them: the decision waits two cycles after
  * a pop so all are fresh (the previous frame's scheduling covers that wait).
- * The head descriptor's checks (LEN against the plan, BAD, header buffer)
- * are registered too: the decision also waits until the descriptor has been
- * at the head for a cycle (costs a cycle only when it has just arrived).
+ * The queue's head descriptor is registered every cycle and its checks (LEN
+ * against the plan, BAD, header buffer) are registered from that: the
+ * decision (and S_NEXT) waits until the descriptor has been at the head for
+ * two cycles (costs a cycle or two only when it has just arrived; a fetch
+ * engine's next descriptor, two cycles after a pop, is ready by the time the
+ * next frame of the queue can be decided). The queue's enable / halt and the
+ * head's valid / empty flags are also taken a cycle old: a disable or halt
+ * in the cycle of a decision acts as one a cycle later (a frame decided then
+ * is aborted like one already in flight), and the ring state (allocation
+ * index, consumer index, size, base) is registered in two steps.
  *
  * Frame scheduler (one frame at a time, runs ahead of the streamer):
  *   pop a length + meta, plan it, then decide with the queue's head descriptor:
@@ -91,7 +98,10 @@
  * aborted: data TLPs not yet started run without output (their FIFO pops are
  * those of the TLP, so the realignment state stays right) and completion
  * records are skipped (stat_abort_disabled pulses for an aborted frame). A
- * TLP already started is always finished; busy[q] covers it. A scatter that
+ * TLP already started is always finished; busy[q] covers it. The abort flags
+ * follow q_enable a cycle late, so a TLP may still start in the cycle
+ * q_enable drops: busy[q] is also high while a command of q, not aborted,
+ * waits at the head for its first beat. A scatter that
  * waits for its next descriptor when the queue is disabled or halts is
  * aborted the same way (rest drained, record skipped). m_tlp_queue names the
  * queue of every beat (the top routes the commit and the busy tracking with
@@ -269,9 +279,26 @@ reg [31:0]  cfg_reg = 32'd0;
 reg [63:0]  hdr_base_reg = 64'd0;
 reg [15:0]  hdr_count_reg = 16'd0;
 reg [15:0]  avail_reg = 16'd0;
-// from the head descriptor, registered: valid when desc_seen_reg (the same
-// descriptor was at the head in the previous cycle); the decision waits for it
+// The selected queue's head descriptor, registered every cycle (hd_*): the
+// head of the previous cycle, so the head now when desc_seen_reg.
+reg [63:0]  hd_addr_reg = 64'd0;
+reg [12:0]  hd_room_reg = 13'd0;        // room_of(hd_addr_reg)
+reg [15:0]  hd_len_reg = 16'd0;
+reg [15:0]  hd_buf_id_reg = 16'd0;
+reg [15:0]  hd_idx_reg = 16'd0;
+reg [15:0]  hd_hdr_idx_reg = 16'd0;
+reg         hd_bad_reg = 1'b0;
+// the same descriptor was at the head in the previous cycle (desc_seen_reg),
+// in the two previous cycles (desc_seen2_reg: the checks below, registered
+// from hd_*, are valid; the decision and S_NEXT wait for it)
 reg         desc_seen_reg = 1'b0;
+reg         desc_seen2_reg = 1'b0;
+// the queue's enable / halt and the head's valid / empty flags, registered
+// (the previous cycle's values): the decision starts from flops only
+reg         dis_reg = 1'b1;
+reg         dvalid_reg = 1'b0;
+reg         dempty_reg = 1'b0;
+// from the head descriptor (hd_*), registered: valid when desc_seen2_reg
 reg [63:0]  hdr_addr_reg = 64'd0;
 reg         hdr_bad_reg = 1'b0;
 reg         desc_bad_reg = 1'b0;
@@ -373,7 +400,12 @@ localparam integer HC_SHIFT = HC_BEATS + 10; // 4
 localparam integer HC_SHEND = HC_SHIFT + 4;  // 1: shift + last-beat bytes > 16
 localparam integer HC_PRIME = HC_SHEND + 1;  // 1
 localparam integer HC_FIRST = HC_PRIME + 1;  // 1
-localparam integer HC_Q = HC_FIRST + 1;      // QW
+localparam integer HC_B0 = HC_FIRST + 1;     // 1: beats - 1 == 0
+localparam integer HC_SH0 = HC_B0 + 1;       // 1: shift == 0
+localparam integer HC_OK = HC_SH0 + 1;       // 1: CPL: STATUS == 0 (record fields below, for the statistics)
+localparam integer HC_SPLIT = HC_OK + 1;     // 1: CPL: SPLIT
+localparam integer HC_OVF = HC_SPLIT + 1;    // 1: CPL: HDR_OVERFLOW
+localparam integer HC_Q = HC_OVF + 1;        // QW
 localparam integer HC_W = HC_Q + QW;
 reg [HC_W-1:0]           cmd_ctl_reg [0:CMD_FIFO_DEPTH-1];
 reg [HC_W-1:0]           hc_reg = {HC_W{1'b0}};
@@ -381,6 +413,14 @@ reg [CMD_FIFO_DEPTH-1:0] cmd_abort_reg = 0;
 reg [QW-1:0]             cmd_q_reg [0:CMD_FIFO_DEPTH-1];
 reg [CMD_AW:0]           cmd_wr_ptr_reg = 0;
 reg [CMD_AW:0]           cmd_rd_ptr_reg = 0;
+// the head entry's state in flops (the stream handshakes start from them,
+// not from pointer compares, the beat counter or the per-entry abort mux):
+// hv_reg = FIFO not empty, first_reg = cnt_reg == 0, last_reg = cnt_reg ==
+// the head's beats - 1, habort_reg = cmd_abort_reg of the head entry
+reg                      hv_reg = 1'b0;
+reg                      first_reg = 1'b1;
+reg                      last_reg = 1'b0;
+reg                      habort_reg = 1'b0;
 
 // streamer
 reg [9:0]   cnt_reg = 10'd0;
@@ -425,17 +465,27 @@ wire        d_desc_valid = s_desc_valid[dq];
 wire        d_desc_empty = s_desc_empty[dq];
 
 // ---------------------------------------------------------------------------
-// completion ring bookkeeping (registered, refreshed every cycle for the
-// popped frame's queue; the scheduler never decides within 3 cycles of an
-// allocation decision, nor in the 2 cycles after a pop)
-wire [15:0] cpl_size16 = 16'd1 << d_cpl_log;
+// completion ring bookkeeping (registered in two steps, the queue's values
+// then the ring state, refreshed every cycle for the popped frame's queue;
+// the scheduler never decides within 3 cycles of an allocation decision,
+// nor in the 2 cycles after a pop, so both steps are fresh by then)
+reg [63:0]  rq_cpl_base_reg = 64'd0;
+reg [3:0]   rq_cpl_log_reg = 4'd0;
+reg [15:0]  rq_cpl_cons_reg = 16'd0;
+reg [15:0]  rq_cpl_alloc_reg = 16'd0;
+
+wire [15:0] cpl_size16 = 16'd1 << rq_cpl_log_reg;
 wire [15:0] cpl_mask = cpl_size16 - 16'd1;
-wire [15:0] cpl_count = d_cpl_alloc - d_cpl_cons;
+wire [15:0] cpl_count = rq_cpl_alloc_reg - rq_cpl_cons_reg;
 
 always @(posedge clk) begin
+    rq_cpl_base_reg <= d_cpl_base;
+    rq_cpl_log_reg <= d_cpl_log;
+    rq_cpl_cons_reg <= d_cpl_cons;
+    rq_cpl_alloc_reg <= d_cpl_alloc;
     cpl_full_reg <= |(cpl_count & ~cpl_mask);
-    cpl_phase_reg <= !(|(d_cpl_alloc & cpl_size16));
-    cpl_slot_addr_reg <= d_cpl_base + {43'd0, d_cpl_alloc & cpl_mask, 5'd0};
+    cpl_phase_reg <= !(|(rq_cpl_alloc_reg & cpl_size16));
+    cpl_slot_addr_reg <= rq_cpl_base_reg + {43'd0, rq_cpl_alloc_reg & cpl_mask, 5'd0};
 end
 
 // ---------------------------------------------------------------------------
@@ -481,10 +531,10 @@ wire [15:0] pl_split_data = len_reg - {6'd0, m_pay_off};
 wire [15:0] pl_data_len = pl_small ? 16'd0 : pl_split ? pl_split_data : pl_lenp;
 // pl_data_len <= LEN, candidate by candidate (small: 0 always fits)
 wire        pl_fits = pl_small
-    || (pl_split ? (pl_split_data <= d_desc_len) : pl_strip ? (pl_len4 <= d_desc_len) : (len_reg <= d_desc_len));
+    || (pl_split ? (pl_split_data <= hd_len_reg) : pl_strip ? (pl_len4 <= hd_len_reg) : (len_reg <= hd_len_reg));
 
 // header buffer of the head descriptor
-wire [25:0] hdr_off = {10'd0, d_desc_hdr_idx} << cfg_hlog;
+wire [25:0] hdr_off = {10'd0, hd_hdr_idx_reg} << cfg_hlog;
 
 always @(posedge clk) begin
     cfg_reg <= q_rx_cfg[dq*32 +: 32];
@@ -493,10 +543,10 @@ always @(posedge clk) begin
     avail_reg <= s_desc_avail[dq*16 +: 16];
 
     hdr_addr_reg <= hdr_base_reg + {38'd0, hdr_off};
-    hdr_bad_reg <= d_desc_hdr_idx >= hdr_count_reg;
-    desc_bad_reg <= d_desc_bad;
+    hdr_bad_reg <= hd_hdr_idx_reg >= hdr_count_reg;
+    desc_bad_reg <= hd_bad_reg;
     fits_reg <= pl_fits;
-    cap_nz_reg <= d_desc_len[15:4] != 12'd0;
+    cap_nz_reg <= hd_len_reg[15:4] != 12'd0;
 
     plan_strip_reg <= pl_strip;
     plan_lenp_reg <= pl_lenp;
@@ -518,21 +568,26 @@ wire cmd_full = (cmd_wr_ptr_reg[CMD_AW-1:0] == cmd_rd_ptr_reg[CMD_AW-1:0])
     && (cmd_wr_ptr_reg[CMD_AW] != cmd_rd_ptr_reg[CMD_AW]);
 
 wire dec_ready = (state_reg == S_IDLE) && len_valid_reg && len_age_reg[1];
-wire dec_dis = !d_enable || d_halted;
+// A head valid in the previous cycle (desc_seen_reg) with the queue enabled
+// then is still the same descriptor now: nic_desc_fetch drops it only on a
+// pop (excluded by desc_seen_reg) or a cycle after !q_enable. A disable or
+// halt seen a cycle late acts as one that came a cycle later (a frame
+// decided meanwhile is aborted like one already in flight).
+wire dec_dis = dis_reg;
 wire dec_can_write = cfg_bus_master_enable && !cpl_full_reg;
 // the descriptor checks (LEN against the plan, BAD, the header buffer's
 // address and index) are registered from the head descriptor: wait until
 // they are (only right after the descriptor arrived), so no compare behind
 // the per-queue descriptor mux is on the decision path
-wire dec_desc = !dec_dis && d_desc_valid && desc_seen_reg;
+wire dec_desc = !dec_dis && desc_seen2_reg;
 wire dec_bad = desc_bad_reg || (plan_use_hdr_reg && hdr_bad_reg);
 wire dec_fits = fits_reg;
-wire [15:0] dec_cap = {d_desc_len[15:4], 4'd0};
+wire [15:0] dec_cap = {hd_len_reg[15:4], 4'd0};
 wire dec_multi_ok = cfg_scatter && cap_nz_reg;
 wire dec_multi_fit = cnt_done_reg && !cnt_big_reg && ({8'd0, cnt_nres_reg} <= avail_reg);
 
 wire act_disabled = dec_ready && dec_dis;
-wire act_no_desc = dec_ready && !dec_dis && !d_desc_valid && d_desc_empty;
+wire act_no_desc = dec_ready && !dec_dis && !dvalid_reg && dempty_reg;
 wire act_bad = dec_ready && dec_desc && dec_bad && dec_can_write;
 // (a finished count implies the head descriptor allowed scatter: dec_multi_ok
 // stays off the act_dma path)
@@ -543,14 +598,16 @@ wire act_drain = act_disabled || act_no_desc || act_small || act_bad;
 
 // scatter: the next descriptor of the frame
 // like the decision, the LEN check is registered (against nx_share_reg as
-// it will be) and S_NEXT waits until the descriptor was at the head a cycle
-wire nx_dis = !d_enable || d_halted;
-wire nx_ok = d_desc_valid && desc_seen_reg;
+// it will be) and S_NEXT waits until the descriptor was at the head two cycles
+wire nx_dis = dis_reg;
+wire nx_ok = desc_seen2_reg;
 wire nx_pop = (state_reg == S_NEXT) && !nx_dis && nx_ok;
 wire nx_bad = desc_bad_reg || nx_short_reg;
 wire nx_last = seg_k_reg + 8'd2 == n_reg;
-// nx_share_reg after this edge (loaded in PUSH)
-wire [15:0] nx_share_next = (state_reg == S_PUSH && !cmd_full) ? (nx_last ? last_len_reg : cap_reg) : nx_share_reg;
+// LEN < nx_share_reg after this edge (loaded in PUSH): each candidate
+// compared in parallel, then selected
+wire        nx_short_next = (state_reg == S_PUSH && !cmd_full)
+    ? (nx_last ? (hd_len_reg < last_len_reg) : (hd_len_reg < cap_reg)) : (hd_len_reg < nx_share_reg);
 
 // Taken now, popped in the next cycle (desc_pop_reg): the stale head is not
 // looked at meanwhile (IDLE and NEXT go to DRAIN / PREP, NEXT comes >= 3
@@ -648,12 +705,25 @@ end
 // scheduler / segmenter sequential logic
 integer qi;
 
+// the same descriptor (if valid) is at the head next cycle: no take or pop
+// now, and the queue does not change (meta pop)
+wire desc_stay = d_desc_valid && !desc_take && !desc_pop_reg[dq] && !(s_meta_tvalid && s_meta_tready);
+
 always @(posedge clk) begin
     desc_pop_reg <= onehot(dq, desc_take);
-    // the same descriptor (if valid) is at the head next cycle: no take or
-    // pop now, and the queue does not change (meta pop)
-    desc_seen_reg <= d_desc_valid && !desc_take && !desc_pop_reg[dq] && !(s_meta_tvalid && s_meta_tready);
-    nx_short_reg <= d_desc_len < nx_share_next;
+    dis_reg <= !d_enable || d_halted;
+    dvalid_reg <= d_desc_valid;
+    dempty_reg <= d_desc_empty;
+    desc_seen_reg <= desc_stay;
+    desc_seen2_reg <= desc_seen_reg && desc_stay;
+    hd_addr_reg <= d_desc_addr;
+    hd_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
+    hd_len_reg <= d_desc_len;
+    hd_buf_id_reg <= d_desc_buf_id;
+    hd_idx_reg <= d_desc_idx;
+    hd_hdr_idx_reg <= d_desc_hdr_idx;
+    hd_bad_reg <= d_desc_bad;
+    nx_short_reg <= nx_short_next;
 
     stat_no_desc_reg <= onehot(dq, act_no_desc);
     stat_too_small_reg <= onehot(dq, act_small);
@@ -689,7 +759,7 @@ always @(posedge clk) begin
     // decision (>= 4 cycles later).
     alloc_inc_reg <= act_bad || act_dma;
     alloc_q_reg <= dq;
-    alloc_val_reg <= d_cpl_alloc + 16'd1;
+    alloc_val_reg <= rq_cpl_alloc_reg + 16'd1;
     if (alloc_inc_reg) begin
         cpl_alloc_reg[alloc_q_reg] <= alloc_val_reg;
     end
@@ -704,8 +774,8 @@ always @(posedge clk) begin
             cap_reg <= dec_cap;
 
             // first segment: the header buffer if used, else data buffer 0
-            dbuf_addr_reg <= d_desc_addr;
-            dbuf_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
+            dbuf_addr_reg <= hd_addr_reg;
+            dbuf_room_reg <= hd_room_reg;
             len0_reg <= dec_fits ? plan_data_len_reg : cap_reg;
             last_len_reg <= dec_fits ? plan_data_len_reg : cnt_last_reg;
             n_reg <= dec_fits ? 8'd1 : cnt_nres_reg;
@@ -723,26 +793,28 @@ always @(posedge clk) begin
                 seg_len_lo_reg <= plan_hdr_len_reg[1:0];
                 vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + {5'd0, plan_hdr_len_reg};
             end else begin
-                seg_addr_reg <= d_desc_addr;
-                seg_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
+                seg_addr_reg <= hd_addr_reg;
+                seg_room_reg <= hd_room_reg;
                 seg_rem_reg <= dec_fits ? plan_data_len_reg : cap_reg;
                 seg_len_lo_reg <= dec_fits ? plan_data_len_reg[1:0] : 2'd0;
                 vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + (dec_fits ? plan_data_len_reg : cap_reg);
             end
 
-            rec_len_reg <= act_bad ? 16'd0 : plan_lenp_reg;
-            rec_buf_id_reg <= d_desc_buf_id;
-            rec_status_reg <= act_bad ? (8'd1 << CPL_STATUS_BAD_DESC_BIT) : 8'd0;
-            rec_idx_reg <= d_desc_idx;
+            // dec_bad, not act_bad: only the values loaded with act_bad or
+            // act_dma are used (a plain drain has no record), and there they agree
+            rec_len_reg <= dec_bad ? 16'd0 : plan_lenp_reg;
+            rec_buf_id_reg <= hd_buf_id_reg;
+            rec_status_reg <= dec_bad ? (8'd1 << CPL_STATUS_BAD_DESC_BIT) : 8'd0;
+            rec_idx_reg <= hd_idx_reg;
             rec_phase_reg <= cpl_phase_reg;
             rec_addr_reg <= cpl_slot_addr_reg;
             rec_4dw_reg <= |cpl_slot_addr_reg[63:32];
-            rec_hlen_reg <= act_bad ? 12'd0 : {1'b0, plan_hdr_len_reg};
-            rec_dcnt_reg <= (act_bad || dec_fits) ? 8'd1 : cnt_nres_reg;
-            rec_llen_reg <= act_bad ? 16'd0 : dec_fits ? plan_data_len_reg : cnt_last_reg;
-            rec_split_reg <= !act_bad && plan_split_reg;
-            rec_ovf_reg <= !act_bad && plan_ovf_reg;
-            rec_strip_reg <= !act_bad && plan_strip_reg;
+            rec_hlen_reg <= dec_bad ? 12'd0 : {1'b0, plan_hdr_len_reg};
+            rec_dcnt_reg <= (dec_bad || dec_fits) ? 8'd1 : cnt_nres_reg;
+            rec_llen_reg <= dec_bad ? 16'd0 : dec_fits ? plan_data_len_reg : cnt_last_reg;
+            rec_split_reg <= !dec_bad && plan_split_reg;
+            rec_ovf_reg <= !dec_bad && plan_ovf_reg;
+            rec_strip_reg <= !dec_bad && plan_strip_reg;
 
             // the count's start values, loaded whether or not it starts
             // (no clock enable from the descriptor compare)
@@ -837,8 +909,8 @@ always @(posedge clk) begin
             // (registered) LEN check drive a few control flops, not the clock
             // enables of the wide segment registers (the counting is done in
             // PREP).
-            seg_addr_reg <= d_desc_addr;
-            seg_room_reg <= room_of(d_desc_addr[11:0], mps, mps_mask);
+            seg_addr_reg <= hd_addr_reg;
+            seg_room_reg <= hd_room_reg;
             seg_rem_reg <= nx_share_reg;
             seg_len_lo_reg <= nx_share_reg[1:0];
             seg_shift_reg <= dshift_reg;
@@ -910,6 +982,9 @@ always @(posedge clk) begin
         seg_abort_reg <= 1'b0;
         desc_pop_reg <= {RX_QUEUES{1'b0}};
         desc_seen_reg <= 1'b0;
+        desc_seen2_reg <= 1'b0;
+        dis_reg <= 1'b1;
+        dvalid_reg <= 1'b0;
         stat_no_desc_reg <= {RX_QUEUES{1'b0}};
         stat_too_small_reg <= {RX_QUEUES{1'b0}};
         stat_bad_desc_reg <= {RX_QUEUES{1'b0}};
@@ -922,8 +997,10 @@ end
 /* verilator lint_off UNUSEDSIGNAL */
 wire [4:0] w_sh_end = {1'b0, cmd_wdata[C_SHIFT +: 4]} + {1'b0, cmd_wdata[C_LB +: 4]};   // shift + bytes - 1
 /* verilator lint_on UNUSEDSIGNAL */
-wire [HC_W-1:0] w_ctl = {cmd_wdata[C_Q +: QW], cmd_wdata[C_FIRST], cmd_wdata[C_PRIME], w_sh_end[4],
-                         cmd_wdata[C_SHIFT +: 4], cmd_wdata[C_BEATS +: 10], cmd_wdata[C_KIND +: 2]};
+wire [HC_W-1:0] w_ctl = {cmd_wdata[C_Q +: QW], cmd_wdata[C_COVF], cmd_wdata[C_CSPLIT], cmd_wdata[C_CSTAT +: 8] == 8'd0,
+                         cmd_wdata[C_SHIFT +: 4] == 4'd0, cmd_wdata[C_BEATS +: 10] == 10'd0,
+                         cmd_wdata[C_FIRST], cmd_wdata[C_PRIME],
+                         w_sh_end[4], cmd_wdata[C_SHIFT +: 4], cmd_wdata[C_BEATS +: 10], cmd_wdata[C_KIND +: 2]};
 
 always @(posedge clk) begin
     if (cmd_push) begin
@@ -934,7 +1011,7 @@ end
 
 // ---------------------------------------------------------------------------
 // streamer
-wire             head_valid = cmd_wr_ptr_reg != cmd_rd_ptr_reg;
+wire             head_valid = hv_reg;
 wire [CMD_W-1:0] head = cmd_mem[cmd_rd_ptr_reg[CMD_AW-1:0]];
 wire [1:0]       h_kind = hc_reg[HC_KIND +: 2];
 wire [9:0]       h_beats_m1 = hc_reg[HC_BEATS +: 10];
@@ -957,27 +1034,32 @@ wire             h_cphase = head[C_CPHASE];
 wire [11:0]      h_chlen = head[C_CHLEN +: 12];
 wire [7:0]       h_cdcnt = head[C_CDCNT +: 8];
 wire [15:0]      h_cllen = head[C_CLLEN +: 16];
-wire             h_csplit = head[C_CSPLIT];
-wire             h_covf = head[C_COVF];
+wire             h_csplit = hc_reg[HC_SPLIT];
+wire             h_covf = hc_reg[HC_OVF];
+wire             h_cok = hc_reg[HC_OK];     // h_cstat == 0
 wire             h_cstrip = head[C_CSTRIP];
 wire [QW-1:0]    h_q = hc_reg[HC_Q +: QW];
 wire [RM_W-1:0]  h_meta = head[C_META +: RM_W];
 
-wire first_beat = cnt_reg == 10'd0;
-wire eff_abort = first_beat ? (cmd_abort_reg[cmd_rd_ptr_reg[CMD_AW-1:0]] || !q_enable[h_q]) : cur_abort_reg;
+wire first_beat = first_reg;
+// A first beat is held back by the head's abort flag, which follows
+// q_enable a cycle late (habort_reg): a TLP may still start in the cycle
+// q_enable drops. busy covers it: it is high while the head waits for its
+// first beat, not aborted.
+wire eff_abort = first_beat ? habort_reg : cur_abort_reg;
 
 wire is_data = head_valid && h_kind == K_DATA;
 wire is_cpl = head_valid && h_kind == K_CPL;
 wire is_drain = head_valid && h_kind == K_DRAIN;
 
-wire last_beat = cnt_reg == h_beats_m1;
+wire last_beat = last_reg;
 
 // realignment: the prime beat pops word 0 with no output; a data beat pops
 // unless it is shifted and its bytes end inside the hold word (shift + bytes
 // <= 16, only possible on a TLP's last beat)
 wire       prime_beat = is_data && h_prime && !primed_reg;
 wire       data_beat = is_data && !prime_beat;
-wire       need_pop = (h_shift == 4'd0) || !last_beat || h_shend;
+wire       need_pop = hc_reg[HC_SH0] || !last_beat || h_shend;
 
 wire wr_out = data_beat && !eff_abort;
 wire in_ok = !need_pop || s_axis_tvalid;
@@ -988,9 +1070,11 @@ wire cpl_wait = cnt_reg[0] && !s_csum_valid;
 wire cpl_out = is_cpl && !eff_abort && !cpl_wait;
 wire cpl_skip = is_cpl && eff_abort;
 
-// Only a TLP already past its first beat survives a disable (every queued
-// command is aborted then), so this is the whole remaining DMA exposure.
-assign busy = onehot(h_q, head_valid && !first_beat && !cur_abort_reg);
+// Only a TLP already past its first beat, or starting in the cycle q_enable
+// drops (the head's abort flag follows a cycle later), survives a disable
+// (every queued command is aborted then), so this is the whole remaining DMA
+// exposure.
+assign busy = onehot(h_q, head_valid && !eff_abort);
 
 assign s_axis_tready = is_drain || prime_beat || (data_beat && need_pop && out_ok);
 
@@ -999,12 +1083,44 @@ wire beat_done = is_drain ? axis_xfer : data_beat ? (in_ok && out_ok) : (cpl_out
 wire pop = beat_done && (last_beat || cpl_skip);
 
 // the head entry after this edge: the next one on a pop, a command pushed
-// into that slot in the same cycle taken straight from the write side
-wire [CMD_AW-1:0] hc_idx = cmd_rd_ptr_reg[CMD_AW-1:0] + {{(CMD_AW-1){1'b0}}, pop};
-wire [HC_W-1:0]   hc_next = (cmd_push && cmd_wr_ptr_reg[CMD_AW-1:0] == hc_idx) ? w_ctl : cmd_ctl_reg[hc_idx];
+// into that slot in the same cycle taken straight from the write side. Both
+// candidates are formed from flops and the handshake's pop only selects:
+// without a pop the head stays, or is the command pushed into the empty
+// FIFO (cnt_reg is 0 then); with a pop it is entry rd + 1, or the command
+// pushed into it now.
+wire              hc_new0 = !hv_reg && cmd_push;
+wire [CMD_AW-1:0] hc_idx1 = cmd_rd_ptr_reg[CMD_AW-1:0] + {{(CMD_AW-1){1'b0}}, 1'b1};
+wire              hc_byp1 = cmd_push && cmd_wr_ptr_reg[CMD_AW-1:0] == hc_idx1;
+wire [HC_W-1:0]   hc_next0 = hc_new0 ? w_ctl : hc_reg;
+wire [HC_W-1:0]   hc_next1 = hc_byp1 ? w_ctl : cmd_ctl_reg[hc_idx1];
+wire [HC_W-1:0]   hc_next = pop ? hc_next1 : hc_next0;
+// the abort flag of either candidate after this edge (as cmd_abort_reg below)
+wire              w_abort = seg_abort_reg || !q_enable[rec_q_reg];
+wire              ha_next0 = hc_new0 ? w_abort : (habort_reg || !q_enable[h_q]);
+wire              ha_next1 = hc_byp1 ? w_abort : (cmd_abort_reg[hc_idx1] || !q_enable[cmd_q_reg[hc_idx1]]);
+// last_reg after this edge: a pop restarts at the next head's beat 0, a
+// beat moves on within the head, else it stays (or is that of a command
+// just pushed into the empty FIFO)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [9:0]        cnt_p1 = cnt_reg + 10'd1;
+/* verilator lint_on UNUSEDSIGNAL */
+wire              lb_step = cnt_p1 == h_beats_m1;
+wire              lb_stay = hc_new0 ? w_ctl[HC_B0] : last_reg;
+wire [CMD_AW:0]   cmd_level = cmd_wr_ptr_reg - cmd_rd_ptr_reg;
 
 always @(posedge clk) begin
     hc_reg <= hc_next;
+    habort_reg <= pop ? ha_next1 : ha_next0;
+    last_reg <= pop ? hc_next1[HC_B0] : beat_done ? lb_step : lb_stay;
+    if (beat_done) begin
+        first_reg <= pop;
+    end
+    hv_reg <= cmd_push || (hv_reg && !(pop && cmd_level == {{CMD_AW{1'b0}}, 1'b1}));
+    if (rst) begin
+        habort_reg <= 1'b0;
+        first_reg <= 1'b1;
+        hv_reg <= 1'b0;
+    end
 end
 
 // shifted output: V bytes [p, p + 16) from {next, hold}
@@ -1040,7 +1156,7 @@ always @* begin
     // the outer TCI whenever a tag was parsed (captured from the frame's word 0)
     rec[CPL_VLAN_TCI_LSB +: CPL_VLAN_TCI_W] = (h_meta[RM_VLAN +: 2] != 2'd0) ? tci_reg : 16'd0;
     // checksum fields: none / 0 for a BAD_DESC record (no data written)
-    if (h_cstat == 8'd0) begin
+    if (h_cok) begin
         rec[CPL_IP_CSUM_LSB +: CPL_IP_CSUM_W] = s_csum_ip;
         rec[CPL_L4_CSUM_LSB +: CPL_L4_CSUM_W] = s_csum_l4;
         rec[CPL_CSUM_COMPLETE_LSB +: CPL_CSUM_COMPLETE_W] = s_csum_complete;
@@ -1082,11 +1198,11 @@ always @(posedge clk) begin
         primed_reg <= 1'b0;
     end
 
-    stat_ok_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && (h_cstat == 8'd0));
-    stat_split_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && (h_cstat == 8'd0) && h_csplit);
-    stat_ovf_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && (h_cstat == 8'd0) && h_covf);
+    stat_ok_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && h_cok);
+    stat_split_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && h_cok && h_csplit);
+    stat_ovf_reg <= onehot(h_q, cpl_out && m_tlp_ready && last_beat && h_cok && h_covf);
     stat_bytes_reg <= h_clen;
-    stat_abort_reg <= onehot(h_q, cpl_skip && (h_cstat == 8'd0));
+    stat_abort_reg <= onehot(h_q, cpl_skip && h_cok);
 
     for (i = 0; i < CMD_FIFO_DEPTH; i = i + 1) begin
         if (!q_enable[cmd_q_reg[i]]) begin
