@@ -246,6 +246,10 @@ reg [Q_N-1:0] qsel_reg = {Q_N{1'b0}};
 reg [QSEL_W-1:0] qidx_reg = {QSEL_W{1'b0}};
 reg key_sel_reg = 1'b0;
 reg [3:0] key_idx_reg = 4'd0;
+// RSS_KEY dword write strobes, one-hot, high in the ACCESS cycle of a key
+// write (decoded in DECODE, which a key write always leaves for ACCESS): the
+// 320 key flops' enables come straight from flops
+reg [RSS_KEY_DWORDS-1:0] key_we_reg = {RSS_KEY_DWORDS{1'b0}};
 reg reta_sel_reg = 1'b0;
 reg [6:0] reta_idx_reg = 7'd0;
 reg [2:0] reta_k_reg = 3'd0;
@@ -473,6 +477,9 @@ reg [3:0] err_status_reg = 4'd0;
 reg [31:0] scratch_reg = 32'd0;
 reg [31:0] fill_reg = 32'd0;
 reg [31:0] peak_reg = 32'd0;
+reg [31:0] peak_fill_reg = 32'd0;   // fill_reg a cycle ago
+reg peak_gt_reg = 1'b0;             // it exceeded the peak: load it
+wire [31:0] peak_eff = peak_gt_reg ? peak_fill_reg : peak_reg;
 reg [31:0] cnt_frames_in_reg = 32'd0;
 reg [31:0] cnt_drop_full_reg = 32'd0;
 reg [31:0] cnt_drop_mac_reg = 32'd0;
@@ -548,8 +555,10 @@ always @(posedge clk) begin
     if (acc_wr && gsel_reg[G_RSS_DEFQ]) begin
         rss_defq_reg <= rss_defq_wr[7:0];
     end
-    if (acc_wr && key_sel_reg) begin
-        rss_key_reg[key_idx_reg] <= be_merge(rss_key_reg[key_idx_reg], wdata, wbe);
+    for (ki = 0; ki < RSS_KEY_DWORDS; ki = ki + 1) begin
+        if (key_we_reg[ki]) begin
+            rss_key_reg[ki] <= be_merge(rss_key_reg[ki], wdata, wbe);
+        end
     end
     if (regs_rst) begin
         rss_types_reg <= 6'd0;
@@ -611,9 +620,14 @@ always @(posedge clk) begin
         err_vec_reg <= err_vec_wr[7:0];
     end
 
+    // running maximum, pipelined: the compare only feeds a flop (peak_gt_reg)
+    // and the peak loads a cycle later; the compare is against the peak as it
+    // will be after that pending load (peak_eff), so it stays exact
     fill_reg <= fifo_fill_bytes;
-    if (fill_reg > peak_reg) begin
-        peak_reg <= fill_reg;
+    peak_fill_reg <= fill_reg;
+    peak_gt_reg <= fill_reg > peak_eff;
+    if (peak_gt_reg) begin
+        peak_reg <= peak_fill_reg;
     end
 
     cnt_frames_in_reg <= cnt_frames_in_reg + {31'd0, stat_rx_frame_in};
@@ -631,6 +645,8 @@ always @(posedge clk) begin
         err_vec_reg <= ERR_VEC_RST;
         fill_reg <= 32'd0;
         peak_reg <= 32'd0;
+        peak_fill_reg <= 32'd0;
+        peak_gt_reg <= 1'b0;
         cnt_frames_in_reg <= 32'd0;
         cnt_drop_full_reg <= 32'd0;
         cnt_drop_mac_reg <= 32'd0;
@@ -662,6 +678,13 @@ assign gval[G_CLK_PERIOD*32 +: 32] = CLK_PERIOD_VAL;
 assign gval[G_ERR_VEC*32 +: 32] = {24'd0, err_vec_reg};
 
 wire [RX_QUEUES*32-1:0] q_rd;    // per-queue read values (zero unless read)
+
+// min(v, MAX_LOG_RING) for the 4-bit log fields; MAX_LOG_RING is 15, the
+// fields' maximum, so an OR of the high bits does it (no 32-bit compare
+// behind the byte-enable merge)
+function [3:0] clamp_log(input [31:0] v);
+    clamp_log = |v[31:4] ? MAX_LOG_RING[3:0] : v[3:0];
+endfunction
 
 genvar q;
 generate
@@ -711,10 +734,10 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
         if (wr && !enable_reg) begin
             if (qsel_reg[Q_DESC_BASE_LO]) desc_base_reg[31:12] <= desc_base_lo_wr[31:12];
             if (qsel_reg[Q_DESC_BASE_HI]) desc_base_reg[63:32] <= desc_base_hi_wr;
-            if (qsel_reg[Q_DESC_LOG]) desc_log_reg <= desc_log_wr > MAX_LOG_RING ? MAX_LOG_RING[3:0] : desc_log_wr[3:0];
+            if (qsel_reg[Q_DESC_LOG]) desc_log_reg <= clamp_log(desc_log_wr);
             if (qsel_reg[Q_CPL_BASE_LO]) cpl_base_reg[31:12] <= cpl_base_lo_wr[31:12];
             if (qsel_reg[Q_CPL_BASE_HI]) cpl_base_reg[63:32] <= cpl_base_hi_wr;
-            if (qsel_reg[Q_CPL_LOG]) cpl_log_reg <= cpl_log_wr > MAX_LOG_RING ? MAX_LOG_RING[3:0] : cpl_log_wr[3:0];
+            if (qsel_reg[Q_CPL_LOG]) cpl_log_reg <= clamp_log(cpl_log_wr);
             if (qsel_reg[Q_HDR_BASE_LO]) hdr_base_reg[31:4] <= hdr_base_lo_wr[31:4];
             if (qsel_reg[Q_HDR_BASE_HI]) hdr_base_reg[63:32] <= hdr_base_hi_wr;
             if (qsel_reg[Q_HDR_COUNT]) hdr_count_reg <= hdr_count_wr[15:0];
@@ -868,6 +891,8 @@ end
 // Completer sequential logic
 // ---------------------------------------------------------------------------
 
+integer kw;
+
 always @(posedge clk) begin
     state_reg <= state_next;
 
@@ -908,6 +933,11 @@ always @(posedge clk) begin
         msix_sel_reg <= dec_msix_hit;
     end
 
+    for (kw = 0; kw < RSS_KEY_DWORDS; kw = kw + 1) begin
+        key_we_reg[kw] <= state_reg == ST_DECODE && dec_ok_wr && dec_key_hit
+            && dec_key_rel[5:2] == kw[3:0];
+    end
+
     // MSI-X window: one-cycle strobe on entering ST_MSIX, data with the ack
     msix_wr_reg <= state_reg == ST_DECODE && !dec_bad && dec_msix_hit && dec_ok_wr;
     msix_rd_reg <= state_reg == ST_DECODE && !dec_bad && dec_msix_hit && dec_ok_rd;
@@ -932,6 +962,7 @@ always @(posedge clk) begin
         gsel_reg <= {G_N{1'b0}};
         qsel_reg <= {Q_N{1'b0}};
         key_sel_reg <= 1'b0;
+        key_we_reg <= {RSS_KEY_DWORDS{1'b0}};
         reta_sel_reg <= 1'b0;
         msix_sel_reg <= 1'b0;
         msix_wr_reg <= 1'b0;

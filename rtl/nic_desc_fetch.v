@@ -53,6 +53,9 @@
  * cycle behind a change of q_desc_prod (a doorbell only ever raises it, so
  * the stale value errs low), 0 while the queue is disabled.
  *
+ * q_desc_log_size is used a cycle late (registered): change it only while
+ * the queue is disabled, as nic_csr does.
+ *
  * Requires TLP_DATA_WIDTH == 128 and power-of-two DESC_CACHE_DEPTH.
  */
 module nic_desc_fetch #(
@@ -128,10 +131,22 @@ localparam [8:0] TAG_LO_9 = TAG_BASE[8:0];
 localparam [8:0] TAG_HI_9 = TAG_LO_9 + DMA_READ_TAGS[8:0];
 localparam [7:0] TAG_BASE_8 = TAG_BASE[7:0];
 
+// min(x, FETCH_LIMIT); FETCH_LIMIT < 2^CNT_W, so the high bits only need an
+// OR (no wide compare)
 function [CNT_W-1:0] sat;
     input [16:0] x;
     begin
-        sat = (x > FETCH_LIMIT_17) ? FETCH_LIMIT_17[CNT_W-1:0] : x[CNT_W-1:0];
+        sat = (|x[16:CNT_W] || x[CNT_W-1:0] > FETCH_LIMIT_17[CNT_W-1:0])
+            ? FETCH_LIMIT_17[CNT_W-1:0] : x[CNT_W-1:0];
+    end
+endfunction
+
+// min(x + 1, FETCH_LIMIT), without a wide adder
+function [CNT_W-1:0] sat_inc;
+    input [15:0] x;
+    begin
+        sat_inc = (|x[15:CNT_W] || x[CNT_W-1:0] >= FETCH_LIMIT_17[CNT_W-1:0])
+            ? FETCH_LIMIT_17[CNT_W-1:0] : x[CNT_W-1:0] + 1'b1;
     end
 endfunction
 
@@ -145,8 +160,13 @@ endfunction
 
 // ---------------------------------------------------------------------------
 // ring geometry
-wire [15:0] ring_mask = (16'd1 << q_desc_log_size) - 16'd1;
-wire [16:0] ring_size = 17'd1 << q_desc_log_size;
+// registered (q_desc_log_size only changes while the queue is disabled), so
+// the slot mask is not decoded in front of the descriptor address adder
+reg  [15:0] ring_mask_reg = 16'd0;
+wire [15:0] ring_mask = ring_mask_reg;
+always @(posedge clk) begin
+    ring_mask_reg <= (16'd1 << q_desc_log_size) - 16'd1;
+end
 wire [2:0]  mrrs_n = (cfg_max_read_req_size > 3'd5) ? 3'd5 : cfg_max_read_req_size;
 
 // ---------------------------------------------------------------------------
@@ -192,7 +212,8 @@ reg [10:0]              cur_left_reg = 11'd0;
 
 reg [3:0]               w_en_reg = 4'd0;
 reg [4*CACHE_AW-1:0]    w_row_reg = 0;          // bank b: [b*CACHE_AW +: CACHE_AW]
-reg [127:0]             w_data_reg = 128'd0;    // bank b: [b*32 +: 32]
+reg [127:0]             w_data_reg = 128'd0;    // the beat's payload, not yet rotated
+reg [7:0]               w_lane_reg = 8'd0;      // bank b takes payload lane [b*2 +: 2]
 
 reg                     err_status_reg = 1'b0;
 reg                     err_unexp_reg = 1'b0;
@@ -248,7 +269,13 @@ assign err_cpl_timeout = err_timeout_reg;
 // issue path
 wire [15:0] fetch_slot = fetch_ptr_reg & ring_mask;
 wire [15:0] avail = q_desc_prod - fetch_ptr_reg;
-wire [15:0] occupancy = fetch_ptr_reg - rd_ptr_reg;
+// cached + in flight, never more than DESC_CACHE_DEPTH: CACHE_AW + 1 bits
+wire [CACHE_AW:0] occupancy = fetch_ptr_reg[CACHE_AW:0] - rd_ptr_reg[CACHE_AW:0];
+wire [CACHE_AW:0] free_rows = DEPTH_17[CACHE_AW:0] - occupancy;
+// entries to the ring end, minus one: ring_mask - fetch_slot
+wire [15:0] ring_left_m1 = ~fetch_ptr_reg & ring_mask;
+// entries to the next 4 KiB boundary, minus one: 255 - fetch_slot[7:0]
+wire [15:0] page_left_m1 = {8'd0, ~fetch_slot[7:0]};
 
 // natural batch, then limited by cache room; a batch chopped by the cache
 // room is only sent once it reaches FETCH_THRESH descriptors
@@ -295,9 +322,9 @@ always @(posedge clk) begin
     case (f_state_reg)
         F_CALC: begin
             calc_avail_reg <= sat({1'b0, avail});
-            calc_free_reg <= sat(DEPTH_17 - {1'b0, occupancy});
-            calc_ring_reg <= sat(ring_size - {1'b0, fetch_slot});
-            calc_page_reg <= sat(17'd256 - {9'd0, fetch_slot[7:0]});
+            calc_free_reg <= sat({{(16-CACHE_AW){1'b0}}, free_rows});
+            calc_ring_reg <= sat_inc(ring_left_m1);
+            calc_page_reg <= sat_inc(page_left_m1);
             calc_mrrs_reg <= sat(17'd8 << mrrs_n);
             calc_addr_reg <= q_desc_base + {44'd0, fetch_slot, 4'd0};
             f_state_reg <= F_DECIDE;
@@ -340,7 +367,38 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// completion path, stage 1: register the beat (never back-pressured)
+// completion path, stage 1: register the beat (never back-pressured) and
+// the checks that need only the header, so stage 2 starts from flops
+wire [2:0]  s_fmt = s_tlp_cpl_hdr[127:125];
+wire [4:0]  s_type = s_tlp_cpl_hdr[124:120];
+wire [9:0]  s_length = s_tlp_cpl_hdr[105:96];
+wire [2:0]  s_status = s_tlp_cpl_hdr[79:77];
+wire [11:0] s_bc = s_tlp_cpl_hdr[75:64];
+wire [7:0]  s_tag = s_tlp_cpl_hdr[47:40];
+/* verilator lint_off UNUSEDSIGNAL */
+wire [7:0]  s_tag_rel = s_tag - TAG_BASE_8;
+/* verilator lint_on UNUSEDSIGNAL */
+/* verilator lint_off UNSIGNED */
+wire        s_mine = ({1'b0, s_tag} >= TAG_LO_9) && ({1'b0, s_tag} < TAG_HI_9);
+/* verilator lint_on UNSIGNED */
+wire        s_has_data = s_fmt == TLP_FMT_3DW_DATA;
+wire        s_is_cpl = (s_type == TLP_TYPE_CPL) && (s_fmt == TLP_FMT_3DW_NO_DATA || s_has_data);
+wire [12:0] s_len_bytes = {(s_length == 10'd0), s_length, 2'b00};
+wire [12:0] s_bc_bytes = {(s_bc == 12'd0), s_bc};
+wire        s_sc = s_status == TLP_CPL_STATUS_SC;
+
+reg                     c1_mine_reg = 1'b0;      // tag in this instance's range
+reg                     c1_cpl_reg = 1'b0;       // Cpl/CplD, tag in range
+reg                     c1_sc_reg = 1'b0;        // status SC
+reg                     c1_final_reg = 1'b0;     // last completion of its request
+reg                     c1_shape_reg = 1'b0;     // CplD with Length <= Byte Count
+reg [DMA_READ_TAGS-1:0] c1_t_oh_reg = 0;         // tag table entry, one-hot
+// per entry: Byte Count == bytes outstanding, Lower Address as expected,
+// against the entry as it is after this edge (see below)
+reg [DMA_READ_TAGS-1:0] c1_rem_eq_reg = 0;
+reg [DMA_READ_TAGS-1:0] c1_la_eq_reg = 0;
+
+integer i_oh;
 always @(posedge clk) begin
     c1_valid_reg <= s_tlp_cpl_valid;
     if (s_tlp_cpl_valid) begin
@@ -348,55 +406,90 @@ always @(posedge clk) begin
         c1_eop_reg <= s_tlp_cpl_eop;
         c1_hdr_reg <= s_tlp_cpl_hdr[127:32];
         c1_data_reg <= s_tlp_cpl_data[127:0];
+        c1_mine_reg <= s_mine;
+        c1_cpl_reg <= s_is_cpl && s_mine;
+        c1_sc_reg <= s_sc;
+        c1_final_reg <= !s_sc || !s_has_data || (s_len_bytes >= s_bc_bytes);
+        c1_shape_reg <= s_has_data && (s_len_bytes <= s_bc_bytes);
+        for (i_oh = 0; i_oh < DMA_READ_TAGS; i_oh = i_oh + 1) begin
+            c1_t_oh_reg[i_oh] <= s_tag_rel[TAG_W-1:0] == i_oh[TAG_W-1:0];
+        end
     end
     if (rst) begin
         c1_valid_reg <= 1'b0;
     end
 end
 
-// stage 2: check the header against the tag table, compute cache writes
-wire [2:0]  c_fmt = c1_hdr_reg[95:93];
-wire [4:0]  c_type = c1_hdr_reg[92:88];
+// stage 2: check the header against the tag table (every entry compared in
+// parallel, the one-hot tag picks the result), compute cache writes
 wire [9:0]  c_length = c1_hdr_reg[73:64];
-wire [2:0]  c_status = c1_hdr_reg[47:45];
-wire [11:0] c_bc = c1_hdr_reg[43:32];
-wire [7:0]  c_tag = c1_hdr_reg[15:8];
-wire [6:0]  c_la = c1_hdr_reg[6:0];
 
-/* verilator lint_off UNUSEDSIGNAL */
-wire [7:0]  c_tag_rel = c_tag - TAG_BASE_8;
-/* verilator lint_on UNUSEDSIGNAL */
-wire [TAG_W-1:0] c_t = c_tag_rel[TAG_W-1:0];
-/* verilator lint_off UNSIGNED */
-wire        c_mine = ({1'b0, c_tag} >= TAG_LO_9) && ({1'b0, c_tag} < TAG_HI_9);
-/* verilator lint_on UNSIGNED */
-wire        c_is_cpl = (c_type == TLP_TYPE_CPL) && (c_fmt == TLP_FMT_3DW_NO_DATA || c_fmt == TLP_FMT_3DW_DATA);
-wire        c_has_data = c_fmt == TLP_FMT_3DW_DATA;
-wire [10:0] c_len_dw = (c_length == 10'd0) ? 11'd1024 : {1'b0, c_length};
+wire [10:0] c_len_dw = {(c_length == 10'd0), c_length};
 wire [12:0] c_len_bytes = {c_len_dw, 2'b00};
-wire [12:0] c_bc_bytes = (c_bc == 12'd0) ? 13'd4096 : {1'b0, c_bc};
+wire [DMA_READ_TAGS-1:0] c_oh = c1_t_oh_reg;
+
+reg [DMA_READ_TAGS-1:0] c_ent_ok;   // entry i: busy, fresh, Byte Count and Lower Address as expected
+reg                     c_busy, c_stale_t;
+reg [DWPOS_W-1:0]       c_tag_dw;
+integer i_ck;
+always @* begin
+    c_busy = 1'b0;
+    c_stale_t = 1'b0;
+    c_tag_dw = {DWPOS_W{1'b0}};
+    for (i_ck = 0; i_ck < DMA_READ_TAGS; i_ck = i_ck + 1) begin
+        c_ent_ok[i_ck] = tag_busy_reg[i_ck] && !tag_stale_reg[i_ck]
+            && c1_rem_eq_reg[i_ck] && c1_la_eq_reg[i_ck];
+        c_busy = c_busy | (c_oh[i_ck] & tag_busy_reg[i_ck]);
+        c_stale_t = c_stale_t | (c_oh[i_ck] & tag_stale_reg[i_ck]);
+        c_tag_dw = c_tag_dw | ({DWPOS_W{c_oh[i_ck]}} & tag_dw_reg[i_ck]);
+    end
+end
 
 wire        c_head = c1_valid_reg && c1_sop_reg;
-wire        c_match = c_head && c_is_cpl && c_mine && tag_busy_reg[c_t];
-wire        c_stale = tag_stale_reg[c_t] || !q_enable;
-wire        c_final = (c_status != TLP_CPL_STATUS_SC) || !c_has_data || (c_len_bytes >= c_bc_bytes);
-wire        c_consistent = c_has_data && (c_bc_bytes == tag_rem_reg[c_t])
-    && (c_len_bytes <= c_bc_bytes) && (c_la == tag_la_reg[c_t]);
+wire        c_match = c_head && c1_cpl_reg && c_busy;
+wire        c_stale = c_stale_t || !q_enable;
+wire        c_final = c1_final_reg;
 
 wire        c_swallow = c_match && c_stale;
-wire        c_bad_status = c_match && !c_stale && (c_status != TLP_CPL_STATUS_SC);
-wire        c_accept = c_match && !c_stale && (c_status == TLP_CPL_STATUS_SC) && c_consistent;
-wire        c_unexpected = c_head && (c_mine || FLAG_FOREIGN != 0) && !c_swallow && !c_bad_status && !c_accept;
+wire        c_bad_status = c_match && !c_stale && !c1_sc_reg;
+// per entry, so each entry's update enable is a short function of flops
+wire [DMA_READ_TAGS-1:0] c_acc_t = {DMA_READ_TAGS{c_head && c1_cpl_reg && q_enable && c1_sc_reg && c1_shape_reg}}
+    & c_oh & c_ent_ok;
+wire        c_accept = |c_acc_t;
+
+// The Byte Count / Lower Address compares of stage 2 are made in stage 1
+// against each entry's next value: the entry as it is, or as this edge's
+// accept (stage 2, the beat ahead) or allocation (req_xfer, priority) leaves
+// it; all three are compared in parallel and the update only selects.
+wire [6:0]  s_la = s_tlp_cpl_hdr[38:32];
+wire        s_rem_eq_alloc = s_bc_bytes == {{(9-CNT_W){1'b0}}, req_count_reg, 4'd0};
+wire        s_la_eq_alloc = s_la == req_la_reg;
+integer i_eq;
+always @(posedge clk) begin
+    for (i_eq = 0; i_eq < DMA_READ_TAGS; i_eq = i_eq + 1) begin
+        if (req_xfer && req_tag_reg == i_eq[TAG_W-1:0]) begin
+            c1_rem_eq_reg[i_eq] <= s_rem_eq_alloc;
+            c1_la_eq_reg[i_eq] <= s_la_eq_alloc;
+        end else if (c_acc_t[i_eq]) begin
+            c1_rem_eq_reg[i_eq] <= s_bc_bytes == tag_rem_reg[i_eq] - c_len_bytes;
+            c1_la_eq_reg[i_eq] <= s_la == tag_la_reg[i_eq] + c_len_bytes[6:0];
+        end else begin
+            c1_rem_eq_reg[i_eq] <= s_bc_bytes == tag_rem_reg[i_eq];
+            c1_la_eq_reg[i_eq] <= s_la == tag_la_reg[i_eq];
+        end
+    end
+end
+wire        c_unexpected = c_head && (c1_mine_reg || FLAG_FOREIGN != 0) && !c_swallow && !c_bad_status && !c_accept;
 
 // beat placement
 wire                beat_active = c1_valid_reg && q_enable && (c1_sop_reg ? c_accept : cur_active_reg);
-wire [DWPOS_W-1:0]  beat_dw = c1_sop_reg ? tag_dw_reg[c_t] : cur_dw_reg;
+wire [DWPOS_W-1:0]  beat_dw = c1_sop_reg ? c_tag_dw : cur_dw_reg;
 wire [10:0]         beat_left = c1_sop_reg ? c_len_dw : cur_left_reg;
 wire                beat_truncated = beat_active && c1_eop_reg && (beat_left > 11'd4);
 
 wire [3:0]          w_en_next;
 wire [4*CACHE_AW-1:0] w_row_next;
-wire [127:0]        w_data_next;
+wire [7:0]          w_lane_next;
 
 genvar wb;
 generate
@@ -408,7 +501,7 @@ generate
         /* verilator lint_on UNUSEDSIGNAL */
         assign w_en_next[wb] = beat_active && ({9'd0, lane} < beat_left);
         assign w_row_next[wb*CACHE_AW +: CACHE_AW] = pos[DWPOS_W-1:2];
-        assign w_data_next[wb*32 +: 32] = c1_data_reg[32*lane +: 32];
+        assign w_lane_next[wb*2 +: 2] = lane;
     end
 endgenerate
 
@@ -420,7 +513,7 @@ always @* begin
     timeout_hit = {DMA_READ_TAGS{1'b0}};
     timeout_active = 1'b0;
     for (i_to = 0; i_to < DMA_READ_TAGS; i_to = i_to + 1) begin
-        if (tag_busy_reg[i_to] && tag_timer_reg[i_to] == 0 && !(c_match && c_t == i_to[TAG_W-1:0])) begin
+        if (tag_busy_reg[i_to] && tag_timer_reg[i_to] == 0 && !(c_match && c_oh[i_to])) begin
             timeout_hit[i_to] = 1'b1;
             if (!tag_stale_reg[i_to] && q_enable) begin
                 timeout_active = 1'b1;
@@ -442,18 +535,22 @@ always @(posedge clk) begin
         end
     end
 
-    if (c_swallow || c_bad_status) begin
-        if (c_final) begin
-            tag_busy_reg[c_t] <= 1'b0;
+    // (swallow, bad status and accept exclude each other)
+    for (i_seq = 0; i_seq < DMA_READ_TAGS; i_seq = i_seq + 1) begin
+        if ((c_swallow || c_bad_status) && c_oh[i_seq]) begin
+            if (c_final) begin
+                tag_busy_reg[i_seq] <= 1'b0;
+            end
+            tag_timer_reg[i_seq] <= TIMEOUT_INIT;
         end
-        tag_timer_reg[c_t] <= TIMEOUT_INIT;
-    end else if (c_accept) begin
-        tag_rem_reg[c_t] <= tag_rem_reg[c_t] - c_len_bytes;
-        tag_dw_reg[c_t] <= tag_dw_reg[c_t] + c_len_dw[DWPOS_W-1:0];
-        tag_la_reg[c_t] <= tag_la_reg[c_t] + c_len_bytes[6:0];
-        tag_timer_reg[c_t] <= TIMEOUT_INIT;
-        if (c_final) begin
-            tag_busy_reg[c_t] <= 1'b0;
+        if (c_acc_t[i_seq]) begin
+            tag_rem_reg[i_seq] <= tag_rem_reg[i_seq] - c_len_bytes;
+            tag_dw_reg[i_seq] <= tag_dw_reg[i_seq] + c_len_dw[DWPOS_W-1:0];
+            tag_la_reg[i_seq] <= tag_la_reg[i_seq] + c_len_bytes[6:0];
+            tag_timer_reg[i_seq] <= TIMEOUT_INIT;
+            if (c_final) begin
+                tag_busy_reg[i_seq] <= 1'b0;
+            end
         end
     end
 
@@ -502,11 +599,14 @@ always @(posedge clk) begin
     end
 end
 
-// stage 3: cache writes
+// stage 3: cache writes. The payload is registered unrotated and each bank
+// picks its lane here from a registered select: the lane depends on the tag
+// table lookup (beat_dw), which would otherwise steer 128 data muxes.
 always @(posedge clk) begin
     w_en_reg <= w_en_next;
     w_row_reg <= w_row_next;
-    w_data_reg <= w_data_next;
+    w_lane_reg <= w_lane_next;
+    w_data_reg <= c1_data_reg;
     if (rst) begin
         w_en_reg <= 4'd0;
     end
@@ -526,7 +626,7 @@ generate
         reg [31:0] rd_data_reg = 32'd0;
         always @(posedge clk) begin
             if (w_en_reg[b]) begin
-                mem[w_row_reg[b*CACHE_AW +: CACHE_AW]] <= w_data_reg[b*32 +: 32];
+                mem[w_row_reg[b*CACHE_AW +: CACHE_AW]] <= w_data_reg[32*w_lane_reg[b*2 +: 2] +: 32];
             end
             if (rd_en) begin
                 rd_data_reg <= mem[rd_row];

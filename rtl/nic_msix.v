@@ -53,7 +53,13 @@
  * or after the one following the previous grant), so a vector waits for at
  * most MSIX_VECTORS - 1 other messages. One message at a time: commit, table
  * read, message registered, held until m_msg_ready: 4 cycles per message
- * without back-pressure.
+ * without back-pressure. For timing the pick is pipelined: the ready flags
+ * (fires, unmasked, MSI-X on, function unmasked, BME) are registered, the
+ * round-robin pick over them is registered, and the commit takes the picked
+ * vector if its ready flag is still set (armed, work and due as of the cycle
+ * before) and it is unmasked and MSI-X, function mask and BME allow it in the
+ * commit cycle itself (else the pick is made again): a vector is committed 2
+ * cycles after it becomes ready at the earliest.
  *
  * Timing: the commit cycle of a vector's next message is at least ITR cycles
  * after the commit of its previous one, exactly ITR cycles when the vector is
@@ -162,7 +168,7 @@ localparam ACC_W = NS_W + KW;
 localparam [63:0] MAX_NS_64 = {32'd0, ITR_MAX_NS};
 localparam [63:0] MAX_CYC = (MAX_NS_64 * ITR_K + (64'd1 << FRAC) - 64'd1) >> FRAC;
 localparam CYC_W0 = $clog2(MAX_CYC + 64'd1);
-localparam CYC_W = CYC_W0 < 2 ? 2 : CYC_W0;     // elapsed restarts at 2
+localparam CYC_W = CYC_W0 < 3 ? 3 : CYC_W0;     // elapsed restarts at 4
 localparam RES_W = ACC_W - FRAC + 1;
 localparam CNT_W = $clog2(NS_W + 1);
 localparam integer NS_W_I = NS_W;
@@ -179,50 +185,74 @@ localparam [1:0]
 `include "nic_be_merge.vh"
 
 // ---------------------------------------------------------------------------
-// Register port: strobe -> latched request (stage 1: decode, writes, RAM
+// Register port: strobe -> latched, decoded request (stage 1: writes, RAM
 // read, read mux) -> stage 2 (read data) -> ack
 // ---------------------------------------------------------------------------
 
 reg rq_valid_reg = 1'b0;
 reg rq_wr_reg = 1'b0;
-reg [15:2] rq_addr_reg = 14'd0;
 reg [31:0] rq_data_reg = 32'd0;
 reg [3:0] rq_be_reg = 4'd0;
 
+// the address is decoded as it is latched (the window compares are off the
+// paths that start at the latched request: RAM read port, writes, read mux)
+wire [15:0] r_addr = {reg_addr[15:2], 2'b00};
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] r_tab_rel = r_addr - MSIX_TABLE_OFFSET;
+wire [15:0] r_pba_rel = r_addr - MSIX_PBA_OFFSET;
+wire [15:0] r_ivec_rel = r_addr - IVEC_BASE;
+/* verilator lint_on UNUSEDSIGNAL */
+wire r_tab_hit = r_addr >= MSIX_TABLE_OFFSET && {1'b0, r_tab_rel} < TAB_BYTES;
+wire r_fld_ctrl = r_tab_rel[3:2] == MSIX_ENTRY_CTRL[3:2];
+wire [VW-1:0] r_ivec_vec = r_ivec_rel[IV_SH +: VW];
+
+reg tab_hit_reg = 1'b0;
+reg pba_hit_reg = 1'b0;
+reg ivec_hit_reg = 1'b0;
+reg [VW-1:0] tab_vec_reg = {VW{1'b0}};
+reg [VW-1:0] ivec_vec_reg = {VW{1'b0}};
+reg [1:0] tab_fld_reg = 2'd0;
+reg [1:0] ivec_fld_reg = 2'd0;
+reg [PBA_IW-1:0] pba_idx_reg = {PBA_IW{1'b0}};
+reg mmio_ram_rd_reg = 1'b0;     // a table read (not the mask) owns the RAM port this cycle
+
 always @(posedge clk) begin
     rq_valid_reg <= reg_wr || reg_rd;
+    mmio_ram_rd_reg <= reg_rd && !reg_wr && r_tab_hit && !r_fld_ctrl;
     if (reg_wr || reg_rd) begin
         rq_wr_reg <= reg_wr;
-        rq_addr_reg <= reg_addr[15:2];
         rq_data_reg <= reg_wr_data;
         rq_be_reg <= reg_wr_be;
+        tab_hit_reg <= r_tab_hit;
+        pba_hit_reg <= r_addr >= MSIX_PBA_OFFSET && {1'b0, r_pba_rel} < PBA_BYTES;
+        ivec_hit_reg <= r_addr >= IVEC_BASE && {1'b0, r_ivec_rel} < IVEC_BYTES;
+        tab_vec_reg <= r_tab_rel[ENT_SH +: VW];
+        ivec_vec_reg <= r_ivec_vec;
+        tab_fld_reg <= r_tab_rel[3:2];
+        ivec_fld_reg <= r_ivec_rel[3:2];
+        pba_idx_reg <= r_pba_rel[2 +: PBA_IW];
     end
     if (rst) begin
         rq_valid_reg <= 1'b0;
+        mmio_ram_rd_reg <= 1'b0;
     end
 end
 
-wire [15:0] rq_addr = {rq_addr_reg, 2'b00};
-/* verilator lint_off UNUSEDSIGNAL */
-wire [15:0] tab_rel = rq_addr - MSIX_TABLE_OFFSET;
-wire [15:0] pba_rel = rq_addr - MSIX_PBA_OFFSET;
-wire [15:0] ivec_rel = rq_addr - IVEC_BASE;
-/* verilator lint_on UNUSEDSIGNAL */
-wire tab_hit = rq_addr >= MSIX_TABLE_OFFSET && {1'b0, tab_rel} < TAB_BYTES;
-wire pba_hit = rq_addr >= MSIX_PBA_OFFSET && {1'b0, pba_rel} < PBA_BYTES;
-wire ivec_hit = rq_addr >= IVEC_BASE && {1'b0, ivec_rel} < IVEC_BYTES;
-wire [VW-1:0] tab_vec = tab_rel[ENT_SH +: VW];
-wire [VW-1:0] ivec_vec = ivec_rel[IV_SH +: VW];
-wire [1:0] tab_fld = tab_rel[3:2];
-wire [1:0] ivec_fld = ivec_rel[3:2];
-wire [PBA_IW-1:0] pba_idx = pba_rel[2 +: PBA_IW];
+wire tab_hit = tab_hit_reg;
+wire pba_hit = pba_hit_reg;
+wire ivec_hit = ivec_hit_reg;
+wire [VW-1:0] tab_vec = tab_vec_reg;
+wire [VW-1:0] ivec_vec = ivec_vec_reg;
+wire [1:0] tab_fld = tab_fld_reg;
+wire [1:0] ivec_fld = ivec_fld_reg;
+wire [PBA_IW-1:0] pba_idx = pba_idx_reg;
+wire mmio_ram_rd = mmio_ram_rd_reg;
 
 wire fld_ctrl = tab_fld == MSIX_ENTRY_CTRL[3:2];
 
 wire wr_ok = rq_valid_reg && rq_wr_reg && !soft_rst;
 wire tab_wr = wr_ok && tab_hit;
 wire ivec_wr = wr_ok && ivec_hit;
-wire mmio_ram_rd = rq_valid_reg && !rq_wr_reg && tab_hit && !fld_ctrl;
 // ITR_NS writes start the converter even during soft_rst (nothing is applied
 // then), so the ack always waits for the same sequence
 wire itr_ns_wr = rq_valid_reg && rq_wr_reg && ivec_hit && ivec_fld == IVEC_ITR_NS[3:2];
@@ -282,7 +312,19 @@ reg [ACC_W-1:0] conv_acc_reg = {ACC_W{1'b0}};
 reg [CNT_W-1:0] conv_cnt_reg = {CNT_W{1'b0}};
 
 wire [NS_W*V-1:0] v_itr_ns;
-wire [31:0] ns_cur = {{(32-NS_W){1'b0}}, v_itr_ns[ivec_vec*NS_W +: NS_W]};
+// the addressed vector's ITR_NS, looked up as the request is latched (it
+// cannot change before the request is served: only this block's conversion,
+// acknowledged before the next request, or a soft reset, mirrored here)
+reg [NS_W-1:0] ns_cur_reg = {NS_W{1'b0}};
+always @(posedge clk) begin
+    if (reg_wr || reg_rd) begin
+        ns_cur_reg <= v_itr_ns[r_ivec_vec*NS_W +: NS_W];
+    end
+    if (rst || soft_rst) begin
+        ns_cur_reg <= {NS_W{1'b0}};
+    end
+end
+wire [31:0] ns_cur = {{(32-NS_W){1'b0}}, ns_cur_reg};
 wire [31:0] ns_merged = be_merge(ns_cur, rq_data_reg, rq_be_reg);
 wire [NS_W-1:0] ns_sat = ns_merged > NS_MAX_32 ? NS_MAX_32[NS_W-1:0] : ns_merged[NS_W-1:0];
 
@@ -363,13 +405,16 @@ end
 wire [V-1:0] v_mask;
 wire [V-1:0] v_armed;
 wire [V-1:0] v_pba;
-wire [V-1:0] v_send_ok;
+wire [V-1:0] v_send_ok;     // registered: fire && unmasked && glob_ok a cycle ago
+wire [V-1:0] v_send;        // committed this cycle (at most one)
 wire [16*V-1:0] v_itr_frames;
 wire [32*V-1:0] v_msgs;
 
 // sender arbitration (below)
 wire commit;
-wire [VW-1:0] grant;
+wire snd_idle;
+reg [V-1:0] pick_oh_reg = {V{1'b0}};
+reg [VW-1:0] pick_vec_reg = {VW{1'b0}};
 
 genvar v, q;
 generate
@@ -388,6 +433,7 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
     reg work_q_reg = 1'b0;
     reg due_reg = 1'b0;
     reg pba_reg = 1'b0;
+    reg send_ok_reg = 1'b0;
 
     wire [RX_QUEUES-1:0] map;
     for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_map
@@ -398,7 +444,11 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
     wire err_here = err_pend_reg && errvec_reg == VI;
     wire work = work_q_reg || trig_reg || err_here;
     wire fire = armed_reg && work && due_reg;
-    wire send = commit && grant == VI[VW-1:0];
+    // committed when the sender is idle and the registered pick names v, if
+    // v could still send a cycle ago (send_ok_reg: the pick is two cycles
+    // old) and is still unmasked with MSI-X on now; all flops, so the commit
+    // does not wait for the fire logic
+    wire send = snd_idle && pick_oh_reg[v] && send_ok_reg && !mask_reg && glob_ok;
 
     wire sel_tab = tab_vec == VI[VW-1:0];
     wire sel_ivec = ivec_vec == VI[VW-1:0];
@@ -421,9 +471,10 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
         if (send) begin
             armed_reg <= 1'b0;
             trig_reg <= 1'b0;
-            // 2: the due flag is registered, so the next commit can come
-            // exactly ITR cycles after this one
-            elapsed_reg <= {{(CYC_W-2){1'b0}}, 2'd2};
+            // 4: the due flag, the send_ok flag and the pick are
+            // registered, so the next commit can come exactly ITR cycles
+            // after this one
+            elapsed_reg <= {{(CYC_W-3){1'b0}}, 3'd4};
             frames_reg <= {15'd0, ev};
             msgs_reg <= msgs_reg + 32'd1;
         end
@@ -445,6 +496,7 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
         due_reg <= itr_cyc_reg == {CYC_W{1'b0}} || elapsed_reg >= itr_cyc_reg
             || (itr_frames_reg != 16'd0 && frames_reg >= itr_frames_reg);
         pba_reg <= en_reg && fire && (mask_reg || fmask_reg);
+        send_ok_reg <= fire && !mask_reg && glob_ok;
 
         if (rst || soft_rst) begin
             mask_reg <= 1'b1;
@@ -459,13 +511,15 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
             work_q_reg <= 1'b0;
             due_reg <= 1'b0;
             pba_reg <= 1'b0;
+            send_ok_reg <= 1'b0;
         end
     end
 
     assign v_mask[v] = mask_reg;
     assign v_armed[v] = armed_reg;
     assign v_pba[v] = pba_reg;
-    assign v_send_ok[v] = fire && !mask_reg && glob_ok;
+    assign v_send_ok[v] = send_ok_reg;
+    assign v_send[v] = send;
     assign v_itr_ns[v*NS_W +: NS_W] = itr_ns_reg;
     assign v_itr_frames[v*16 +: 16] = itr_frames_reg;
     assign v_msgs[v*32 +: 32] = msgs_reg;
@@ -475,7 +529,7 @@ endgenerate
 // error latch: set by err_event, cleared when the error vector's message is
 // committed (an event in that same cycle keeps it set)
 always @(posedge clk) begin
-    if (commit && {{(8-VW){1'b0}}, grant} == errvec_reg) begin
+    if (commit && {{(8-VW){1'b0}}, pick_vec_reg} == errvec_reg) begin
         err_pend_reg <= 1'b0;
     end
     if (err_event) begin
@@ -492,11 +546,28 @@ end
 
 reg [VW-1:0] rr_reg = {VW{1'b0}};      // first vector to look at
 wire found;
+wire [VW-1:0] grant;
 
-// lowest ready vector at or after rr_reg, else the lowest overall
+// lowest ready vector at or after rr_reg, else the lowest overall; picked
+// every cycle from the registered send_ok flags and registered (one-hot and
+// binary), so neither the fire logic nor the round robin is on the path to
+// the vectors' commit updates. A pick older than a commit is never used: the
+// sender is busy for at least 3 cycles after one.
 nic_rr_pick #(.N(V), .W(VW)) pick_inst (.req(v_send_ok), .first(rr_reg), .found(found), .grant(grant));
 
-assign commit = snd_state_reg == S_IDLE && found;
+integer pi;
+always @(posedge clk) begin
+    pick_vec_reg <= grant;
+    for (pi = 0; pi < V; pi = pi + 1) begin
+        pick_oh_reg[pi] <= found && grant == pi[VW-1:0];
+    end
+    if (rst || soft_rst) begin
+        pick_oh_reg <= {V{1'b0}};
+    end
+end
+
+assign snd_idle = snd_state_reg == S_IDLE;
+assign commit = |v_send;
 
 reg [127:0] msg_hdr_reg = 128'd0;
 reg [31:0] msg_data_reg = 32'd0;
@@ -517,9 +588,9 @@ wire [63:0] msg_dw23 = ent_4dw ? {ent_addr_hi, ent_addr_lo[31:2], 2'b00} : {ent_
 always @(posedge clk) begin
     case (snd_state_reg)
         S_IDLE: begin
-            if (found) begin
-                snd_vec_reg <= grant;
-                rr_reg <= ({{(32-VW){1'b0}}, grant} == V - 1) ? {VW{1'b0}} : grant + 1'b1;
+            if (commit) begin
+                snd_vec_reg <= pick_vec_reg;
+                rr_reg <= ({{(32-VW){1'b0}}, pick_vec_reg} == V - 1) ? {VW{1'b0}} : pick_vec_reg + 1'b1;
                 snd_state_reg <= S_READ;
             end
         end

@@ -106,8 +106,9 @@ localparam SEG_W = SEG_COUNT > 1 ? $clog2(SEG_COUNT) : 1;
 localparam DEPTH = RX_FIFO_BYTES / M_KEEP_WIDTH;
 localparam ADDR_W = $clog2(DEPTH);
 localparam NB_W = $clog2(M_KEEP_WIDTH);
-// storage word: {last, bytes in word - 1, data}
-localparam MEM_W = M_DATA_WIDTH + NB_W + 1;
+// storage word: {last, tkeep, data}; the keep is stored rather than the byte
+// count so nothing is decoded behind the RAM's (slow) read port
+localparam MEM_W = M_DATA_WIDTH + M_KEEP_WIDTH + 1;
 localparam LEN_ADDR_W = $clog2(LEN_FIFO_DEPTH);
 localparam LEN_W = 16 + META_WIDTH;
 localparam OQ_AW = $clog2(META_FIFO_DEPTH);
@@ -119,6 +120,10 @@ localparam FILL_W = ADDR_W + 1 + NB_W;
 localparam [CNT_W-1:0] MIN_LEN = MIN_FRAME_LEN[CNT_W-1:0];
 localparam [CNT_W-1:0] MAX_LEN = MAX_FRAME_LEN[CNT_W-1:0];
 localparam [SEG_W-1:0] SEG_LAST = SEG_COUNT[SEG_W-1:0] - 1'b1;
+localparam BYTES_W = $clog2(S_KEEP_WIDTH + 1);
+// oversize / runt checks against the count so far (see the write side)
+localparam [CNT_W-1:0] NEAR_LEN = MAX_LEN - S_KEEP_WIDTH[CNT_W-1:0];
+localparam RUNT_W = MIN_FRAME_LEN > 0 ? $clog2(MIN_FRAME_LEN + 1) : 1;
 
 // ---------------------------------------------------------------------------
 // Input register stage (MAC side)
@@ -135,6 +140,24 @@ reg in_user_reg = 1'b0;
 reg in_enable_reg = 1'b0;
 reg in_valid_reg = 1'b0;
 reg in_obs_last_reg = 1'b0;     // a tlast beat the steering block saw
+reg [BYTES_W-1:0] in_bytes_reg = {BYTES_W{1'b0}};  // popcount of tkeep
+reg in_keep_ok_reg = 1'b0;
+
+// tkeep checks: all ones except on the tlast beat, where it is a non-zero run
+// from bit 0 (keep + 1 is a power of two); made here, a stage ahead
+wire [S_KEEP_WIDTH:0] s_keep_inc = {1'b0, s_axis_tkeep} + 1'b1;
+wire s_keep_ok = s_axis_tlast ?
+    (s_axis_tkeep[0] && ((s_keep_inc & {1'b0, s_axis_tkeep}) == {S_KEEP_WIDTH+1{1'b0}})) :
+    (&s_axis_tkeep);
+// popcount (exact for the legal, contiguous keeps)
+reg [BYTES_W-1:0] s_bytes;
+integer ib;
+always @* begin
+    s_bytes = {BYTES_W{1'b0}};
+    for (ib = 0; ib < S_KEEP_WIDTH; ib = ib + 1) begin
+        s_bytes = s_bytes + {{BYTES_W-1{1'b0}}, s_axis_tkeep[ib]};
+    end
+end
 
 assign s_axis_tready = s_axis_tready_reg;
 
@@ -149,6 +172,8 @@ always @(posedge clk) begin
     in_enable_reg <= rx_enable;
     in_valid_reg <= in_beat && !skip_reg && !rst;
     in_obs_last_reg <= in_beat && s_axis_tlast;
+    in_bytes_reg <= s_bytes;
+    in_keep_ok_reg <= s_keep_ok;
 
     s_axis_tready_reg <= 1'b1;
     mac_in_frame_reg <= mac_in_frame_next;
@@ -192,6 +217,7 @@ reg drop_full_reg = 1'b0, drop_full_next;
 reg [CNT_W-1:0] byte_cnt_reg = {CNT_W{1'b0}}, byte_cnt_next;
 reg [SEG_W-1:0] seg_reg = {SEG_W{1'b0}}, seg_next;
 reg [M_DATA_WIDTH-1:0] word_reg = {M_DATA_WIDTH{1'b0}}, word_next;
+reg [M_KEEP_WIDTH-1:0] word_keep;
 
 reg mem_wr_en;
 reg [MEM_W-1:0] mem_wr_data;
@@ -215,14 +241,20 @@ assign stat_drop_disabled = stat_drop_disabled_reg;
 wire mem_full = wr_ptr_reg == {~rd_ptr_reg[ADDR_W], rd_ptr_reg[ADDR_W-1:0]};
 wire len_full = len_alloc_ptr_reg == {~len_rd_ptr_reg[LEN_ADDR_W], len_rd_ptr_reg[LEN_ADDR_W-1:0]};
 
-// tkeep checks: all ones except on the tlast beat, where it is a non-zero run
-// from bit 0 (keep + 1 is a power of two)
-wire [S_KEEP_WIDTH:0] in_keep_inc = {1'b0, in_keep_reg} + 1'b1;
-wire in_keep_ok = in_last_reg ?
-    (in_keep_reg[0] && ((in_keep_inc & {1'b0, in_keep_reg}) == {S_KEEP_WIDTH+1{1'b0}})) :
-    (&in_keep_reg);
+wire in_keep_ok = in_keep_ok_reg;
 
-reg [CNT_W-1:0] in_bytes;
+// The oversize and runt decisions do not wait for this beat's byte count
+// (count + bytes, then a 17-bit compare): after each beat the count's
+// distance to the limits is registered (near_reg: within one beat of
+// MAX_FRAME_LEN, room_reg = MAX_FRAME_LEN - count; short_reg: below
+// MIN_FRAME_LEN, need_reg = MIN_FRAME_LEN - count), so the next beat compares
+// only its own byte count with them.
+reg near_reg = 1'b0;
+reg [BYTES_W-1:0] room_reg = {BYTES_W{1'b0}};
+reg short_reg = 1'b0;
+reg [RUNT_W-1:0] need_reg = {RUNT_W{1'b0}};
+
+wire [CNT_W-1:0] in_bytes = {{CNT_W-BYTES_W{1'b0}}, in_bytes_reg};
 reg [S_DATA_WIDTH-1:0] in_data_masked;
 reg first, dis, err, over, runt, full, store, word_done;
 reg [SEG_W-1:0] seg_cur;
@@ -230,12 +262,6 @@ reg [CNT_W-1:0] cnt_sum;
 integer i;
 
 always @* begin
-    // popcount (exact for the legal, contiguous keeps)
-    in_bytes = {CNT_W{1'b0}};
-    for (i = 0; i < S_KEEP_WIDTH; i = i + 1) begin
-        in_bytes = in_bytes + {{CNT_W-1{1'b0}}, in_keep_reg[i]};
-    end
-
     wr_ptr_next = wr_ptr_reg;
     wr_ptr_commit_next = wr_ptr_commit_reg;
     len_alloc_ptr_next = len_alloc_ptr_reg;
@@ -259,8 +285,12 @@ always @* begin
     cnt_sum = (first ? {CNT_W{1'b0}} : byte_cnt_reg) + in_bytes;
     dis = first ? !in_enable_reg : drop_dis_reg;
     err = (!first && drop_err_reg) || !in_keep_ok || (in_last_reg && in_user_reg);
-    over = (!first && drop_over_reg) || cnt_sum > MAX_LEN;
-    runt = cnt_sum < MIN_LEN;
+    // (= cnt_sum > MAX_LEN: the count never passes MAX_LEN unless drop_over_reg)
+    over = first ? (in_bytes > MAX_LEN)
+                 : (drop_over_reg || (near_reg && in_bytes_reg > room_reg));
+    // (= cnt_sum < MIN_LEN)
+    runt = first ? (in_bytes < MIN_LEN)
+                 : (short_reg && in_bytes < {{CNT_W-RUNT_W{1'b0}}, need_reg});
     word_done = in_last_reg || seg_cur == SEG_LAST;
     full = (!first && drop_full_reg) || (word_done && mem_full);
     store = word_done && !dis && !err && !over && !full;
@@ -271,16 +301,20 @@ always @* begin
         in_data_masked[i*8 +: 8] = in_keep_reg[i] ? in_data_reg[i*8 +: 8] : 8'd0;
     end
     word_next = word_reg;
+    // earlier beats of a stored word had a full keep (else the frame drops)
+    word_keep = {M_KEEP_WIDTH{1'b1}};
     for (i = 0; i < SEG_COUNT; i = i + 1) begin
         if (seg_cur == i[SEG_W-1:0]) begin
             word_next[i*S_DATA_WIDTH +: S_DATA_WIDTH] = in_data_masked;
+            word_keep[i*S_KEEP_WIDTH +: S_KEEP_WIDTH] = in_keep_reg;
         end else if (in_last_reg && i[SEG_W-1:0] > seg_cur) begin
             word_next[i*S_DATA_WIDTH +: S_DATA_WIDTH] = {S_DATA_WIDTH{1'b0}};
+            word_keep[i*S_KEEP_WIDTH +: S_KEEP_WIDTH] = {S_KEEP_WIDTH{1'b0}};
         end
     end
 
     mem_wr_en = in_valid_reg && store;
-    mem_wr_data = {in_last_reg, cnt_sum[NB_W-1:0] - 1'b1, word_next};
+    mem_wr_data = {in_last_reg, word_keep, word_next};
     len_wr_en = 1'b0;
 
     if (in_valid_reg) begin
@@ -340,6 +374,14 @@ always @(posedge clk) begin
     if (in_valid_reg) begin
         word_reg <= word_next;
     end
+    // with every count update (a later beat follows); garbage after an
+    // oversize beat, where drop_over_reg decides
+    if (in_valid_reg && !in_last_reg) begin
+        near_reg <= cnt_sum > NEAR_LEN;
+        room_reg <= MAX_LEN[BYTES_W-1:0] - cnt_sum[BYTES_W-1:0];
+        short_reg <= cnt_sum < MIN_LEN;
+        need_reg <= MIN_LEN[RUNT_W-1:0] - cnt_sum[RUNT_W-1:0];
+    end
 
     stat_frame_in_reg <= stat_frame_in_next;
     stat_drop_fifo_full_reg <= stat_drop_fifo_full_next;
@@ -391,6 +433,7 @@ reg [MQ_AW:0] mq_wr_ptr_reg = {MQ_AW+1{1'b0}};
 reg [MQ_AW:0] mq_rd_ptr_reg = {MQ_AW+1{1'b0}};
 
 wire oq_push = in_obs_last_reg;
+wire [ADDR_W:0] wr_ptr_inc = wr_ptr_reg + 1'b1;
 wire oq_push_commit = len_wr_en && !rst;
 
 wire pair = (oq_rd_ptr_reg != oq_wr_ptr_reg) && (mq_rd_ptr_reg != mq_wr_ptr_reg);
@@ -399,7 +442,10 @@ wire pair_commit = pair && oq_commit_reg[oq_rd_ptr_reg[OQ_AW-1:0]] && !rst;
 
 always @(posedge clk) begin
     if (oq_push) begin
-        oq_mem[oq_wr_ptr_reg[OQ_AW-1:0]] <= {wr_ptr_next, cnt_sum[15:0]};
+        // the end pointer is only used for a committed frame, whose last
+        // beat is always stored: wr_ptr_reg + 1 (not the commit logic's
+        // wr_ptr_next)
+        oq_mem[oq_wr_ptr_reg[OQ_AW-1:0]] <= {wr_ptr_inc, cnt_sum[15:0]};
     end
     if (s_meta_tvalid) begin
         mq_mem[mq_wr_ptr_reg[MQ_AW-1:0]] <= s_meta_tdata;
@@ -518,9 +564,7 @@ always @(posedge clk) begin
     if (m_store) begin
         m_axis_tdata_reg <= mem_rd_data_reg[M_DATA_WIDTH-1:0];
         m_axis_tlast_reg <= mem_rd_data_reg[MEM_W-1];
-        m_axis_tkeep_reg <= mem_rd_data_reg[MEM_W-1] ?
-            {M_KEEP_WIDTH{1'b1}} >> (~mem_rd_data_reg[M_DATA_WIDTH +: NB_W]) :
-            {M_KEEP_WIDTH{1'b1}};
+        m_axis_tkeep_reg <= mem_rd_data_reg[M_DATA_WIDTH +: M_KEEP_WIDTH];
     end
     if (m_len_store) begin
         m_len_tdata_reg <= len_rd_data_reg;

@@ -778,6 +778,19 @@ initial begin
     expect_rd(REG_RX_FIFO_PEAK, 5000);
     wr(REG_RX_FIFO_PEAK, 0);
     expect_rd(REG_RX_FIFO_PEAK, 5000);
+    // one-cycle values rising and falling back to back (the peak is pipelined)
+    fill <= 6000; @(posedge clk);
+    fill <= 7000; @(posedge clk);
+    fill <= 6500; @(posedge clk);
+    fill <= 8000; @(posedge clk);
+    fill <= 7999; @(posedge clk);
+    fill <= 8001; @(posedge clk);
+    fill <= 100; @(posedge clk);
+    expect_rd(REG_RX_FIFO_PEAK, 8001);
+    fill <= 9000; @(posedge clk);
+    fill <= 8500; @(posedge clk);
+    fill <= 20; @(posedge clk);
+    expect_rd(REG_RX_FIFO_PEAK, 9000);
     $display("global counters: ok");
 
     // 7b. RSS registers

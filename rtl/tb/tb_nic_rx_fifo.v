@@ -401,8 +401,17 @@ initial begin
     send_frame(64, 0, 1, KEEP_OK, 0);     // disabled wins over error
     send_frame(5, 0, 0, KEEP_OK, 0);      // disabled wins over runt
     send_ok(66);
+    // the limits one beat at a time (the checks use the count registered
+    // after the previous beat): every last-beat size just past / at them
+    send_frame(9, 1, 0, KEEP_OK, 0);      // runt
+    send_frame(12, 1, 0, KEEP_OK, 0);     // runt
+    send_ok(MAXF - 7); send_ok(MAXF - 8); send_ok(MAXF - 9);
+    send_frame(MAXF + 2, 1, 0, KEEP_OK, 0);   // oversize
+    send_frame(MAXF + 7, 1, 0, KEEP_OK, 0);   // oversize
+    send_frame(MAXF + 9, 1, 0, KEEP_OK, 0);   // oversize
+    send_ok(67);
     drain;
-    check_counts(0, 6, 3, 2, 3);
+    check_counts(0, 6, 5, 5, 3);
     $display("drops: ok");
 
     // 3. fill up with the consumer stalled: 1500-byte frames are 94 words;
