@@ -73,134 +73,119 @@ module nic_tlp_req_mux #(
 );
 
 localparam BEAT_W = 128 + DATA_WIDTH + 2 + USER_WIDTH;
-// The grant and the skid register's load selects each steer every bit of two
-// beat-wide registers; one copy of them would be a ~520-load net. The control
-// below is therefore replicated NREP times, each copy steering one slice of
-// the beat. The copies see the same inputs and start equal, so they stay
-// equal; each copy's next state is computed from its own flops, so synthesis
-// cannot merge them back. Copy 0 drives the ports.
-localparam NREP = 8;
-localparam SL = (BEAT_W + NREP - 1) / NREP;
 
-wire [BEAT_W-1:0] beat0 = {s0_hdr, s0_data, s0_sop, s0_eop, s0_user};
-wire [BEAT_W-1:0] beat1 = {s1_hdr, s1_data, s1_sop, s1_eop, s1_user};
-wire [BEAT_W-1:0] m_beat;       // output register (oldest beat held)
-/* verilator lint_off UNUSEDSIGNAL */
-wire [BEAT_W-1:0] temp_beat;    // skid register (only its user bits are read, for pend_user)
-/* verilator lint_on UNUSEDSIGNAL */
-wire m_beat_sop = m_beat[USER_WIDTH + 1];
+// arbitration state
+reg lock_reg = 1'b0, lock_next;
+reg sel_reg = 1'b0, sel_next;
+reg rr_reg = 1'b0, rr_next;     // input preferred when both are valid
 
-assign {m_hdr, m_data, m_sop, m_eop, m_user} = m_beat;
+// skid register
+reg              s_ready_reg = 1'b0;
+reg              m_valid_reg = 1'b0, m_valid_next;
+reg              temp_valid_reg = 1'b0, temp_valid_next;
+reg [BEAT_W-1:0] m_beat_reg = {BEAT_W{1'b0}};
+reg [BEAT_W-1:0] temp_beat_reg = {BEAT_W{1'b0}};
+reg              m_shown_reg = 1'b0;   // m_valid was high at the last edge and not taken
+reg              park_reg = 1'b0;      // parked for a soft reset: stays parked while hold
 
-wire [NREP-1:0] c_sel, c_grant_ok, c_s_ready, c_lock, c_m_valid_reg, c_temp_valid_reg, c_park;
+// combinational grant: locked input, else round-robin among valid inputs
+wire sel = lock_reg ? sel_reg : ((s0_valid && s1_valid) ? rr_reg : s1_valid);
+// a new TLP may only start while hold is low and bus mastering is on
+wire grant_ok = lock_reg || (!hold && bus_master_enable);
+wire sel_valid = grant_ok && (sel ? s1_valid : s0_valid);
+wire sel_eop = sel ? s1_eop : s0_eop;
+wire [BEAT_W-1:0] sel_beat = sel ? {s1_hdr, s1_data, s1_sop, s1_eop, s1_user}
+                                 : {s0_hdr, s0_data, s0_sop, s0_eop, s0_user};
 
-genvar r;
-generate
-for (r = 0; r < NREP; r = r + 1) begin : g_ctl
-    localparam LO = r * SL;
-    localparam W = (LO + SL > BEAT_W) ? BEAT_W - LO : SL;
+assign s0_ready = s_ready_reg && !sel && grant_ok;
+assign s1_ready = s_ready_reg && sel && grant_ok;
+assign {m_hdr, m_data, m_sop, m_eop, m_user} = m_beat_reg;
 
-    // arbitration state
-    reg lock_reg = 1'b0;
-    reg sel_reg = 1'b0;
-    reg rr_reg = 1'b0;     // input preferred when both are valid
+// a TLP not yet presented waits at its sop beat while bus mastering is off;
+// m_beat_reg is the oldest beat held, so nothing behind it was presented
+wire park = m_valid_reg && m_sop && !m_shown_reg && (!bus_master_enable || park_reg);
+wire m_ready_int = m_ready && !park;
 
-    // skid register
-    reg s_ready_reg = 1'b0;
-    reg m_valid_reg = 1'b0;
-    reg temp_valid_reg = 1'b0;
-    reg m_shown_reg = 1'b0;   // m_valid was high at the last edge and not taken
-    reg park_reg = 1'b0;      // parked for a soft reset: stays parked while hold
-    reg [W-1:0] m_beat_reg = {W{1'b0}};
-    reg [W-1:0] temp_beat_reg = {W{1'b0}};
+assign busy = (lock_reg || m_valid_reg || temp_valid_reg) && !park;
+assign m_valid = m_valid_reg && !park;
+assign pend_user = (m_valid_reg ? m_beat_reg[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}})
+    | (temp_valid_reg ? temp_beat_reg[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}});
 
-    // combinational grant: locked input, else round-robin among valid inputs
-    wire sel = lock_reg ? sel_reg : ((s0_valid && s1_valid) ? rr_reg : s1_valid);
-    // a new TLP may only start while hold is low and bus mastering is on
-    wire grant_ok = lock_reg || (!hold && bus_master_enable);
-    wire sel_valid = grant_ok && (sel ? s1_valid : s0_valid);
-    wire sel_eop = sel ? s1_eop : s0_eop;
-    wire [W-1:0] sel_beat = sel ? beat1[LO +: W] : beat0[LO +: W];
+wire s_xfer = sel_valid && s_ready_reg;
 
-    // a TLP not yet presented waits at its sop beat while bus mastering is
-    // off; m_beat is the oldest beat held, so nothing behind it was presented
-    wire park = m_valid_reg && m_beat_sop && !m_shown_reg && (!bus_master_enable || park_reg);
-    wire m_ready_int = m_ready && !park;
-    wire m_valid_o = m_valid_reg && !park;
+// ready next cycle if the output is free or will be, and temp is empty
+wire s_ready_early = m_ready_int || (!temp_valid_reg && (!m_valid_reg || !sel_valid));
 
-    wire s_xfer = sel_valid && s_ready_reg;
-    // ready next cycle if the output is free or will be, and temp is empty
-    wire s_ready_early = m_ready_int || (!temp_valid_reg && (!m_valid_reg || !sel_valid));
+reg store_in_to_out;
+reg store_in_to_temp;
+reg store_temp_to_out;
 
-    wire out_free = m_ready_int || !m_valid_reg;
-    wire store_in_to_out = s_ready_reg && out_free;
-    wire store_in_to_temp = s_ready_reg && !out_free;
-    wire store_temp_to_out = !s_ready_reg && m_ready_int;
+always @* begin
+    lock_next = lock_reg;
+    sel_next = sel_reg;
+    rr_next = rr_reg;
 
-    always @(posedge clk) begin
-        if (s_xfer) begin
-            sel_reg <= sel;
-            lock_reg <= !sel_eop;
-            if (sel_eop) begin
-                rr_reg <= !sel;
-            end
-        end
-
-        s_ready_reg <= s_ready_early;
-        if (store_in_to_out) begin
-            m_valid_reg <= sel_valid;
-        end else if (store_in_to_temp) begin
-            temp_valid_reg <= sel_valid;
-        end else if (store_temp_to_out) begin
-            m_valid_reg <= temp_valid_reg;
-            temp_valid_reg <= 1'b0;
-        end
-        m_shown_reg <= m_valid_o && !m_ready;
-        park_reg <= park && hold;
-
-        if (store_in_to_out) begin
-            m_beat_reg <= sel_beat;
-        end else if (store_temp_to_out) begin
-            m_beat_reg <= temp_beat_reg;
-        end
-        if (store_in_to_temp) begin
-            temp_beat_reg <= sel_beat;
-        end
-
-        if (rst) begin
-            lock_reg <= 1'b0;
-            sel_reg <= 1'b0;
-            rr_reg <= 1'b0;
-            s_ready_reg <= 1'b0;
-            m_valid_reg <= 1'b0;
-            temp_valid_reg <= 1'b0;
-            m_shown_reg <= 1'b0;
-            park_reg <= 1'b0;
+    if (s_xfer) begin
+        sel_next = sel;
+        lock_next = !sel_eop;
+        if (sel_eop) begin
+            rr_next = !sel;
         end
     end
 
-    assign m_beat[LO +: W] = m_beat_reg;
-    assign temp_beat[LO +: W] = temp_beat_reg;
-    assign c_sel[r] = sel;
-    assign c_grant_ok[r] = grant_ok;
-    assign c_s_ready[r] = s_ready_reg;
-    assign c_lock[r] = lock_reg;
-    assign c_m_valid_reg[r] = m_valid_reg;
-    assign c_temp_valid_reg[r] = temp_valid_reg;
-    assign c_park[r] = park;
+    m_valid_next = m_valid_reg;
+    temp_valid_next = temp_valid_reg;
+    store_in_to_out = 1'b0;
+    store_in_to_temp = 1'b0;
+    store_temp_to_out = 1'b0;
+
+    if (s_ready_reg) begin
+        if (m_ready_int || !m_valid_reg) begin
+            m_valid_next = sel_valid;
+            store_in_to_out = 1'b1;
+        end else begin
+            temp_valid_next = sel_valid;
+            store_in_to_temp = 1'b1;
+        end
+    end else if (m_ready_int) begin
+        m_valid_next = temp_valid_reg;
+        temp_valid_next = 1'b0;
+        store_temp_to_out = 1'b1;
+    end
 end
-endgenerate
 
-assign s0_ready = c_s_ready[0] && !c_sel[0] && c_grant_ok[0];
-assign s1_ready = c_s_ready[0] && c_sel[0] && c_grant_ok[0];
-assign busy = (c_lock[0] || c_m_valid_reg[0] || c_temp_valid_reg[0]) && !c_park[0];
-assign m_valid = c_m_valid_reg[0] && !c_park[0];
-assign pend_user = (c_m_valid_reg[0] ? m_beat[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}})
-    | (c_temp_valid_reg[0] ? temp_beat[USER_WIDTH-1:0] : {USER_WIDTH{1'b0}});
+always @(posedge clk) begin
+    lock_reg <= lock_next;
+    sel_reg <= sel_next;
+    rr_reg <= rr_next;
 
-// (copies 1..NREP-1 only steer their slices)
-wire _unused_ok = &{1'b0, c_sel[NREP-1:1], c_grant_ok[NREP-1:1], c_s_ready[NREP-1:1], c_lock[NREP-1:1],
-    c_m_valid_reg[NREP-1:1], c_temp_valid_reg[NREP-1:1], c_park[NREP-1:1], 1'b0};
+    s_ready_reg <= s_ready_early;
+    m_valid_reg <= m_valid_next;
+    temp_valid_reg <= temp_valid_next;
+    m_shown_reg <= m_valid && !m_ready;
+    park_reg <= park && hold;
+
+    if (store_in_to_out) begin
+        m_beat_reg <= sel_beat;
+    end else if (store_temp_to_out) begin
+        m_beat_reg <= temp_beat_reg;
+    end
+
+    if (store_in_to_temp) begin
+        temp_beat_reg <= sel_beat;
+    end
+
+    if (rst) begin
+        lock_reg <= 1'b0;
+        sel_reg <= 1'b0;
+        rr_reg <= 1'b0;
+        s_ready_reg <= 1'b0;
+        m_valid_reg <= 1'b0;
+        temp_valid_reg <= 1'b0;
+        m_shown_reg <= 1'b0;
+        park_reg <= 1'b0;
+    end
+end
 
 endmodule
 
