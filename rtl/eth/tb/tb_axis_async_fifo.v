@@ -120,6 +120,15 @@ always @(posedge m_clk) begin
     m_tready <= r_run && ($urandom(seed) % 100 < r_rate);
 end
 
+task check_delivered;
+    begin
+        if (n_out != n_wr) begin
+            $display("ERROR: %0d beats written, %0d delivered", n_wr, n_out);
+            errors = errors + 1;
+        end
+    end
+endtask
+
 task run_random(input integer cycles, input integer wr, input integer rr);
     begin
         w_rate = wr;
@@ -130,10 +139,7 @@ task run_random(input integer cycles, input integer wr, input integer rr);
         w_run = 1'b0;
         // drain
         repeat (200) @(posedge m_clk);
-        if (n_out != n_wr) begin
-            $display("ERROR: %0d beats written, %0d delivered", n_wr, n_out);
-            errors = errors + 1;
-        end
+        check_delivered;
     end
 endtask
 
@@ -161,10 +167,7 @@ task fill_exact;
             $display("ERROR: drained FIFO: tready %b almost_full %b", s_tready, s_almost_full);
             errors = errors + 1;
         end
-        if (n_out != n_wr) begin
-            $display("ERROR: %0d beats written, %0d delivered", n_wr, n_out);
-            errors = errors + 1;
-        end
+        check_delivered;
     end
 endtask
 
