@@ -98,10 +98,6 @@ impl<'a> Frame<'a> {
         let b = self.bytes(at, 2)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
-    fn be32(&self, at: usize) -> Result<u32, ParseError> {
-        let b = self.bytes(at, 4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
 }
 
 /// Parses an Ethernet II frame (without FCS).
