@@ -178,23 +178,25 @@ impl TcpReceiver {
         // (the NIC splits after the L4 header) and the payload is only
         // measured. Headers running past it (a scatter buffer shorter than
         // the headers) are gathered piece by piece, never more than needed.
+        let beyond = |r: &Result<ParsedSegment, ParseError>| matches!(r, Err(ParseError::HeaderBeyondPrefix(_)));
         let mut pieces = frame.segments();
         let first = pieces.next().unwrap_or(&[]);
-        match parse_ethernet_prefix(first, frame.len()) {
-            Err(ParseError::HeaderBeyondPrefix(_)) => {}
-            done => return done,
+        let mut parsed = parse_ethernet_prefix(first, frame.len());
+        if !beyond(&parsed) {
+            return parsed;
         }
         self.parse_buf.clear();
         self.parse_buf.extend_from_slice(first);
+        // with every piece gathered the prefix is the whole frame (len() is
+        // their sum), so the last parse cannot ask for more
         for piece in pieces {
             self.parse_buf.extend_from_slice(piece);
-            match parse_ethernet_prefix(&self.parse_buf, frame.len()) {
-                Err(ParseError::HeaderBeyondPrefix(_)) => {}
-                done => return done,
+            parsed = parse_ethernet_prefix(&self.parse_buf, frame.len());
+            if !beyond(&parsed) {
+                break;
             }
         }
-        // every piece gathered: the whole frame, so this cannot ask for more
-        parse_ethernet(&self.parse_buf)
+        parsed
     }
 
     /// The reassembler (streams, counters, limits).
