@@ -6,16 +6,10 @@
  * RGMII PHY 0 (Marvell 88E1512, litex-boards "eth" 0), host side replaced by
  * nic_host_stub. Pins: versa_ecp5.lpf.
  *
- * Clocks: clk100 (100 MHz LVDS oscillator) -> EHXPLLL -> clk (core, 50 MHz);
- * eth_rx_clk (RXC from the PHY, 125 MHz at 1000BASE-T) clocks rgmii_rx and
- * the MAC; axis_async_fifo crosses to the core. 1 Gb/s only (no 10/100).
- *
- * Reset: the core is held in reset until the PLL locks and for 2^RST_BITS
- * core cycles after (and while rst_n, the T1 reset button, is low); the PHY
- * reset (eth_rst_n) is released once, at the end of the first
- * such window (~21 ms at 50 MHz), and not pulsed again by the button, so RXC
- * keeps running while the RX-clock side of the MAC is reset (the reset is
- * re-synchronised into eth_rx_clk).
+ * Clocks and reset: ecp5_rgmii_nic (shared with the other ECP5 boards):
+ * clk100 (100 MHz LVDS oscillator) -> EHXPLLL -> clk (core, 50 MHz); eth_rx_clk (RXC,
+ * 125 MHz) clocks the RGMII interface and the MAC; rst_n is the T1 reset button;
+ * eth_rst_n releases the PHY once, after the first reset window.
  *
  * led[3:0]: nic_host_stub (Q_FRAMES bit 0, DMA write activity, ERR_STATUS
  * non-zero, signature parity: the signature keeps every NIC output
@@ -42,109 +36,38 @@ module versa_ecp5_top #(
     output wire       eth_mdc
 );
 
-// ---------------------------------------------------------------------------
-// clocks and resets
 wire clk;
+wire rst;
 wire pll_locked;
+wire [3:0] nic_led;
+wire bad_led;
 
-ecp5_pll #(
+// clk100 -> 50 MHz core clock (VCO 600 MHz)
+ecp5_rgmii_nic #(
+    .RST_BITS(RST_BITS),
+    .RX_DELAY_TAPS(RX_DELAY_TAPS),
+    .RX_QUEUES(RX_QUEUES),
     .CLKI_DIV(2),
     .CLKFB_DIV(1),
-    .CLKOP_DIV(12)
+    .CLKOP_DIV(12),
+    .CLK_PERIOD_PS(20000)
 )
-pll_inst (
+board_inst (
     .clk_in(clk100),
-    .clk_out(clk),
-    .locked(pll_locked)
+    .rst_n(rst_n),
+    .eth_rx_clk(eth_rx_clk),
+    .eth_rx_ctl(eth_rx_ctl),
+    .eth_rxd(eth_rxd),
+    .eth_rst_n(eth_rst_n),
+    .clk(clk),
+    .rst(rst),
+    .pll_locked(pll_locked),
+    .nic_led(nic_led),
+    .bad_led(bad_led)
 );
 
-(* ASYNC_REG = "TRUE" *) reg [1:0] btn_sync_reg = 2'b00;
-reg [RST_BITS:0] rst_cnt_reg = {(RST_BITS+1){1'b0}};
-reg rst_reg = 1'b1;
-reg phy_up_reg = 1'b0;
-
-always @(posedge clk) begin
-    btn_sync_reg <= {btn_sync_reg[0], rst_n && pll_locked};
-    if (!rst_cnt_reg[RST_BITS]) begin
-        rst_cnt_reg <= rst_cnt_reg + 1'b1;
-    end
-    rst_reg <= !rst_cnt_reg[RST_BITS];
-    if (rst_cnt_reg[RST_BITS]) begin
-        phy_up_reg <= 1'b1;
-    end
-    if (!btn_sync_reg[1]) begin
-        rst_cnt_reg <= {(RST_BITS+1){1'b0}};
-        rst_reg <= 1'b1;
-    end
-end
-
-(* ASYNC_REG = "TRUE" *) reg [1:0] rx_rst_sync_reg = 2'b11;
-
-always @(posedge eth_rx_clk) begin
-    rx_rst_sync_reg <= {rx_rst_sync_reg[0], rst_reg};
-end
-
-wire rx_rst = rx_rst_sync_reg[1];
-
-assign eth_rst_n = phy_up_reg;
 assign eth_mdc = 1'b0;
 assign eth_tx_ctl = 1'b0;
-
-// ---------------------------------------------------------------------------
-// PHY interface and NIC
-wire [7:0] gmii_rxd;
-wire gmii_rx_dv;
-wire gmii_rx_er;
-
-rgmii_rx #(
-    .TARGET("ECP5"),
-    .RX_DELAY_TAPS(RX_DELAY_TAPS)
-)
-rgmii_inst (
-    .rst(rx_rst),
-    .rgmii_rx_clk(eth_rx_clk),
-    .rgmii_rxd(eth_rxd),
-    .rgmii_rx_ctl(eth_rx_ctl),
-    .gmii_rxd(gmii_rxd),
-    .gmii_rx_dv(gmii_rx_dv),
-    .gmii_rx_er(gmii_rx_er)
-);
-
-wire [3:0] nic_led;
-wire rx_frame_bad;
-
-nic_board_core #(
-    .RX_FIFO_BYTES(32768),
-    .DESC_FETCH_MAX(8),
-    .DESC_CACHE_DEPTH(16),
-    .DMA_READ_TAGS(4),
-    .RX_QUEUES(RX_QUEUES),
-    .RETA_ENTRIES(128),
-    .MSIX_VECTORS(RX_QUEUES + 1),     // one per queue and the error vector
-    .CLK_PERIOD_PS(20000)              // clk: 50 MHz from the PLL
-)
-nic_board_inst (
-    .rx_clk(eth_rx_clk),
-    .rx_rst(rx_rst),
-    .gmii_rxd(gmii_rxd),
-    .gmii_rx_dv(gmii_rx_dv),
-    .gmii_rx_er(gmii_rx_er),
-    .clk(clk),
-    .rst(rst_reg),
-    .led(nic_led),
-    .rx_frame_bad(rx_frame_bad)
-);
-
-// bad-frame indicator, stretched in the RX clock domain
-reg [22:0] bad_cnt_reg = 23'd0;
-
-always @(posedge eth_rx_clk) begin
-    if (rx_frame_bad) begin
-        bad_cnt_reg <= {23{1'b1}};
-    end else if (bad_cnt_reg != 23'd0) begin
-        bad_cnt_reg <= bad_cnt_reg - 23'd1;
-    end
-end
 
 reg [25:0] beat_reg = 26'd0;
 
@@ -152,7 +75,7 @@ always @(posedge clk) begin
     beat_reg <= beat_reg + 26'd1;
 end
 
-wire [7:0] led_int = {!rst_reg, pll_locked, beat_reg[25], bad_cnt_reg != 23'd0, nic_led};
+wire [7:0] led_int = {!rst, pll_locked, beat_reg[25], bad_led, nic_led};
 
 assign led = LED_INVERT ? ~led_int : led_int;
 
