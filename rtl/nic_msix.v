@@ -59,7 +59,9 @@
  * vector if its ready flag is still set (armed, work and due as of the cycle
  * before) and it is unmasked and MSI-X, function mask and BME allow it in the
  * commit cycle itself (else the pick is made again): a vector is committed 2
- * cycles after it becomes ready at the earliest.
+ * cycles after it becomes ready at the earliest. (That commit condition is
+ * registered per vector from the next values of its four terms, and the
+ * pick is one-hot, so the commit hangs off flops.)
  *
  * Timing: the commit cycle of a vector's next message is at least ITR cycles
  * after the commit of its previous one, exactly ITR cycles when the vector is
@@ -78,15 +80,26 @@
  *
  * Register port: one request at a time (reg_wr or reg_rd one cycle, the next
  * one only after reg_ack); every request gets exactly one reg_ack (one
- * cycle, with reg_rd_data for reads) 3 cycles after the strobe, 28 for an
+ * cycle, with reg_rd_data for reads) 3 cycles after the strobe, 29 for an
  * ITR_NS write. Offsets past MSIX_VECTORS (and anything else in the window)
- * read 0 and ignore writes. While soft_rst is high writes are ignored (as in
- * nic_csr) but still acknowledged.
+ * read 0 and ignore writes. A write is ignored, but still acknowledged, when
+ * soft_rst is high in its strobe cycle or in the cycle after (nic_csr
+ * ignores writes during its reset window; the vector state's reset lags
+ * soft_rst by a cycle, see Resets). The request is decoded as it is latched
+ * (the write cycle uses one registered strobe per register); the ivec read
+ * mux is split over the write cycle (vector within a group of 4, field) and
+ * the next (group, next to the table RAM data).
  *
  * Resets: rst is the hard reset. soft_rst (CTRL.RESET) resets the same
  * vector state (masks, armed, latches, counters, ITR settings, PBA, sender);
- * only the table RAM keeps its content. The request/ack handshake runs on rst
- * only, so a request across a soft reset is still answered.
+ * only the table RAM keeps its content. The per-vector state (everything in
+ * g_vec) is reset one cycle after rst / soft_rst (a registered copy of the
+ * reset per vector, for fanout); the sender, the pick, the error latch and
+ * the converter are reset at once, so nothing is committed from state the
+ * reset is about to clear. A completion event (q_cpl_event) in the cycle
+ * right after a soft reset is not counted (the engines leave reset with it
+ * and cannot complete a frame that soon). The request/ack handshake runs on
+ * rst only, so a request across a soft reset is still answered.
  *
  * Message: MemWr, 1 DW, First BE 0xF, Last BE 0, TC 0, attributes 0, tag 0,
  * requester ID cfg_requester_id, 3-DW header when address [63:32] == 0
@@ -190,7 +203,6 @@ localparam [1:0]
 // ---------------------------------------------------------------------------
 
 reg rq_valid_reg = 1'b0;
-reg rq_wr_reg = 1'b0;
 reg [31:0] rq_data_reg = 32'd0;
 reg [3:0] rq_be_reg = 4'd0;
 
@@ -203,6 +215,7 @@ wire [15:0] r_pba_rel = r_addr - MSIX_PBA_OFFSET;
 wire [15:0] r_ivec_rel = r_addr - IVEC_BASE;
 /* verilator lint_on UNUSEDSIGNAL */
 wire r_tab_hit = r_addr >= MSIX_TABLE_OFFSET && {1'b0, r_tab_rel} < TAB_BYTES;
+wire r_ivec_hit = r_addr >= IVEC_BASE && {1'b0, r_ivec_rel} < IVEC_BYTES;
 wire r_fld_ctrl = r_tab_rel[3:2] == MSIX_ENTRY_CTRL[3:2];
 wire [VW-1:0] r_ivec_vec = r_ivec_rel[IV_SH +: VW];
 
@@ -220,12 +233,11 @@ always @(posedge clk) begin
     rq_valid_reg <= reg_wr || reg_rd;
     mmio_ram_rd_reg <= reg_rd && !reg_wr && r_tab_hit && !r_fld_ctrl;
     if (reg_wr || reg_rd) begin
-        rq_wr_reg <= reg_wr;
         rq_data_reg <= reg_wr_data;
         rq_be_reg <= reg_wr_be;
         tab_hit_reg <= r_tab_hit;
         pba_hit_reg <= r_addr >= MSIX_PBA_OFFSET && {1'b0, r_pba_rel} < PBA_BYTES;
-        ivec_hit_reg <= r_addr >= IVEC_BASE && {1'b0, r_ivec_rel} < IVEC_BYTES;
+        ivec_hit_reg <= r_ivec_hit;
         tab_vec_reg <= r_tab_rel[ENT_SH +: VW];
         ivec_vec_reg <= r_ivec_vec;
         tab_fld_reg <= r_tab_rel[3:2];
@@ -250,12 +262,51 @@ wire mmio_ram_rd = mmio_ram_rd_reg;
 
 wire fld_ctrl = tab_fld == MSIX_ENTRY_CTRL[3:2];
 
-wire wr_ok = rq_valid_reg && rq_wr_reg && !soft_rst;
-wire tab_wr = wr_ok && tab_hit;
-wire ivec_wr = wr_ok && ivec_hit;
+// Writes are decoded as the request is latched, into one registered strobe
+// per target (vector and register, table RAM field and byte lane), so no
+// address compare sits between the latched request and the write enables
+// of the 16 vectors' registers. A write is ignored when soft_rst is high in
+// its strobe cycle or in its write cycle (the cycle after): the vector state
+// is reset one cycle after soft_rst (see g_vec), so a write in the cycle
+// after a soft reset would be lost to it anyway; this keeps the table RAM
+// and ITR_NS, which that reset does not reach, consistent with it.
+wire r_wr_tab = reg_wr && r_tab_hit;
+wire r_wr_ivec = reg_wr && r_ivec_hit;
+wire [VW-1:0] r_tab_vec = r_tab_rel[ENT_SH +: VW];
+wire [1:0] r_tab_fld = r_tab_rel[3:2];
+wire [1:0] r_ivec_fld = r_ivec_rel[3:2];
+
+reg [V-1:0] wr_mask_oh_reg = {V{1'b0}};     // table vector control (mask bit)
+reg [V-1:0] wr_frames_oh_reg = {V{1'b0}};   // ivec ITR_FRAMES
+reg [V-1:0] wr_ctrl_oh_reg = {V{1'b0}};     // ivec CTRL (byte 0)
+reg [11:0] wr_ram_reg = 12'd0;              // table RAM field f, lane k: bit f*4+k
+reg itr_ns_wr_reg = 1'b0;
+reg itr_ns_ok_reg = 1'b0;                   // not strobed during soft_rst
+
+integer wv, wf;
+always @(posedge clk) begin
+    for (wv = 0; wv < V; wv = wv + 1) begin
+        wr_mask_oh_reg[wv] <= r_wr_tab && !soft_rst && r_tab_vec == wv[VW-1:0] && r_tab_fld == MSIX_ENTRY_CTRL[3:2] && reg_wr_be[0];
+        wr_frames_oh_reg[wv] <= r_wr_ivec && !soft_rst && r_ivec_vec == wv[VW-1:0] && r_ivec_fld == IVEC_ITR_FRAMES[3:2];
+        wr_ctrl_oh_reg[wv] <= r_wr_ivec && !soft_rst && r_ivec_vec == wv[VW-1:0] && r_ivec_fld == IVEC_CTRL[3:2] && reg_wr_be[0];
+    end
+    for (wf = 0; wf < 12; wf = wf + 1) begin
+        wr_ram_reg[wf] <= r_wr_tab && !soft_rst && r_tab_fld == wf[3:2] && reg_wr_be[wf % 4];
+    end
+    itr_ns_wr_reg <= r_wr_ivec && r_ivec_fld == IVEC_ITR_NS[3:2];
+    itr_ns_ok_reg <= !soft_rst;
+    if (rst) begin
+        wr_mask_oh_reg <= {V{1'b0}};
+        wr_frames_oh_reg <= {V{1'b0}};
+        wr_ctrl_oh_reg <= {V{1'b0}};
+        wr_ram_reg <= 12'd0;
+        itr_ns_wr_reg <= 1'b0;
+    end
+end
+
 // ITR_NS writes start the converter even during soft_rst (nothing is applied
 // then), so the ack always waits for the same sequence
-wire itr_ns_wr = rq_valid_reg && rq_wr_reg && ivec_hit && ivec_fld == IVEC_ITR_NS[3:2];
+wire itr_ns_wr = itr_ns_wr_reg;
 
 // ---------------------------------------------------------------------------
 // Table RAM: address lo (f = 0), hi (1), data (2); one RAM per field and lane.
@@ -288,7 +339,7 @@ for (f = 0; f < 3; f = f + 1) begin : g_ram_fld
         end
 
         always @(posedge clk) begin
-            if (tab_wr && tab_fld == f && rq_be_reg[k]) begin
+            if (wr_ram_reg[f*4 + k] && !soft_rst) begin
                 mem[tab_vec] <= wbyte;
             end
             q_reg <= mem[ram_rd_addr];
@@ -312,24 +363,36 @@ reg [ACC_W-1:0] conv_acc_reg = {ACC_W{1'b0}};
 reg [CNT_W-1:0] conv_cnt_reg = {CNT_W{1'b0}};
 
 wire [NS_W*V-1:0] v_itr_ns;
-// the addressed vector's ITR_NS, looked up as the request is latched (it
-// cannot change before the request is served: only this block's conversion,
-// acknowledged before the next request, or a soft reset, mirrored here)
-reg [NS_W-1:0] ns_cur_reg = {NS_W{1'b0}};
-always @(posedge clk) begin
-    if (reg_wr || reg_rd) begin
-        ns_cur_reg <= v_itr_ns[r_ivec_vec*NS_W +: NS_W];
-    end
-    if (rst || soft_rst) begin
-        ns_cur_reg <= {NS_W{1'b0}};
-    end
-end
-wire [31:0] ns_cur = {{(32-NS_W){1'b0}}, ns_cur_reg};
+// An ITR_NS write takes the addressed vector's current value (for the
+// byte-enable merge) from the register read mux, which selects it in the
+// write cycle like for a read (st2_grp_sel, valid the cycle after: the
+// cycle conv_pend_reg starts the converter); the value cannot change in
+// between (only this block's conversion, acknowledged before the next
+// request, changes it; a soft reset discards the write)
+reg conv_pend_reg = 1'b0;
+reg conv_pend_apply_reg = 1'b0;
+wire [31:0] st2_grp_sel;
+wire [31:0] ns_cur = {{(32-NS_W){1'b0}}, st2_grp_sel[NS_W-1:0]};
 wire [31:0] ns_merged = be_merge(ns_cur, rq_data_reg, rq_be_reg);
 wire [NS_W-1:0] ns_sat = ns_merged > NS_MAX_32 ? NS_MAX_32[NS_W-1:0] : ns_merged[NS_W-1:0];
 
 wire conv_done = conv_busy_reg && conv_cnt_reg == {CNT_W{1'b0}};
-wire conv_wr = conv_done && conv_apply_reg;
+// the write of the result into the vector's registers, decoded one cycle
+// ahead (in the last shift-add step) into one registered enable per vector,
+// so the counter compare and the vector decode do not drive the enables of
+// every vector's ITR registers; a soft reset in that step discards it (one
+// in the done cycle itself resets the vector, which takes priority)
+wire conv_last_step = conv_busy_reg && conv_cnt_reg == {{(CNT_W-1){1'b0}}, 1'b1};
+reg [V-1:0] conv_wr_oh_reg = {V{1'b0}};
+integer cv;
+always @(posedge clk) begin
+    for (cv = 0; cv < V; cv = cv + 1) begin
+        conv_wr_oh_reg[cv] <= conv_last_step && conv_apply_reg && !soft_rst && conv_vec_reg == cv[VW-1:0];
+    end
+    if (rst) begin
+        conv_wr_oh_reg <= {V{1'b0}};
+    end
+end
 wire [RES_W-1:0] conv_res = {1'b0, conv_acc_reg[ACC_W-1:FRAC]}
     + {{(RES_W-1){1'b0}}, |conv_acc_reg[FRAC-1:0]};
 // never above MAX_CYC, so CYC_W bits hold it
@@ -344,10 +407,14 @@ always @(posedge clk) begin
     if (conv_done) begin
         conv_busy_reg <= 1'b0;
     end
+    conv_pend_reg <= itr_ns_wr;
     if (itr_ns_wr) begin
-        conv_busy_reg <= 1'b1;
-        conv_apply_reg <= !soft_rst;
+        conv_pend_apply_reg <= !soft_rst && itr_ns_ok_reg;
         conv_vec_reg <= ivec_vec;
+    end
+    if (conv_pend_reg) begin
+        conv_busy_reg <= 1'b1;
+        conv_apply_reg <= !soft_rst && conv_pend_apply_reg;
         conv_ns_reg <= ns_sat;
         conv_sh_reg <= ns_sat;
         conv_acc_reg <= {ACC_W{1'b0}};
@@ -358,6 +425,7 @@ always @(posedge clk) begin
         conv_apply_reg <= 1'b0;
     end
     if (rst) begin
+        conv_pend_reg <= 1'b0;
         conv_busy_reg <= 1'b0;
         conv_apply_reg <= 1'b0;
     end
@@ -369,30 +437,30 @@ end
 
 reg en_reg = 1'b0;
 reg fmask_reg = 1'b0;
-reg bme_reg = 1'b0;
 reg [RX_QUEUES-1:0] qpend_reg = {RX_QUEUES{1'b0}};
 reg [RX_QUEUES-1:0] qev_reg = {RX_QUEUES{1'b0}};
-reg [RX_QUEUES*8-1:0] qvec_reg = {RX_QUEUES*8{1'b0}};
-reg [7:0] errvec_reg = 8'd0;
 reg err_pend_reg = 1'b0;
 
-wire glob_ok = en_reg && !fmask_reg && bme_reg;
+// MSI-X on, function unmasked, bus master: registered from the inputs as
+// one flag (the same cycle as en_reg and fmask_reg)
+reg glob_ok_reg = 1'b0;
+wire glob_ok = glob_ok_reg;
+wire glob_ok_next = !rst && cfg_msix_enable && !cfg_msix_function_mask && cfg_bus_master_enable;
+always @(posedge clk) begin
+    glob_ok_reg <= glob_ok_next;
+end
 
 integer qi;
 always @(posedge clk) begin
     en_reg <= cfg_msix_enable;
     fmask_reg <= cfg_msix_function_mask;
-    bme_reg <= cfg_bus_master_enable;
     for (qi = 0; qi < RX_QUEUES; qi = qi + 1) begin
         qpend_reg[qi] <= q_enable[qi] && q_cpl_prod[qi*16 +: 16] != q_cpl_cons[qi*16 +: 16];
     end
     qev_reg <= q_cpl_event;
-    qvec_reg <= q_irq_vector;
-    errvec_reg <= err_vector;
     if (rst) begin
         en_reg <= 1'b0;
         fmask_reg <= 1'b0;
-        bme_reg <= 1'b0;
         qpend_reg <= {RX_QUEUES{1'b0}};
         qev_reg <= {RX_QUEUES{1'b0}};
     end
@@ -406,20 +474,30 @@ wire [V-1:0] v_mask;
 wire [V-1:0] v_armed;
 wire [V-1:0] v_pba;
 wire [V-1:0] v_send_ok;     // registered: fire && unmasked && glob_ok a cycle ago
-wire [V-1:0] v_send;        // committed this cycle (at most one)
+wire [V-1:0] v_cand;        // registered: pick && send_ok && unmasked && glob_ok now
 wire [16*V-1:0] v_itr_frames;
 wire [32*V-1:0] v_msgs;
 
 // sender arbitration (below)
 wire commit;
 wire snd_idle;
-reg [V-1:0] pick_oh_reg = {V{1'b0}};
-reg [VW-1:0] pick_vec_reg = {VW{1'b0}};
+wire [V-1:0] pick_oh_next;
+reg [V-1:0] pick_oh_reg = {V{1'b0}};         // the registered pick, one-hot
+wire [V-1:0] v_err_sel;
 
 genvar v, q;
 generate
 for (v = 0; v < V; v = v + 1) begin : g_vec
     localparam [7:0] VI = v;
+
+    // the vector's reset: a registered copy of rst || soft_rst per vector
+    // (kept apart: one net to every vector's ~140 flops is too slow), so
+    // the vector state is reset one cycle after the reset input
+    // (keep on the always block: it stops yosys merging the 16 copies)
+    reg vrst_reg = 1'b1;
+    (* keep *) always @(posedge clk) begin
+        vrst_reg <= rst || soft_rst;
+    end
 
     reg mask_reg = 1'b1;
     reg armed_reg = 1'b0;
@@ -435,26 +513,42 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
     reg pba_reg = 1'b0;
     reg send_ok_reg = 1'b0;
 
-    wire [RX_QUEUES-1:0] map;
+    // the queue -> vector map and the error vector select, decoded as the
+    // inputs are registered (one cycle, like the other inputs), so
+    // the event count and the work flag do not wait for an 8-bit compare
+    reg [RX_QUEUES-1:0] map_reg = {RX_QUEUES{v == 0}};
+    reg err_sel_reg = v == 0;
     for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_map
-        assign map[q] = qvec_reg[q*8 +: 8] == VI;
+        always @(posedge clk) begin
+            map_reg[q] <= q_irq_vector[q*8 +: 8] == VI;
+        end
     end
+    always @(posedge clk) begin
+        err_sel_reg <= err_vector == VI;
+    end
+    wire [RX_QUEUES-1:0] map = map_reg;
 
     wire ev = |(qev_reg & map);
-    wire err_here = err_pend_reg && errvec_reg == VI;
+    wire err_here = err_pend_reg && err_sel_reg;
     wire work = work_q_reg || trig_reg || err_here;
     wire fire = armed_reg && work && due_reg;
     // committed when the sender is idle and the registered pick names v, if
     // v could still send a cycle ago (send_ok_reg: the pick is two cycles
-    // old) and is still unmasked with MSI-X on now; all flops, so the commit
-    // does not wait for the fire logic
-    wire send = snd_idle && pick_oh_reg[v] && send_ok_reg && !mask_reg && glob_ok;
+    // old) and is still unmasked with MSI-X on now. That conjunction of four
+    // registers is itself registered (cand_reg, from their next values), so
+    // the commit does not wait for the fire logic and the vector's updates
+    // hang off one flop and the sender state.
+    wire mask_next;
+    wire send_ok_next;
+    reg cand_reg = 1'b0;
+    always @(posedge clk) begin
+        cand_reg <= pick_oh_next[v] && send_ok_next && !mask_next && glob_ok_next;
+    end
+    wire send = snd_idle && cand_reg;
 
-    wire sel_tab = tab_vec == VI[VW-1:0];
-    wire sel_ivec = ivec_vec == VI[VW-1:0];
-    wire mask_wr = tab_wr && sel_tab && fld_ctrl && rq_be_reg[0];
-    wire frames_wr = ivec_wr && sel_ivec && ivec_fld == IVEC_ITR_FRAMES[3:2];
-    wire ctrl_wr = ivec_wr && sel_ivec && ivec_fld == IVEC_CTRL[3:2] && rq_be_reg[0];
+    wire mask_wr = wr_mask_oh_reg[v] && !soft_rst;
+    wire frames_wr = wr_frames_oh_reg[v] && !soft_rst;
+    wire ctrl_wr = wr_ctrl_oh_reg[v] && !soft_rst;
     wire [31:0] frames_wr_val = be_merge({16'd0, itr_frames_reg}, rq_data_reg, rq_be_reg);
     wire _unused_v = &{1'b0, frames_wr_val[31:16], 1'b0};
 
@@ -487,7 +581,7 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
         if (frames_wr) begin
             itr_frames_reg <= frames_wr_val[15:0];
         end
-        if (conv_wr && conv_vec_reg == VI[VW-1:0]) begin
+        if (conv_wr_oh_reg[v]) begin
             itr_ns_reg <= conv_ns_reg;
             itr_cyc_reg <= conv_cyc;
         end
@@ -498,7 +592,7 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
         pba_reg <= en_reg && fire && (mask_reg || fmask_reg);
         send_ok_reg <= fire && !mask_reg && glob_ok;
 
-        if (rst || soft_rst) begin
+        if (vrst_reg) begin
             mask_reg <= 1'b1;
             armed_reg <= 1'b0;
             trig_reg <= 1'b0;
@@ -519,7 +613,11 @@ for (v = 0; v < V; v = v + 1) begin : g_vec
     assign v_armed[v] = armed_reg;
     assign v_pba[v] = pba_reg;
     assign v_send_ok[v] = send_ok_reg;
-    assign v_send[v] = send;
+    assign v_cand[v] = cand_reg;
+    assign v_err_sel[v] = err_sel_reg;
+    // the next values of mask_reg and send_ok_reg (as the always block above)
+    assign mask_next = vrst_reg ? 1'b1 : mask_wr ? rq_data_reg[MSIX_CTRL_MASKED_BIT] : mask_reg;
+    assign send_ok_next = !vrst_reg && fire && !mask_reg && glob_ok;
     assign v_itr_ns[v*NS_W +: NS_W] = itr_ns_reg;
     assign v_itr_frames[v*16 +: 16] = itr_frames_reg;
     assign v_msgs[v*32 +: 32] = msgs_reg;
@@ -529,7 +627,7 @@ endgenerate
 // error latch: set by err_event, cleared when the error vector's message is
 // committed (an event in that same cycle keeps it set)
 always @(posedge clk) begin
-    if (commit && {{(8-VW){1'b0}}, pick_vec_reg} == errvec_reg) begin
+    if (commit && |(pick_oh_reg & v_err_sel)) begin
         err_pend_reg <= 1'b0;
     end
     if (err_event) begin
@@ -544,30 +642,40 @@ end
 // Sender: round-robin pick, table read, message register
 // ---------------------------------------------------------------------------
 
-reg [VW-1:0] rr_reg = {VW{1'b0}};      // first vector to look at
-wire found;
-wire [VW-1:0] grant;
+// round robin: the vectors at or after the one following the last grant
+reg [V-1:0] rr_mask_reg = {V{1'b1}};
 
-// lowest ready vector at or after rr_reg, else the lowest overall; picked
-// every cycle from the registered send_ok flags and registered (one-hot and
-// binary), so neither the fire logic nor the round robin is on the path to
-// the vectors' commit updates. A pick older than a commit is never used: the
-// sender is busy for at least 3 cycles after one.
-nic_rr_pick #(.N(V), .W(VW)) pick_inst (.req(v_send_ok), .first(rr_reg), .found(found), .grant(grant));
-
-integer pi;
-always @(posedge clk) begin
-    pick_vec_reg <= grant;
-    for (pi = 0; pi < V; pi = pi + 1) begin
-        pick_oh_reg[pi] <= found && grant == pi[VW-1:0];
-    end
-    if (rst || soft_rst) begin
-        pick_oh_reg <= {V{1'b0}};
+// lowest ready vector in rr_mask_reg, else the lowest overall (as
+// nic_rr_pick, here one-hot: x & -x on a carry chain instead of a priority
+// mux chain); picked every cycle from the registered send_ok flags and
+// registered (as the vectors' cand_reg and as a number), so neither the
+// fire logic nor the round robin is on the path to the vectors' commit
+// updates. A pick older than a commit is never used: the sender is busy for
+// at least 3 cycles after one.
+wire [V-1:0] req_hi = v_send_ok & rr_mask_reg;
+wire [V-1:0] pick_hi = req_hi & (~req_hi + 1'b1);
+wire [V-1:0] pick_lo = v_send_ok & (~v_send_ok + 1'b1);
+wire [V-1:0] pick_oh = |req_hi ? pick_hi : pick_lo;
+// the picked vector's number, encoded from the registered one-hot pick in
+// the commit cycle (off the pick path)
+reg [VW-1:0] pick_vec;
+integer gi;
+always @* begin
+    pick_vec = {VW{1'b0}};
+    for (gi = 0; gi < V; gi = gi + 1) begin
+        pick_vec = pick_vec | (pick_oh_reg[gi] ? gi[VW-1:0] : {VW{1'b0}});
     end
 end
 
+assign pick_oh_next = (rst || soft_rst) ? {V{1'b0}} : pick_oh;
+always @(posedge clk) begin
+    pick_oh_reg <= pick_oh;
+end
+
 assign snd_idle = snd_state_reg == S_IDLE;
-assign commit = |v_send;
+// = OR of the vectors' send, computed here from the flops rather than
+// through the vectors (their flags are spread out)
+assign commit = snd_idle && |v_cand;
 
 reg [127:0] msg_hdr_reg = 128'd0;
 reg [31:0] msg_data_reg = 32'd0;
@@ -589,8 +697,10 @@ always @(posedge clk) begin
     case (snd_state_reg)
         S_IDLE: begin
             if (commit) begin
-                snd_vec_reg <= pick_vec_reg;
-                rr_reg <= ({{(32-VW){1'b0}}, pick_vec_reg} == V - 1) ? {VW{1'b0}} : pick_vec_reg + 1'b1;
+                snd_vec_reg <= pick_vec;
+                for (gi = 0; gi < V; gi = gi + 1) begin
+                    rr_mask_reg[gi] <= pick_oh_reg[V-1] || gi[VW-1:0] > pick_vec;
+                end
                 snd_state_reg <= S_READ;
             end
         end
@@ -615,7 +725,7 @@ always @(posedge clk) begin
     if (rst || soft_rst) begin
         snd_state_reg <= S_IDLE;
         msg_valid_reg <= 1'b0;
-        rr_reg <= {VW{1'b0}};
+        rr_mask_reg <= {V{1'b1}};
     end
 end
 
@@ -625,30 +735,51 @@ end
 
 wire [PBA_DW*32-1:0] pba_pad = {{(PBA_DW*32-V){1'b0}}, v_pba};
 
-reg [31:0] rd_other;
+// The ivec read mux (MSIX_VECTORS x 4 fields) is split over the two cycles
+// between the latched request and the read data register: stage 1 selects,
+// in each group of RD_GRP_N vectors, the vector by the low index bits and
+// the field (one register per group); stage 2 selects the group by the high
+// index bits, next to the table RAM data. All groups are sampled in the same
+// cycle, so a read returns one consistent snapshot, as before.
+localparam RD_LO_W = (VW + 1) / 2;
+localparam RD_GRP_N = 1 << RD_LO_W;                     // vectors per group
+localparam RD_GRPS = (V + RD_GRP_N - 1) / RD_GRP_N;
+
+wire [RD_LO_W-1:0] rd_vec_lo = ivec_vec[RD_LO_W-1:0];
+reg [RD_GRPS*32-1:0] rd_grp;
+reg [31:0] rd_misc;
+integer rg, rv;
 
 always @* begin
-    rd_other = 32'd0;
+    rd_grp = {RD_GRPS*32{1'b0}};
+    for (rg = 0; rg < RD_GRPS; rg = rg + 1) begin
+        for (rv = 0; rv < RD_GRP_N; rv = rv + 1) begin
+            if (rg * RD_GRP_N + rv < V && rd_vec_lo == rv[RD_LO_W-1:0]) begin
+                case (ivec_fld)
+                    IVEC_ITR_NS[3:2]: rd_grp[rg*32 +: 32] = {{(32-NS_W){1'b0}}, v_itr_ns[(rg*RD_GRP_N + rv)*NS_W +: NS_W]};
+                    IVEC_ITR_FRAMES[3:2]: rd_grp[rg*32 +: 32] = {16'd0, v_itr_frames[(rg*RD_GRP_N + rv)*16 +: 16]};
+                    IVEC_CTRL[3:2]: rd_grp[rg*32 +: 32] = {31'd0, v_armed[rg*RD_GRP_N + rv]} << IVEC_CTRL_ARM_BIT;
+                    default: rd_grp[rg*32 +: 32] = v_msgs[(rg*RD_GRP_N + rv)*32 +: 32];
+                endcase
+            end
+        end
+    end
+    rd_misc = 32'd0;
     if (tab_hit && fld_ctrl) begin
-        rd_other = {31'd0, v_mask[tab_vec]} << MSIX_CTRL_MASKED_BIT;
+        rd_misc = {31'd0, v_mask[tab_vec]} << MSIX_CTRL_MASKED_BIT;
     end
     if (pba_hit) begin
-        rd_other = pba_pad[pba_idx*32 +: 32];
-    end
-    if (ivec_hit) begin
-        case (ivec_fld)
-            IVEC_ITR_NS[3:2]: rd_other = {{(32-NS_W){1'b0}}, v_itr_ns[ivec_vec*NS_W +: NS_W]};
-            IVEC_ITR_FRAMES[3:2]: rd_other = {16'd0, v_itr_frames[ivec_vec*16 +: 16]};
-            IVEC_CTRL[3:2]: rd_other = {31'd0, v_armed[ivec_vec]} << IVEC_CTRL_ARM_BIT;
-            default: rd_other = v_msgs[ivec_vec*32 +: 32];
-        endcase
+        rd_misc = pba_pad[pba_idx*32 +: 32];
     end
 end
 
 reg st2_reg = 1'b0;
 reg st2_ram_reg = 1'b0;
+reg st2_ivec_reg = 1'b0;
 reg [1:0] st2_fld_reg = 2'd0;
-reg [31:0] st2_other_reg = 32'd0;
+reg [VW-1:0] st2_grp_reg = {VW{1'b0}};
+reg [RD_GRPS*32-1:0] st2_grp_data_reg = {RD_GRPS*32{1'b0}};
+reg [31:0] st2_misc_reg = 32'd0;
 reg ack_wait_reg = 1'b0;
 reg ack_reg = 1'b0;
 reg [31:0] rd_data_reg = 32'd0;
@@ -656,17 +787,36 @@ reg [31:0] rd_data_reg = 32'd0;
 assign reg_ack = ack_reg;
 assign reg_rd_data = rd_data_reg;
 
+// (a function, not an always block: Icarus would leave it X until the
+// first change of its inputs)
+function [31:0] grp_pick(input [RD_GRPS*32-1:0] grps, input [VW-1:0] idx);
+    integer sg;
+    begin
+        grp_pick = 32'd0;
+        for (sg = 0; sg < RD_GRPS; sg = sg + 1) begin
+            if (idx == sg[VW-1:0]) begin
+                grp_pick = grps[sg*32 +: 32];
+            end
+        end
+    end
+endfunction
+assign st2_grp_sel = grp_pick(st2_grp_data_reg, st2_grp_reg);
+
 always @(posedge clk) begin
     st2_reg <= rq_valid_reg;
     st2_ram_reg <= mmio_ram_rd;
+    st2_ivec_reg <= ivec_hit;
     st2_fld_reg <= tab_fld;
-    st2_other_reg <= rd_other;
+    st2_grp_reg <= ivec_vec >> RD_LO_W;
+    st2_grp_data_reg <= rd_grp;
+    st2_misc_reg <= rd_misc;
     if (st2_reg) begin
-        rd_data_reg <= st2_ram_reg ? ram_q[st2_fld_reg*32 +: 32] : st2_other_reg;
+        rd_data_reg <= st2_ram_reg ? ram_q[st2_fld_reg*32 +: 32] :
+                       st2_ivec_reg ? st2_grp_sel : st2_misc_reg;
     end
     // an ITR_NS write is acknowledged once its conversion is done
     ack_reg <= 1'b0;
-    if ((st2_reg || ack_wait_reg) && !conv_busy_reg) begin
+    if ((st2_reg || ack_wait_reg) && !conv_busy_reg && !conv_pend_reg) begin
         ack_reg <= 1'b1;
         ack_wait_reg <= 1'b0;
     end else if (st2_reg) begin

@@ -23,7 +23,7 @@
  * while s_axis_tready is high, including frames dropped here, cut by a reset
  * or arriving during one) gets exactly one s_meta pulse from the steering
  * block (nic_rss), in order, at most META_FIFO_DEPTH - 4 cycles after its
- * tlast beat. The FIFO records the outcome of each frame at its tlast (+1) in
+ * tlast beat. The FIFO records the outcome of each frame at its tlast (+2) in
  * an outcome queue and pairs outcomes with metas in order: a dropped frame's
  * meta is discarded; a committed frame becomes visible to the read side
  * (length entry {meta, len} and its data words) only once its meta arrived.
@@ -42,9 +42,15 @@
  * not counted), so the FIFO never sees half a frame as a new frame.
  *
  * Latencies: tlast beat in -> m_meta_tvalid / first word m_axis_tvalid:
- * max(4, meta latency + 4) cycles (input register, commit, meta pairing, RAM
- * read, output register). Stat pulses: 2 cycles after the tlast beat. Bytes
- * past the frame end in the last word are zero.
+ * max(7, meta latency + 5) cycles (input register, commit, outcome push,
+ * meta pairing, RAM read, RAM output register, output register; the RAM
+ * output register keeps the block RAM's slow read port off every other
+ * path, the registered outcome push keeps the commit decision off the
+ * outcome queue). Stat pulses: 2
+ * cycles after the tlast beat. Bytes past the frame end in the last word are
+ * zero. The output pipeline prefetches up to 3 words and 3 length entries,
+ * so with the consumer stalled the FIFO holds RX_FIFO_BYTES / M_KEEP_WIDTH + 3
+ * words and LEN_FIFO_DEPTH + 3 frames.
  *
  * RX_FIFO_BYTES / M_KEEP_WIDTH and LEN_FIFO_DEPTH must be powers of two.
  */
@@ -112,7 +118,7 @@ localparam MEM_W = M_DATA_WIDTH + M_KEEP_WIDTH + 1;
 localparam LEN_ADDR_W = $clog2(LEN_FIFO_DEPTH);
 localparam LEN_W = 16 + META_WIDTH;
 localparam OQ_AW = $clog2(META_FIFO_DEPTH);
-localparam MQ_DEPTH = 8;        // metas wait at most ~2 cycles for their outcome
+localparam MQ_DEPTH = 8;        // metas wait at most ~3 cycles for their outcome
 localparam MQ_AW = 3;
 localparam CNT_W = 17;
 localparam FILL_W = ADDR_W + 1 + NB_W;
@@ -122,7 +128,19 @@ localparam [CNT_W-1:0] MAX_LEN = MAX_FRAME_LEN[CNT_W-1:0];
 localparam [SEG_W-1:0] SEG_LAST = SEG_COUNT[SEG_W-1:0] - 1'b1;
 localparam BYTES_W = $clog2(S_KEEP_WIDTH + 1);
 // oversize / runt checks against the count so far (see the write side)
-localparam [CNT_W-1:0] NEAR_LEN = MAX_LEN - S_KEEP_WIDTH[CNT_W-1:0];
+// the same, from the count before a full (S_KEEP_WIDTH-byte) beat:
+// count + S_KEEP_WIDTH > NEAR_LEN, < MIN_LEN; MAX_LEN / MIN_LEN - count -
+// S_KEEP_WIDTH (low bits)
+localparam NEAR_ALWAYS = MAX_FRAME_LEN < 2 * S_KEEP_WIDTH;
+localparam integer NEAR_PREV_I = NEAR_ALWAYS ? 0 : MAX_FRAME_LEN - 2 * S_KEEP_WIDTH;
+localparam [CNT_W-1:0] NEAR_PREV = NEAR_PREV_I[CNT_W-1:0];
+localparam SHORT_SOMETIMES = MIN_FRAME_LEN > S_KEEP_WIDTH;
+localparam integer SHORT_PREV_I = SHORT_SOMETIMES ? MIN_FRAME_LEN - S_KEEP_WIDTH : 0;
+localparam [CNT_W-1:0] SHORT_PREV = SHORT_PREV_I[CNT_W-1:0];
+localparam integer ROOM_PREV_I = MAX_FRAME_LEN - S_KEEP_WIDTH;
+localparam [31:0] ROOM_PREV = ROOM_PREV_I;
+localparam integer NEED_PREV_I = MIN_FRAME_LEN - S_KEEP_WIDTH;
+localparam [31:0] NEED_PREV = NEED_PREV_I;
 localparam RUNT_W = MIN_FRAME_LEN > 0 ? $clog2(MIN_FRAME_LEN + 1) : 1;
 
 // ---------------------------------------------------------------------------
@@ -198,7 +216,12 @@ end
 // Write side: pack, check, store speculatively, commit or roll back
 // ---------------------------------------------------------------------------
 
+// no_rw_check: a read never hits the word written in the same cycle (reads
+// stay behind the published pointer, writes ahead of the read pointer), so
+// yosys need not build collision logic around the block RAMs
+(* no_rw_check *)
 reg [MEM_W-1:0] mem[(2**ADDR_W)-1:0];
+(* no_rw_check *)
 reg [LEN_W-1:0] len_mem[(2**LEN_ADDR_W)-1:0];
 
 reg [ADDR_W:0] wr_ptr_reg = {ADDR_W+1{1'b0}}, wr_ptr_next;
@@ -222,6 +245,7 @@ reg [M_KEEP_WIDTH-1:0] word_keep;
 reg mem_wr_en;
 reg [MEM_W-1:0] mem_wr_data;
 reg len_wr_en;
+reg mem_rollback;               // wr_ptr_next = wr_ptr_commit_reg
 
 reg stat_frame_in_reg = 1'b0, stat_frame_in_next;
 reg stat_drop_fifo_full_reg = 1'b0, stat_drop_fifo_full_next;
@@ -237,9 +261,15 @@ assign stat_drop_runt = stat_drop_runt_reg;
 assign stat_drop_oversize = stat_drop_oversize_reg;
 assign stat_drop_disabled = stat_drop_disabled_reg;
 
-// full when the pointers differ only in the wrap bit
-wire mem_full = wr_ptr_reg == {~rd_ptr_reg[ADDR_W], rd_ptr_reg[ADDR_W-1:0]};
-wire len_full = len_alloc_ptr_reg == {~len_rd_ptr_reg[LEN_ADDR_W], len_rd_ptr_reg[LEN_ADDR_W-1:0]};
+// Full flags, registered (exact, not conservative): full when the pointers
+// differ only in the wrap bit. The commit decision reads the flops instead
+// of the pointer compares; each flag is computed a cycle ahead from how the
+// pointers move (see "full flags" below), so no compare or subtract sits on
+// the path from the pointers to the commit.
+reg mem_full_reg = 1'b0;
+reg len_full_reg = 1'b0;
+wire mem_full = mem_full_reg;
+wire len_full = len_full_reg;
 
 wire in_keep_ok = in_keep_ok_reg;
 
@@ -248,7 +278,12 @@ wire in_keep_ok = in_keep_ok_reg;
 // distance to the limits is registered (near_reg: within one beat of
 // MAX_FRAME_LEN, room_reg = MAX_FRAME_LEN - count; short_reg: below
 // MIN_FRAME_LEN, need_reg = MIN_FRAME_LEN - count), so the next beat compares
-// only its own byte count with them.
+// only its own byte count with them. These flags are only updated after a
+// beat that is not the last, and such a beat either has a full keep
+// (S_KEEP_WIDTH bytes) or makes the frame a mac_error (sticky, and it wins
+// over oversize and runt). So they are computed from the count before the
+// beat plus S_KEEP_WIDTH: a compare of a register with a constant, not an
+// add and then a compare.
 reg near_reg = 1'b0;
 reg [BYTES_W-1:0] room_reg = {BYTES_W{1'b0}};
 reg short_reg = 1'b0;
@@ -258,7 +293,7 @@ wire [CNT_W-1:0] in_bytes = {{CNT_W-BYTES_W{1'b0}}, in_bytes_reg};
 reg [S_DATA_WIDTH-1:0] in_data_masked;
 reg first, dis, err, over, runt, full, store, word_done;
 reg [SEG_W-1:0] seg_cur;
-reg [CNT_W-1:0] cnt_sum;
+reg [CNT_W-1:0] cnt_base, cnt_sum;
 integer i;
 
 always @* begin
@@ -282,7 +317,8 @@ always @* begin
 
     first = !in_frame_reg;
     seg_cur = first ? {SEG_W{1'b0}} : seg_reg;
-    cnt_sum = (first ? {CNT_W{1'b0}} : byte_cnt_reg) + in_bytes;
+    cnt_base = first ? {CNT_W{1'b0}} : byte_cnt_reg;
+    cnt_sum = cnt_base + in_bytes;
     dis = first ? !in_enable_reg : drop_dis_reg;
     err = (!first && drop_err_reg) || !in_keep_ok || (in_last_reg && in_user_reg);
     // (= cnt_sum > MAX_LEN: the count never passes MAX_LEN unless drop_over_reg)
@@ -316,6 +352,7 @@ always @* begin
     mem_wr_en = in_valid_reg && store;
     mem_wr_data = {in_last_reg, word_keep, word_next};
     len_wr_en = 1'b0;
+    mem_rollback = 1'b0;
 
     if (in_valid_reg) begin
         if (store) begin
@@ -344,6 +381,7 @@ always @* begin
                 len_alloc_ptr_next = len_alloc_ptr_reg + 1'b1;
             end else begin
                 wr_ptr_next = wr_ptr_commit_reg;
+                mem_rollback = 1'b1;
             end
         end else begin
             in_frame_next = 1'b1;
@@ -377,10 +415,10 @@ always @(posedge clk) begin
     // with every count update (a later beat follows); garbage after an
     // oversize beat, where drop_over_reg decides
     if (in_valid_reg && !in_last_reg) begin
-        near_reg <= cnt_sum > NEAR_LEN;
-        room_reg <= MAX_LEN[BYTES_W-1:0] - cnt_sum[BYTES_W-1:0];
-        short_reg <= cnt_sum < MIN_LEN;
-        need_reg <= MIN_LEN[RUNT_W-1:0] - cnt_sum[RUNT_W-1:0];
+        near_reg <= NEAR_ALWAYS || cnt_base > NEAR_PREV;
+        room_reg <= ROOM_PREV[BYTES_W-1:0] - cnt_base[BYTES_W-1:0];
+        short_reg <= SHORT_SOMETIMES && cnt_base < SHORT_PREV;
+        need_reg <= NEED_PREV[RUNT_W-1:0] - cnt_base[RUNT_W-1:0];
     end
 
     stat_frame_in_reg <= stat_frame_in_next;
@@ -410,10 +448,23 @@ always @(posedge clk) begin
     end
 end
 
-// storage writes (no reset: block RAM)
+// storage writes (no reset: block RAM), registered once more on the way to
+// the RAM: the store decision and the word mux do not drive the (spread
+// out) block RAMs' write enables and data directly. A word lands one cycle
+// after its beat's decision; it is read at the earliest two cycles after
+// that decision (publication, then the read), and the storage of a word
+// the read side has taken is only reused a cycle after the take, so the
+// delay is invisible.
+reg mem_wr_en_reg = 1'b0;
+reg [ADDR_W-1:0] mem_wr_addr_reg = {ADDR_W{1'b0}};
+reg [MEM_W-1:0] mem_wr_data_reg = {MEM_W{1'b0}};
+
 always @(posedge clk) begin
-    if (mem_wr_en) begin
-        mem[wr_ptr_reg[ADDR_W-1:0]] <= mem_wr_data;
+    mem_wr_en_reg <= mem_wr_en && !rst;
+    mem_wr_addr_reg <= wr_ptr_reg[ADDR_W-1:0];
+    mem_wr_data_reg <= mem_wr_data;
+    if (mem_wr_en_reg) begin
+        mem[mem_wr_addr_reg] <= mem_wr_data_reg;
     end
 end
 
@@ -432,20 +483,70 @@ reg [META_WIDTH-1:0] mq_mem[MQ_DEPTH-1:0];
 reg [MQ_AW:0] mq_wr_ptr_reg = {MQ_AW+1{1'b0}};
 reg [MQ_AW:0] mq_rd_ptr_reg = {MQ_AW+1{1'b0}};
 
-wire oq_push = in_obs_last_reg;
 wire [ADDR_W:0] wr_ptr_inc = wr_ptr_reg + 1'b1;
-wire oq_push_commit = len_wr_en && !rst;
 
-wire pair = (oq_rd_ptr_reg != oq_wr_ptr_reg) && (mq_rd_ptr_reg != mq_wr_ptr_reg);
-wire [ADDR_W+16:0] oq_head = oq_mem[oq_rd_ptr_reg[OQ_AW-1:0]];
-wire pair_commit = pair && oq_commit_reg[oq_rd_ptr_reg[OQ_AW-1:0]] && !rst;
+// The outcome is pushed a cycle after the tlast beat's commit decision
+// (registered, so that decision does not drive the outcome queue's flags
+// and RAM); a push in a mac_rst cycle is dropped like the queue's content.
+reg oq_push_reg = 1'b0;
+reg oq_push_commit_reg = 1'b0;
+reg [ADDR_W+16:0] oq_push_data_reg = {ADDR_W+17{1'b0}};
+
+always @(posedge clk) begin
+    oq_push_reg <= in_obs_last_reg && !mac_rst;
+    oq_push_commit_reg <= len_wr_en && !rst;
+    // the end pointer is only used for a committed frame, whose last beat
+    // is always stored: wr_ptr_reg + 1 (not the commit logic's wr_ptr_next)
+    oq_push_data_reg <= {wr_ptr_inc, cnt_sum[15:0]};
+end
+
+wire oq_push = oq_push_reg;
+wire oq_push_commit = oq_push_commit_reg && !rst;
+
+// The pairing decision reads flops only: both queues' empty flags and the
+// head outcome's commit flag (head_commit_reg == oq_commit_reg[head]) are
+// kept registered, each computed a cycle ahead from the pushes and pops
+// (a push at the next head index bypasses into head_commit_reg), so no
+// pointer compare or 32:1 flag mux sits in front of the publication.
+reg oq_empty_reg = 1'b1;
+reg mq_empty_reg = 1'b1;
+reg head_commit_reg = 1'b0;
+reg [OQ_AW-1:0] oq_rd_idx_inc_reg = {{(OQ_AW-1){1'b0}}, 1'b1};    // head + 1
+
+wire [OQ_AW-1:0] oq_wr_idx = oq_wr_ptr_reg[OQ_AW-1:0];
+wire [OQ_AW-1:0] oq_rd_idx = oq_rd_ptr_reg[OQ_AW-1:0];
+wire pair = !oq_empty_reg && !mq_empty_reg;
+wire [ADDR_W+16:0] oq_head = oq_mem[oq_rd_idx];
+wire pair_commit = pair && head_commit_reg && !rst;
+
+wire oq_one_left = oq_rd_ptr_reg + 1'b1 == oq_wr_ptr_reg;
+wire mq_one_left = mq_rd_ptr_reg + 1'b1 == mq_wr_ptr_reg;
+// the next head's flag: the head stays (pair = 0) or moves on by one
+wire head_push = oq_push && (pair ? oq_wr_idx == oq_rd_idx_inc_reg : oq_wr_idx == oq_rd_idx);
+wire head_commit_next = head_push ? oq_push_commit :
+                        pair ? oq_commit_reg[oq_rd_idx_inc_reg] : head_commit_reg;
+
+always @(posedge clk) begin
+    oq_empty_reg <= !oq_push && (pair ? oq_one_left : oq_empty_reg);
+    mq_empty_reg <= !s_meta_tvalid && (pair ? mq_one_left : mq_empty_reg);
+    head_commit_reg <= head_commit_next;
+    if (pair) begin
+        oq_rd_idx_inc_reg <= oq_rd_idx_inc_reg + 1'b1;
+    end
+    if (rst) begin
+        head_commit_reg <= 1'b0;
+    end
+    if (mac_rst) begin
+        oq_empty_reg <= 1'b1;
+        mq_empty_reg <= 1'b1;
+        head_commit_reg <= 1'b0;
+        oq_rd_idx_inc_reg <= {{(OQ_AW-1){1'b0}}, 1'b1};
+    end
+end
 
 always @(posedge clk) begin
     if (oq_push) begin
-        // the end pointer is only used for a committed frame, whose last
-        // beat is always stored: wr_ptr_reg + 1 (not the commit logic's
-        // wr_ptr_next)
-        oq_mem[oq_wr_ptr_reg[OQ_AW-1:0]] <= {wr_ptr_inc, cnt_sum[15:0]};
+        oq_mem[oq_wr_ptr_reg[OQ_AW-1:0]] <= oq_push_data_reg;
     end
     if (s_meta_tvalid) begin
         mq_mem[mq_wr_ptr_reg[MQ_AW-1:0]] <= s_meta_tdata;
@@ -486,12 +587,19 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// Read side: registered RAM read + output register, one word per cycle
+// Read side: RAM read, RAM output register, output register; one word per
+// cycle. The RAM output register takes the block RAM's data straight off its
+// (slow, unregistered) read port with nothing else on that path; each stage
+// advances when the next one is empty or advances itself.
 // ---------------------------------------------------------------------------
 
 reg [MEM_W-1:0] mem_rd_data_reg = {MEM_W{1'b0}};
 reg mem_rd_valid_reg = 1'b0, mem_rd_valid_next;
 reg mem_rd_en;
+
+reg [MEM_W-1:0] mem_q_data_reg = {MEM_W{1'b0}};
+reg mem_q_valid_reg = 1'b0, mem_q_valid_next;
+reg mem_q_store;
 
 reg [M_DATA_WIDTH-1:0] m_axis_tdata_reg = {M_DATA_WIDTH{1'b0}};
 reg [M_KEEP_WIDTH-1:0] m_axis_tkeep_reg = {M_KEEP_WIDTH{1'b0}};
@@ -508,6 +616,10 @@ reg [LEN_W-1:0] len_rd_data_reg = {LEN_W{1'b0}};
 reg len_rd_valid_reg = 1'b0, len_rd_valid_next;
 reg len_rd_en;
 
+reg [LEN_W-1:0] len_q_data_reg = {LEN_W{1'b0}};
+reg len_q_valid_reg = 1'b0, len_q_valid_next;
+reg len_q_store;
+
 reg [LEN_W-1:0] m_len_tdata_reg = {LEN_W{1'b0}};
 reg m_len_tvalid_reg = 1'b0, m_len_tvalid_next;
 reg m_len_store;
@@ -516,66 +628,98 @@ assign m_meta_len = m_len_tdata_reg[15:0];
 assign m_meta_tdata = m_len_tdata_reg[16 +: META_WIDTH];
 assign m_meta_tvalid = m_len_tvalid_reg;
 
-wire mem_empty = rd_ptr_reg == wr_ptr_pub_reg;
-wire len_empty = len_rd_ptr_reg == len_wr_ptr_reg;
+// empty flags, registered like the full flags: next cycle's from this
+// cycle's pointer moves. A published frame has at least one word (its last
+// beat is always stored) and one length entry, so a publication (pair_commit)
+// always leaves both non-empty; a read empties them if one was left.
+reg mem_empty_reg = 1'b1;
+reg len_empty_reg = 1'b1;
+wire mem_empty = mem_empty_reg;
+wire len_empty = len_empty_reg;
+wire [ADDR_W:0] rd_ptr_inc = rd_ptr_reg + 1'b1;
+wire [LEN_ADDR_W:0] len_rd_ptr_inc = len_rd_ptr_reg + 1'b1;
+wire mem_one_left = rd_ptr_inc == wr_ptr_pub_reg;
+wire len_one_left = len_rd_ptr_inc == len_wr_ptr_reg;
 
 always @* begin
     // data: output register
     m_store = !m_axis_tvalid_reg || m_axis_tready;
-    m_axis_tvalid_next = m_store ? mem_rd_valid_reg : m_axis_tvalid_reg;
+    m_axis_tvalid_next = m_store ? mem_q_valid_reg : m_axis_tvalid_reg;
 
-    // data: RAM read register
+    // data: RAM output register
+    mem_q_store = !mem_q_valid_reg || m_store;
+    mem_q_valid_next = mem_q_store ? mem_rd_valid_reg : mem_q_valid_reg;
+
+    // data: RAM read
     rd_ptr_next = rd_ptr_reg;
     mem_rd_en = 1'b0;
     mem_rd_valid_next = mem_rd_valid_reg;
-    if (m_store || !mem_rd_valid_reg) begin
+    if (mem_q_store || !mem_rd_valid_reg) begin
         mem_rd_valid_next = !mem_empty;
         if (!mem_empty) begin
             mem_rd_en = 1'b1;
-            rd_ptr_next = rd_ptr_reg + 1'b1;
+            rd_ptr_next = rd_ptr_inc;
         end
     end
 
     // length: output register
     m_len_store = !m_len_tvalid_reg || m_meta_tready;
-    m_len_tvalid_next = m_len_store ? len_rd_valid_reg : m_len_tvalid_reg;
+    m_len_tvalid_next = m_len_store ? len_q_valid_reg : m_len_tvalid_reg;
 
-    // length: RAM read register
+    // length: RAM output register
+    len_q_store = !len_q_valid_reg || m_len_store;
+    len_q_valid_next = len_q_store ? len_rd_valid_reg : len_q_valid_reg;
+
+    // length: RAM read
     len_rd_ptr_next = len_rd_ptr_reg;
     len_rd_en = 1'b0;
     len_rd_valid_next = len_rd_valid_reg;
-    if (m_len_store || !len_rd_valid_reg) begin
+    if (len_q_store || !len_rd_valid_reg) begin
         len_rd_valid_next = !len_empty;
         if (!len_empty) begin
             len_rd_en = 1'b1;
-            len_rd_ptr_next = len_rd_ptr_reg + 1'b1;
+            len_rd_ptr_next = len_rd_ptr_inc;
         end
     end
 end
 
 always @(posedge clk) begin
+    mem_empty_reg <= !pair_commit && (mem_rd_en ? mem_one_left : mem_empty_reg);
+    len_empty_reg <= !pair_commit && (len_rd_en ? len_one_left : len_empty_reg);
     rd_ptr_reg <= rd_ptr_next;
     mem_rd_valid_reg <= mem_rd_valid_next;
+    mem_q_valid_reg <= mem_q_valid_next;
     m_axis_tvalid_reg <= m_axis_tvalid_next;
     len_rd_ptr_reg <= len_rd_ptr_next;
     len_rd_valid_reg <= len_rd_valid_next;
+    len_q_valid_reg <= len_q_valid_next;
     m_len_tvalid_reg <= m_len_tvalid_next;
 
+    if (mem_q_store) begin
+        mem_q_data_reg <= mem_rd_data_reg;
+    end
     if (m_store) begin
-        m_axis_tdata_reg <= mem_rd_data_reg[M_DATA_WIDTH-1:0];
-        m_axis_tlast_reg <= mem_rd_data_reg[MEM_W-1];
-        m_axis_tkeep_reg <= mem_rd_data_reg[M_DATA_WIDTH +: M_KEEP_WIDTH];
+        m_axis_tdata_reg <= mem_q_data_reg[M_DATA_WIDTH-1:0];
+        m_axis_tlast_reg <= mem_q_data_reg[MEM_W-1];
+        m_axis_tkeep_reg <= mem_q_data_reg[M_DATA_WIDTH +: M_KEEP_WIDTH];
+    end
+    if (len_q_store) begin
+        len_q_data_reg <= len_rd_data_reg;
     end
     if (m_len_store) begin
-        m_len_tdata_reg <= len_rd_data_reg;
+        m_len_tdata_reg <= len_q_data_reg;
     end
 
     if (rst) begin
+        mem_empty_reg <= 1'b1;
+        len_empty_reg <= 1'b1;
         rd_ptr_reg <= {ADDR_W+1{1'b0}};
         mem_rd_valid_reg <= 1'b0;
+        mem_q_valid_reg <= 1'b0;
         m_axis_tvalid_reg <= 1'b0;
         len_rd_ptr_reg <= {LEN_ADDR_W+1{1'b0}};
         len_rd_valid_reg <= 1'b0;
+        len_q_valid_reg <= 1'b0;
         m_len_tvalid_reg <= 1'b0;
     end
 end
@@ -587,6 +731,32 @@ always @(posedge clk) begin
     end
     if (len_rd_en) begin
         len_rd_data_reg <= len_mem[len_rd_ptr_reg[LEN_ADDR_W-1:0]];
+    end
+end
+
+// ---------------------------------------------------------------------------
+// Full flags (used by the write side's commit decision)
+// ---------------------------------------------------------------------------
+
+// The flags for the next cycle, from how the pointers move in this one:
+// wr_ptr_next is wr_ptr_reg (full stays full), wr_ptr_reg + 1 (full if one
+// word was free) or, on a roll back, wr_ptr_commit_reg (full if the
+// committed frames fill the storage); a read (rd_ptr_reg + 1) makes room.
+// A store (an allocation) only happens when not full, so a read in the same
+// cycle leaves it not full. The compares use registered pointers only.
+wire mem_advance = mem_wr_en && !mem_rollback;
+wire mem_one_free = wr_ptr_inc == {~rd_ptr_reg[ADDR_W], rd_ptr_reg[ADDR_W-1:0]};
+wire mem_full_at_commit = wr_ptr_commit_reg == {~rd_ptr_reg[ADDR_W], rd_ptr_reg[ADDR_W-1:0]};
+wire [LEN_ADDR_W:0] len_alloc_ptr_inc = len_alloc_ptr_reg + 1'b1;
+wire len_one_free = len_alloc_ptr_inc == {~len_rd_ptr_reg[LEN_ADDR_W], len_rd_ptr_reg[LEN_ADDR_W-1:0]};
+
+always @(posedge clk) begin
+    mem_full_reg <= !mem_rd_en && (mem_rollback ? mem_full_at_commit :
+                                   mem_advance ? mem_one_free : mem_full_reg);
+    len_full_reg <= !len_rd_en && (len_wr_en ? len_one_free : len_full_reg);
+    if (rst) begin
+        mem_full_reg <= 1'b0;
+        len_full_reg <= 1'b0;
     end
 end
 
