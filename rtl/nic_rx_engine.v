@@ -40,7 +40,11 @@
  * scattered frame consumes several descriptors), read from the record's
  * second beat as it leaves, so the two can never disagree with what the
  * host sees in the ring.
- * q_busy[q]: a MemWr of queue q was started and has not yet left the engine.
+ * q_busy[q]: a MemWr of queue q was started and has not yet left the engine,
+ * or a descriptor MemRd of queue q was taken from its fetch engine and has
+ * not yet left (the fetch engine withdraws an untaken request on disable, but
+ * one already in the MemRd register or the request mux still goes out): the
+ * driver frees a ring only once the queue reports idle.
  * q_cpl_event[q]: one-cycle pulse in the cycle a completion record of queue
  * q is committed (q_cpl_prod[q] shows it from the next cycle on), for
  * interrupt moderation; at most one queue pulses per cycle.
@@ -201,8 +205,6 @@ wire [RX_QUEUES-1:0] drop_disabled_abort;
 wire [15:0]          frame_bytes;
 
 assign q_halted = halted;
-// Started write TLPs, plus write beats still held in the arbiter's output stage.
-assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES];
 
 assign s_tlp_cpl_ready = 1'b1;
 
@@ -278,6 +280,7 @@ reg [127:0]  rd_hdr_reg = 128'd0;
 reg [31:0]   rd_data_reg = 32'd0;        // message data (MemRd: 0)
 reg          rd_valid_reg = 1'b0;
 reg [QW-1:0] rd_rr_reg = {QW{1'b0}};     // first queue to look at
+reg [RX_QUEUES-1:0] rd_q_oh_reg = {RX_QUEUES{1'b0}};  // queue of a MemRd (MSI-X: none), for q_busy
 
 // Loads only when empty (not in the cycle the mux takes it): the fetch
 // engines' ready and s_msg_ready then come from flops, not through the
@@ -319,9 +322,11 @@ always @(posedge clk) begin
             rd_valid_reg <= 1'b1;
             rd_hdr_reg <= s_msg_hdr;
             rd_data_reg <= s_msg_data;
+            rd_q_oh_reg <= {RX_QUEUES{1'b0}};
         end else begin
             rd_valid_reg <= pick_found_reg;
             rd_data_reg <= 32'd0;
+            rd_q_oh_reg <= pick_found_reg ? pick_oh_reg : {RX_QUEUES{1'b0}};
             if (pick_found_reg) begin
                 rd_hdr_reg <= fq_hdr[pick_reg*128 +: 128];
                 rd_rr_reg <= ({{(32-QW){1'b0}}, pick_reg} == RX_QUEUES - 1) ? {QW{1'b0}} : pick_reg + 1'b1;
@@ -334,6 +339,10 @@ always @(posedge clk) begin
         pick_found_reg <= 1'b0;
     end
 end
+
+// Started write TLPs, beats of the queue still held in the arbiter's output
+// stage (MemWr and MemRd), and a MemRd waiting in the MemRd register.
+assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES] | (rd_valid_reg ? rd_q_oh_reg : {RX_QUEUES{1'b0}});
 
 // ---------------------------------------------------------------------------
 // checksum offload: passive tap on the frame stream and the meta handshake
@@ -441,7 +450,7 @@ nic_tlp_req_mux #(
     .s0_data({{(TLP_DATA_WIDTH-32){1'b0}}, rd_data_reg}),
     .s0_sop(1'b1),
     .s0_eop(1'b1),
-    .s0_user({UW{1'b0}}),
+    .s0_user({rd_q_oh_reg, {(QW+1){1'b0}}}),   // queue for q_busy; no commit
     .s0_valid(rd_valid_reg),
     .s0_ready(rd_tlp_ready),
     .s1_hdr(wr_tlp_hdr),
