@@ -5,10 +5,14 @@
  * BAR0 register block and MMIO completer.
  *
  * One request at a time:
- *   IDLE   accept the sop beat (latch header fields and payload DW0)
+ *   IDLE   accept the sop beat (latch header fields, payload DW0 and the
+ *          request checks made from the header)
  *   DRAIN  consume the remaining beats of a multi-beat request
- *   DECODE check the request, decode the address into registered one-hot selects
- *   ACCESS apply a write / register the read data and the completion header
+ *   DECODE act on the checks, decode the address into registered one-hot
+ *          selects (also each queue's register write strobes)
+ *   ACCESS apply a write / register the read data (in parts: per queue and
+ *          per group of 8 other registers; the completion data is their OR,
+ *          all but the part read are 0) and the completion header
  *   CPL    present the completion until accepted
  * Request sop beat accepted -> completion valid: 3 cycles; a 1-DW write takes
  * 3 cycles (the next request is accepted 3 cycles after the write).
@@ -219,21 +223,16 @@ localparam [2:0]
 reg [2:0] state_reg = ST_IDLE, state_next;
 
 // latched request
-reg [2:0] req_fmt_reg = 3'd0;
-reg [4:0] req_type_reg = 5'd0;
 reg [2:0] req_tc_reg = 3'd0;
 reg [2:0] req_attr_reg = 3'd0;
 reg [1:0] req_tag_hi_reg = 2'd0;
-reg req_ep_reg = 1'b0;
 reg [9:0] req_len_reg = 10'd0;
 reg [15:0] req_rid_reg = 16'd0;
 reg [7:0] req_tag_reg = 8'd0;
 reg [3:0] req_lbe_reg = 4'd0;
 reg [3:0] req_fbe_reg = 4'd0;
 reg [15:2] req_addr_reg = 14'd0;
-reg [2:0] req_bar_reg = 3'd0;
 reg [31:0] req_data_reg = 32'd0;
-reg req_single_reg = 1'b0;
 reg req_stray_reg = 1'b0;
 
 // decoded request
@@ -242,28 +241,23 @@ reg op_wr_reg = 1'b0;
 reg op_ur_reg = 1'b0;
 reg op_mem_reg = 1'b0;
 reg [G_N-1:0] gsel_reg = {G_N{1'b0}};
-reg [Q_N-1:0] qsel_reg = {Q_N{1'b0}};
-reg [QSEL_W-1:0] qidx_reg = {QSEL_W{1'b0}};
-reg key_sel_reg = 1'b0;
-reg [3:0] key_idx_reg = 4'd0;
 // RSS_KEY dword write strobes, one-hot, high in the ACCESS cycle of a key
 // write (decoded in DECODE, which a key write always leaves for ACCESS): the
 // 320 key flops' enables come straight from flops
 reg [RSS_KEY_DWORDS-1:0] key_we_reg = {RSS_KEY_DWORDS{1'b0}};
-reg reta_sel_reg = 1'b0;
 reg [6:0] reta_idx_reg = 7'd0;
 reg [2:0] reta_k_reg = 3'd0;
 reg [31:0] reta_rdata_reg = 32'd0;
 reg [9:0] sweep_cnt_reg = SWEEP_INIT;
-reg msix_sel_reg = 1'b0;
 reg msix_wr_reg = 1'b0;
 reg msix_rd_reg = 1'b0;
 reg [31:0] msix_rdata_reg = 32'd0;
-wire sweeping = sweep_cnt_reg != 10'd0;
+// sweep_cnt_reg != 0, registered (many enables depend on it)
+reg sweeping_reg = SWEEP_INIT != 10'd0;
+wire sweeping = sweeping_reg;
 
 // completion
 reg [127:0] cpl_hdr_reg = 128'd0;
-reg [31:0] cpl_data_reg = 32'd0;
 reg cpl_valid_reg = 1'b0;
 
 assign s_tlp_req_ready = state_reg == ST_IDLE || state_reg == ST_DRAIN;
@@ -324,14 +318,25 @@ always @* begin
 end
 
 // request checks (DECODE state, from the latched fields)
-wire dec_is_mem = req_type_reg == TLP_TYPE_MEM;
-wire dec_is_rd = dec_is_mem && (req_fmt_reg == TLP_FMT_3DW_NO_DATA || req_fmt_reg == TLP_FMT_4DW_NO_DATA);
-wire dec_is_wr = dec_is_mem && (req_fmt_reg == TLP_FMT_3DW_DATA || req_fmt_reg == TLP_FMT_4DW_DATA);
-wire dec_conform = req_len_reg == 10'd1 && req_bar_reg == 3'd0 && !req_ep_reg && req_lbe_reg == 4'd0;
-wire dec_ok_rd = dec_is_rd && dec_conform;
-wire dec_ok_wr = dec_is_wr && dec_conform && req_single_reg;
+// (made from the sop beat's header and registered with the request fields,
+// so DECODE starts from flops)
+wire [2:0] rq_fmt = s_tlp_req_hdr[127:125];
+wire [4:0] rq_type = s_tlp_req_hdr[124:120];
+wire rq_is_mem = rq_type == TLP_TYPE_MEM;
+wire rq_is_rd = rq_is_mem && (rq_fmt == TLP_FMT_3DW_NO_DATA || rq_fmt == TLP_FMT_4DW_NO_DATA);
+wire rq_is_wr = rq_is_mem && (rq_fmt == TLP_FMT_3DW_DATA || rq_fmt == TLP_FMT_4DW_DATA);
+// Length 1, BAR 0, not poisoned, Last BE 0
+wire rq_conform = s_tlp_req_hdr[105:96] == 10'd1 && s_tlp_req_bar_id == 3'd0 && !s_tlp_req_hdr[110]
+    && s_tlp_req_hdr[71:68] == 4'd0;
+reg req_mem_reg = 1'b0;
+reg req_ok_rd_reg = 1'b0;
+reg req_ok_wr_reg = 1'b0;       // also single-beat
+reg req_posted_reg = 1'b0;
+wire dec_is_mem = req_mem_reg;
+wire dec_ok_rd = req_ok_rd_reg;
+wire dec_ok_wr = req_ok_wr_reg;
 // posted: MemWr, Msg/MsgD; completions never expect an answer either
-wire dec_posted = dec_is_wr || req_type_reg[4:3] == 2'b10 || req_type_reg[4:1] == 4'b0101;
+wire dec_posted = req_posted_reg;
 wire dec_bad = !dec_ok_rd && !dec_ok_wr;
 
 // address decode
@@ -465,7 +470,30 @@ reg soft_rst_reg = 1'b0;
 reg [RST_CNT_W-1:0] soft_rst_cnt_reg = {RST_CNT_W{1'b0}};
 reg quiesce_reg = 1'b0;
 reg [QWAIT_W-1:0] quiesce_cnt_reg = {QWAIT_W{1'b0}};
-wire regs_rst = rst || soft_rst_reg;
+
+// soft_rst_reg's next value (the sequencer below). The register groups are
+// reset by their own copies of soft_rst_reg (srst_*_reg, kept apart: one
+// reset net to every register flop of the block was a critical path), each
+// OR'd with rst: the same cycles as rst || soft_rst_reg.
+reg soft_rst_next;
+always @* begin
+    soft_rst_next = soft_rst_reg;
+    if (soft_rst_cnt_reg != {RST_CNT_W{1'b0}}) begin
+        soft_rst_next = soft_rst_cnt_reg != {{RST_CNT_W-1{1'b0}}, 1'b1};
+    end else if (quiesce_reg && (!tlp_busy || quiesce_cnt_reg == QWAIT_MAX)) begin
+        soft_rst_next = 1'b1;
+    end
+    if (rst) begin
+        soft_rst_next = 1'b0;
+    end
+end
+
+reg srst_misc_reg = 1'b0;   // RETA sweep, RSS_HASH_TYPES, RSS_DEFAULT_QUEUE
+reg srst_key_reg = 1'b0;    // RSS_KEY
+reg srst_glob_reg = 1'b0;   // global registers and counters
+(* keep *) always @(posedge clk) srst_misc_reg <= soft_rst_next;
+(* keep *) always @(posedge clk) srst_key_reg <= soft_rst_next;
+(* keep *) always @(posedge clk) srst_glob_reg <= soft_rst_next;
 
 wire acc_wr = state_reg == ST_ACCESS && op_wr_reg;
 wire [31:0] wdata = req_data_reg;
@@ -540,9 +568,11 @@ always @(posedge clk) begin
     end
     if (sweeping) begin
         sweep_cnt_reg <= sweep_cnt_reg - 10'd1;
+        sweeping_reg <= sweep_cnt_reg != 10'd1;
     end
-    if (regs_rst) begin
+    if (rst || srst_misc_reg) begin
         sweep_cnt_reg <= SWEEP_INIT;
+        sweeping_reg <= SWEEP_INIT != 10'd0;
         reta_k_reg <= 3'd0;
     end
 end
@@ -560,9 +590,11 @@ always @(posedge clk) begin
             rss_key_reg[ki] <= be_merge(rss_key_reg[ki], wdata, wbe);
         end
     end
-    if (regs_rst) begin
+    if (rst || srst_misc_reg) begin
         rss_types_reg <= 6'd0;
         rss_defq_reg <= 8'd0;
+    end
+    if (rst || srst_key_reg) begin
         for (ki = 0; ki < RSS_KEY_DWORDS; ki = ki + 1) begin
             rss_key_reg[ki] <= 32'd0;
         end
@@ -580,15 +612,14 @@ wire [3:0] err_set = ({3'd0, err_bad_set} << ERR_MMIO_BAD_REQUEST_BIT)
 
 always @(posedge clk) begin
     // soft reset sequencer (only the hard reset stops it): quiesce, then reset
+    soft_rst_reg <= soft_rst_next;
     if (soft_rst_cnt_reg != {RST_CNT_W{1'b0}}) begin
         soft_rst_cnt_reg <= soft_rst_cnt_reg - 1'b1;
-        soft_rst_reg <= soft_rst_cnt_reg != {{RST_CNT_W-1{1'b0}}, 1'b1};
     end else if (quiesce_reg) begin
         quiesce_cnt_reg <= quiesce_cnt_reg + 1'b1;
         if (!tlp_busy || quiesce_cnt_reg == QWAIT_MAX) begin
             quiesce_reg <= 1'b0;
             soft_rst_cnt_reg <= RST_CNT_INIT;
-            soft_rst_reg <= 1'b1;
         end
     end else if (acc_wr && gsel_reg[G_CTRL] && ctrl_wr_val[CTRL_RESET_BIT]) begin
         quiesce_reg <= 1'b1;
@@ -596,7 +627,6 @@ always @(posedge clk) begin
     end
     if (rst) begin
         soft_rst_cnt_reg <= {RST_CNT_W{1'b0}};
-        soft_rst_reg <= 1'b0;
         quiesce_reg <= 1'b0;
         quiesce_cnt_reg <= {QWAIT_W{1'b0}};
     end
@@ -637,7 +667,7 @@ always @(posedge clk) begin
     cnt_drop_over_reg <= cnt_drop_over_reg + {31'd0, stat_rx_drop_oversize};
     cnt_drop_dis_reg <= cnt_drop_dis_reg + {31'd0, stat_rx_drop_disabled};
 
-    if (regs_rst) begin
+    if (rst || srst_glob_reg) begin
         rx_enable_reg <= 1'b0;
         scratch_reg <= 32'd0;
         err_status_reg <= 4'd0;
@@ -679,11 +709,33 @@ assign gval[G_ERR_VEC*32 +: 32] = {24'd0, err_vec_reg};
 
 wire [RX_QUEUES*32-1:0] q_rd;    // per-queue read values (zero unless read)
 
-// min(v, MAX_LOG_RING) for the 4-bit log fields; MAX_LOG_RING is 15, the
-// fields' maximum, so an OR of the high bits does it (no 32-bit compare
-// behind the byte-enable merge)
-function [3:0] clamp_log(input [31:0] v);
-    clamp_log = |v[31:4] ? MAX_LOG_RING[3:0] : v[3:0];
+// min(v, MAX_LOG_RING) for the 4-bit log fields, v the byte-enable merge
+// of the write into the field: MAX_LOG_RING is 15, the fields' maximum, so
+// v saturates exactly when a written bit of [31:4] is set, which does not
+// depend on the field (its bits [31:4] are 0). That flag is registered
+// (log_sat_reg: the latched request is stable from DECODE on, so it is
+// current in ACCESS); the field takes 15, the written low nibble or stays.
+reg log_sat_reg = 1'b0;
+always @(posedge clk) begin
+    log_sat_reg <= (wbe[0] && |wdata[7:4]) || (wbe[1] && |wdata[15:8])
+        || (wbe[2] && |wdata[23:16]) || (wbe[3] && |wdata[31:24]);
+end
+
+function [3:0] log_wr(input [3:0] old);
+    log_wr = log_sat_reg ? MAX_LOG_RING[3:0] : wbe[0] ? wdata[3:0] : old;
+endfunction
+
+// a queue's read value: AND-OR of its registers (v, by index) over the two
+// copies of its one-hot read select, one per half
+function [31:0] q_read(input [Q_N-1:0] sel_lo, input [Q_N-1:0] sel_hi, input [Q_N*32-1:0] v);
+    integer i;
+    begin
+        q_read = 32'd0;
+        for (i = 0; i < Q_N; i = i + 1) begin
+            q_read[15:0] = q_read[15:0] | ({16{sel_lo[i]}} & v[i*32 +: 16]);
+            q_read[31:16] = q_read[31:16] | ({16{sel_hi[i]}} & v[i*32+16 +: 16]);
+        end
+    end
 endfunction
 
 genvar q;
@@ -711,9 +763,24 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     localparam [7:0] IRQ_VEC_RST = IRQ_VEC_RST_I[7:0];
     reg [7:0] irq_vec_reg = IRQ_VEC_RST;
 
-    wire wr = acc_wr && qidx_reg == q;
-    wire [31:0] desc_log_wr = be_merge({28'd0, desc_log_reg}, wdata, wbe);
-    wire [31:0] cpl_log_wr = be_merge({28'd0, cpl_log_reg}, wdata, wbe);
+    // This queue's write strobes, one-hot, high in the ACCESS cycle of a
+    // write to it (decoded in DECODE, like key_we_reg): the enables of the
+    // queue's registers come straight from flops.
+    localparam [QSEL_W-1:0] QI = q;
+    reg srst_cfg_reg = 1'b0;    // this queue's configuration, counters
+    reg srst_cnt_reg = 1'b0;
+    (* keep *) always @(posedge clk) srst_cfg_reg <= soft_rst_next;
+    (* keep *) always @(posedge clk) srst_cnt_reg <= soft_rst_next;
+    reg [Q_N-1:0] we_reg = {Q_N{1'b0}};
+    always @(posedge clk) begin
+        // (the queue blocks, 1..64 of them, lie between the RSS table and
+        // the MSI-X window: a queue write always goes from DECODE to ACCESS)
+        we_reg <= (state_reg == ST_DECODE && dec_ok_wr && dec_qidx[QSEL_W-1:0] == QI)
+            ? dec_qsel : {Q_N{1'b0}};
+        if (rst) begin
+            we_reg <= {Q_N{1'b0}};
+        end
+    end
     wire [31:0] ctrl_wr = be_merge({31'd0, enable_reg}, wdata, wbe);
     wire [31:0] desc_base_lo_wr = be_merge({desc_base_reg[31:12], 12'd0}, wdata, wbe);
     wire [31:0] desc_base_hi_wr = be_merge(desc_base_reg[63:32], wdata, wbe);
@@ -731,28 +798,28 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
         hdr_base_lo_wr[3:0], hdr_count_wr[31:16], 1'b0};
 
     always @(posedge clk) begin
-        if (wr && !enable_reg) begin
-            if (qsel_reg[Q_DESC_BASE_LO]) desc_base_reg[31:12] <= desc_base_lo_wr[31:12];
-            if (qsel_reg[Q_DESC_BASE_HI]) desc_base_reg[63:32] <= desc_base_hi_wr;
-            if (qsel_reg[Q_DESC_LOG]) desc_log_reg <= clamp_log(desc_log_wr);
-            if (qsel_reg[Q_CPL_BASE_LO]) cpl_base_reg[31:12] <= cpl_base_lo_wr[31:12];
-            if (qsel_reg[Q_CPL_BASE_HI]) cpl_base_reg[63:32] <= cpl_base_hi_wr;
-            if (qsel_reg[Q_CPL_LOG]) cpl_log_reg <= clamp_log(cpl_log_wr);
-            if (qsel_reg[Q_HDR_BASE_LO]) hdr_base_reg[31:4] <= hdr_base_lo_wr[31:4];
-            if (qsel_reg[Q_HDR_BASE_HI]) hdr_base_reg[63:32] <= hdr_base_hi_wr;
-            if (qsel_reg[Q_HDR_COUNT]) hdr_count_reg <= hdr_count_wr[15:0];
-            if (qsel_reg[Q_RX_CFG]) rx_cfg_reg <= rx_cfg_wr & RX_CFG_DEFINED;
+        if (!enable_reg) begin
+            if (we_reg[Q_DESC_BASE_LO]) desc_base_reg[31:12] <= desc_base_lo_wr[31:12];
+            if (we_reg[Q_DESC_BASE_HI]) desc_base_reg[63:32] <= desc_base_hi_wr;
+            if (we_reg[Q_DESC_LOG]) desc_log_reg <= log_wr(desc_log_reg);
+            if (we_reg[Q_CPL_BASE_LO]) cpl_base_reg[31:12] <= cpl_base_lo_wr[31:12];
+            if (we_reg[Q_CPL_BASE_HI]) cpl_base_reg[63:32] <= cpl_base_hi_wr;
+            if (we_reg[Q_CPL_LOG]) cpl_log_reg <= log_wr(cpl_log_reg);
+            if (we_reg[Q_HDR_BASE_LO]) hdr_base_reg[31:4] <= hdr_base_lo_wr[31:4];
+            if (we_reg[Q_HDR_BASE_HI]) hdr_base_reg[63:32] <= hdr_base_hi_wr;
+            if (we_reg[Q_HDR_COUNT]) hdr_count_reg <= hdr_count_wr[15:0];
+            if (we_reg[Q_RX_CFG]) rx_cfg_reg <= rx_cfg_wr & RX_CFG_DEFINED;
         end
-        if (wr && qsel_reg[Q_DESC_PROD]) begin
+        if (we_reg[Q_DESC_PROD]) begin
             desc_prod_reg <= desc_prod_wr[15:0];
         end
-        if (wr && qsel_reg[Q_CPL_CONS]) begin
+        if (we_reg[Q_CPL_CONS]) begin
             cpl_cons_reg <= cpl_cons_wr[15:0];
         end
-        if (wr && qsel_reg[Q_IRQ_VEC]) begin
+        if (we_reg[Q_IRQ_VEC]) begin
             irq_vec_reg <= irq_vec_wr[7:0];
         end
-        if (wr && qsel_reg[Q_CTRL]) begin
+        if (we_reg[Q_CTRL]) begin
             enable_reg <= ctrl_wr[QCTRL_ENABLE_BIT];
             if (!enable_reg && ctrl_wr[QCTRL_ENABLE_BIT]) begin
                 desc_prod_reg <= 16'd0;
@@ -771,7 +838,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
         cnt_split_reg <= cnt_split_reg + {31'd0, stat_q_split[q]};
         cnt_hdr_ovf_reg <= cnt_hdr_ovf_reg + {31'd0, stat_q_hdr_overflow[q]};
 
-        if (regs_rst) begin
+        if (rst || srst_cfg_reg) begin
             enable_reg <= 1'b0;
             desc_base_reg <= 52'd0;
             desc_log_reg <= 4'd0;
@@ -779,16 +846,18 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
             cpl_base_reg <= 52'd0;
             cpl_log_reg <= 4'd0;
             cpl_cons_reg <= 16'd0;
+            irq_vec_reg <= IRQ_VEC_RST;
+            hdr_base_reg <= 60'd0;
+            hdr_count_reg <= 16'd0;
+            rx_cfg_reg <= 32'd0;
+        end
+        if (rst || srst_cnt_reg) begin
             cnt_frames_reg <= 32'd0;
             cnt_bytes_reg <= 32'd0;
             cnt_no_desc_reg <= 32'd0;
             cnt_small_reg <= 32'd0;
             cnt_bad_reg <= 32'd0;
             cnt_dis_reg <= 32'd0;
-            irq_vec_reg <= IRQ_VEC_RST;
-            hdr_base_reg <= 60'd0;
-            hdr_count_reg <= 16'd0;
-            rx_cfg_reg <= 32'd0;
             cnt_split_reg <= 32'd0;
             cnt_hdr_ovf_reg <= 32'd0;
         end
@@ -811,38 +880,46 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     // always-evaluated vector cost the verilated model ~10 % of its speed.)
     // ENABLED stays set after a disable until the engine's last DMA write
     // has left, so a driver may free ring and buffer memory once it reads 0.
+    // this queue's read selects, one-hot, high in the ACCESS cycle of a read
+    // of it (decoded in DECODE like we_reg), in two copies: each drives one
+    // half of the read value's AND-OR
+    reg [Q_N-1:0] re_lo_reg = {Q_N{1'b0}};
+    reg [Q_N-1:0] re_hi_reg = {Q_N{1'b0}};
+    wire [Q_N-1:0] re_next = (state_reg == ST_DECODE && dec_ok_rd && dec_qidx[QSEL_W-1:0] == QI)
+        ? dec_qsel : {Q_N{1'b0}};
+    (* keep *) always @(posedge clk) re_lo_reg <= rst ? {Q_N{1'b0}} : re_next;
+    (* keep *) always @(posedge clk) re_hi_reg <= rst ? {Q_N{1'b0}} : re_next;
+
     reg [31:0] rd_reg = 32'd0;
     always @(posedge clk) begin
         if (state_reg == ST_ACCESS) begin
-            rd_reg <= 32'd0;
-            if (op_rd_reg && qidx_reg == q) begin
-                rd_reg <=
-                  ({32{qsel_reg[Q_DESC_BASE_LO]}} & ({desc_base_reg[31:12], 12'd0}))
-                | ({32{qsel_reg[Q_DESC_BASE_HI]}} & (desc_base_reg[63:32]))
-                | ({32{qsel_reg[Q_DESC_LOG]}} & ({28'd0, desc_log_reg}))
-                | ({32{qsel_reg[Q_DESC_PROD]}} & ({16'd0, desc_prod_reg}))
-                | ({32{qsel_reg[Q_DESC_CONS]}} & ({16'd0, q_desc_cons[q*16 +: 16]}))
-                | ({32{qsel_reg[Q_CPL_BASE_LO]}} & ({cpl_base_reg[31:12], 12'd0}))
-                | ({32{qsel_reg[Q_CPL_BASE_HI]}} & (cpl_base_reg[63:32]))
-                | ({32{qsel_reg[Q_CPL_LOG]}} & ({28'd0, cpl_log_reg}))
-                | ({32{qsel_reg[Q_CPL_PROD]}} & ({16'd0, q_cpl_prod[q*16 +: 16]}))
-                | ({32{qsel_reg[Q_CPL_CONS]}} & ({16'd0, cpl_cons_reg}))
-                | ({32{qsel_reg[Q_CTRL]}} & ({31'd0, enable_reg} << QCTRL_ENABLE_BIT))
-                | ({32{qsel_reg[Q_STATUS]}} & (({31'd0, enable_reg | q_busy[q]} << QSTATUS_ENABLED_BIT) | ({31'd0, q_halted[q]} << QSTATUS_HALTED_BIT)))
-                | ({32{qsel_reg[Q_FRAMES]}} & (cnt_frames_reg))
-                | ({32{qsel_reg[Q_BYTES]}} & (cnt_bytes_reg))
-                | ({32{qsel_reg[Q_DROP_NO_DESC]}} & (cnt_no_desc_reg))
-                | ({32{qsel_reg[Q_DROP_SMALL]}} & (cnt_small_reg))
-                | ({32{qsel_reg[Q_DROP_BAD]}} & (cnt_bad_reg))
-                | ({32{qsel_reg[Q_DROP_DIS]}} & (cnt_dis_reg))
-                | ({32{qsel_reg[Q_IRQ_VEC]}} & ({24'd0, irq_vec_reg}))
-                | ({32{qsel_reg[Q_HDR_BASE_LO]}} & ({hdr_base_reg[31:4], 4'd0}))
-                | ({32{qsel_reg[Q_HDR_BASE_HI]}} & (hdr_base_reg[63:32]))
-                | ({32{qsel_reg[Q_HDR_COUNT]}} & ({16'd0, hdr_count_reg}))
-                | ({32{qsel_reg[Q_RX_CFG]}} & (rx_cfg_reg))
-                | ({32{qsel_reg[Q_SPLIT]}} & (cnt_split_reg))
-                | ({32{qsel_reg[Q_HDR_OVF]}} & (cnt_hdr_ovf_reg));
-            end
+            // this queue's registers as read, by index (Q_*: Q_HDR_OVF first)
+            rd_reg <= q_read(re_lo_reg, re_hi_reg, {
+                cnt_hdr_ovf_reg,
+                cnt_split_reg,
+                rx_cfg_reg,
+                {16'd0, hdr_count_reg},
+                hdr_base_reg[63:32],
+                {hdr_base_reg[31:4], 4'd0},
+                {24'd0, irq_vec_reg},
+                cnt_dis_reg,
+                cnt_bad_reg,
+                cnt_small_reg,
+                cnt_no_desc_reg,
+                cnt_bytes_reg,
+                cnt_frames_reg,
+                ({31'd0, enable_reg | q_busy[q]} << QSTATUS_ENABLED_BIT) | ({31'd0, q_halted[q]} << QSTATUS_HALTED_BIT),
+                {31'd0, enable_reg} << QCTRL_ENABLE_BIT,
+                {16'd0, cpl_cons_reg},
+                {16'd0, q_cpl_prod[q*16 +: 16]},
+                {28'd0, cpl_log_reg},
+                cpl_base_reg[63:32],
+                {cpl_base_reg[31:12], 12'd0},
+                {16'd0, q_desc_cons[q*16 +: 16]},
+                {16'd0, desc_prod_reg},
+                {28'd0, desc_log_reg},
+                desc_base_reg[63:32],
+                {desc_base_reg[31:12], 12'd0}});
         end
         if (rst) begin
             rd_reg <= 32'd0;
@@ -863,29 +940,69 @@ function [31:0] or_words(input [RX_QUEUES*32-1:0] v);
     end
 endfunction
 wire [31:0] q_rd_any = or_words(q_rd);
-assign m_tlp_cpl_data = {{TLP_DATA_WIDTH-32{1'b0}}, cpl_data_reg | q_rd_any};
+// (and the global read value, registered per group of selects, below)
+wire [31:0] g_rd_any;
+assign m_tlp_cpl_data = {{TLP_DATA_WIDTH-32{1'b0}}, g_rd_any | q_rd_any};
 
-// read mux (ACCESS state): AND-OR over the registered one-hot selects
-reg [31:0] rd_data;
+// read mux (ACCESS state): AND-OR over registered one-hot selects (at most
+// one is set: the address picks one register; none unless a read is
+// answered), {MSI-X, RETA, RSS_KEY[9..0], global registers}, decoded in
+// DECODE, in two copies: each drives one half of the read value. It is
+// registered per group of 8 selects (rd_grp_reg, loaded in ACCESS like the
+// queues' rd_reg) and the groups are OR'd into the completion data.
+localparam NSEL = G_N + RSS_KEY_DWORDS + 2;
+wire [RSS_KEY_DWORDS-1:0] dec_key_oh;
+genvar kh;
+generate
+for (kh = 0; kh < RSS_KEY_DWORDS; kh = kh + 1) begin : g_key_oh
+    assign dec_key_oh[kh] = dec_key_hit && dec_key_rel[5:2] == kh;
+end
+endgenerate
+wire [NSEL-1:0] dec_rsel = {dec_msix_hit, dec_reta_hit, dec_key_oh, dec_gsel};
+wire [NSEL*32-1:0] rval = {msix_rdata_reg, reta_rdata_reg, rss_key, gval};
+reg [NSEL-1:0] rsel_lo_reg = {NSEL{1'b0}};
+reg [NSEL-1:0] rsel_hi_reg = {NSEL{1'b0}};
+(* keep *) always @(posedge clk) begin
+    if (state_reg == ST_DECODE) rsel_lo_reg <= dec_ok_rd ? dec_rsel : {NSEL{1'b0}};
+    if (rst) rsel_lo_reg <= {NSEL{1'b0}};
+end
+(* keep *) always @(posedge clk) begin
+    if (state_reg == ST_DECODE) rsel_hi_reg <= dec_ok_rd ? dec_rsel : {NSEL{1'b0}};
+    if (rst) rsel_hi_reg <= {NSEL{1'b0}};
+end
+
+localparam NGRP = (NSEL + 7) / 8;
+reg [NGRP*32-1:0] rd_grp;
+reg [NGRP*32-1:0] rd_grp_reg = {NGRP*32{1'b0}};
 integer gi;
 
 always @* begin
-    rd_data = 32'd0;
-    if (key_sel_reg) begin
-        rd_data = rss_key[key_idx_reg*32 +: 32];
-    end
-    if (reta_sel_reg) begin
-        rd_data = reta_rdata_reg;
-    end
-    if (msix_sel_reg) begin
-        rd_data = msix_rdata_reg;
-    end
-    for (gi = 0; gi < G_N; gi = gi + 1) begin
-        if (gsel_reg[gi]) begin
-            rd_data = rd_data | gval[gi*32 +: 32];
-        end
+    rd_grp = {NGRP*32{1'b0}};
+    for (gi = 0; gi < NSEL; gi = gi + 1) begin
+        rd_grp[(gi/8)*32 +: 16] = rd_grp[(gi/8)*32 +: 16] | ({16{rsel_lo_reg[gi]}} & rval[gi*32 +: 16]);
+        rd_grp[(gi/8)*32+16 +: 16] = rd_grp[(gi/8)*32+16 +: 16] | ({16{rsel_hi_reg[gi]}} & rval[gi*32+16 +: 16]);
     end
 end
+
+always @(posedge clk) begin
+    if (state_reg == ST_ACCESS) begin
+        rd_grp_reg <= rd_grp;
+    end
+    if (rst) begin
+        rd_grp_reg <= {NGRP*32{1'b0}};
+    end
+end
+
+function [31:0] or_grp(input [NGRP*32-1:0] v);
+    integer i;
+    begin
+        or_grp = 32'd0;
+        for (i = 0; i < NGRP; i = i + 1) begin
+            or_grp = or_grp | v[i*32 +: 32];
+        end
+    end
+endfunction
+assign g_rd_any = or_grp(rd_grp_reg);
 
 // ---------------------------------------------------------------------------
 // Completer sequential logic
@@ -897,12 +1014,13 @@ always @(posedge clk) begin
     state_reg <= state_next;
 
     if (state_reg == ST_IDLE && req_beat && s_tlp_req_sop) begin
-        req_fmt_reg <= s_tlp_req_hdr[127:125];
-        req_type_reg <= s_tlp_req_hdr[124:120];
+        req_mem_reg <= rq_is_mem;
+        req_ok_rd_reg <= rq_is_rd && rq_conform;
+        req_ok_wr_reg <= rq_is_wr && rq_conform && s_tlp_req_eop;
+        req_posted_reg <= rq_is_wr || rq_type[4:3] == 2'b10 || rq_type[4:1] == 4'b0101;
         req_tag_hi_reg <= {s_tlp_req_hdr[119], s_tlp_req_hdr[115]};
         req_tc_reg <= s_tlp_req_hdr[118:116];
         req_attr_reg <= {s_tlp_req_hdr[114], s_tlp_req_hdr[109:108]};
-        req_ep_reg <= s_tlp_req_hdr[110];
         req_len_reg <= s_tlp_req_hdr[105:96];
         req_rid_reg <= s_tlp_req_hdr[95:80];
         req_tag_reg <= s_tlp_req_hdr[79:72];
@@ -910,9 +1028,7 @@ always @(posedge clk) begin
         req_fbe_reg <= s_tlp_req_hdr[67:64];
         // 4-DW header: address [31:0] in DW3, else in DW2
         req_addr_reg <= s_tlp_req_hdr[125] ? s_tlp_req_hdr[15:2] : s_tlp_req_hdr[47:34];
-        req_bar_reg <= s_tlp_req_bar_id;
         req_data_reg <= s_tlp_req_data[31:0];
-        req_single_reg <= s_tlp_req_eop;
     end
 
     // a beat without sop outside a TLP is dropped and reported
@@ -924,13 +1040,7 @@ always @(posedge clk) begin
         op_ur_reg <= dec_bad && !dec_posted;
         op_mem_reg <= dec_is_mem;
         gsel_reg <= dec_gsel;
-        qsel_reg <= dec_qsel;
-        qidx_reg <= dec_qidx[QSEL_W-1:0];
-        key_sel_reg <= dec_key_hit;
-        key_idx_reg <= dec_key_rel[5:2];
-        reta_sel_reg <= dec_reta_hit;
         reta_idx_reg <= dec_reta_rel[8:2];
-        msix_sel_reg <= dec_msix_hit;
     end
 
     for (kw = 0; kw < RSS_KEY_DWORDS; kw = kw + 1) begin
@@ -947,7 +1057,6 @@ always @(posedge clk) begin
 
     if (state_reg == ST_ACCESS) begin
         cpl_hdr_reg <= cpl_hdr;
-        cpl_data_reg <= op_rd_reg ? rd_data : 32'd0;
         cpl_valid_reg <= op_rd_reg || op_ur_reg;
     end else if (m_tlp_cpl_ready) begin
         cpl_valid_reg <= 1'b0;
@@ -960,11 +1069,7 @@ always @(posedge clk) begin
         op_wr_reg <= 1'b0;
         op_ur_reg <= 1'b0;
         gsel_reg <= {G_N{1'b0}};
-        qsel_reg <= {Q_N{1'b0}};
-        key_sel_reg <= 1'b0;
         key_we_reg <= {RSS_KEY_DWORDS{1'b0}};
-        reta_sel_reg <= 1'b0;
-        msix_sel_reg <= 1'b0;
         msix_wr_reg <= 1'b0;
         msix_rd_reg <= 1'b0;
         cpl_valid_reg <= 1'b0;

@@ -53,8 +53,11 @@
  * cycle behind a change of q_desc_prod (a doorbell only ever raises it, so
  * the stale value errs low), 0 while the queue is disabled.
  *
- * q_desc_log_size is used a cycle late (registered): change it only while
- * the queue is disabled, as nic_csr does.
+ * q_desc_log_size is registered (ring mask): a fetch decision made in the
+ * cycle after it changed (mask still old) is discarded and recalculated, so
+ * the first read after a log-size change, even at the edge that enables the
+ * queue, is sized by the new ring. Change it only while the queue is disabled
+ * (nic_csr does): reads already issued keep the old geometry.
  *
  * Requires TLP_DATA_WIDTH == 128 and power-of-two DESC_CACHE_DEPTH.
  */
@@ -160,12 +163,15 @@ endfunction
 
 // ---------------------------------------------------------------------------
 // ring geometry
-// registered (q_desc_log_size only changes while the queue is disabled), so
-// the slot mask is not decoded in front of the descriptor address adder
+// registered, so the slot mask is not decoded in front of the descriptor
+// address adder. A calc made with a mask older than q_desc_log_size (the
+// cycle after a change) is not sent: DECIDE goes back to CALC (calc_fresh_reg)
 reg  [15:0] ring_mask_reg = 16'd0;
+reg  [3:0]  ring_log_reg = 4'd0;        // the log size ring_mask_reg is made from
 wire [15:0] ring_mask = ring_mask_reg;
 always @(posedge clk) begin
     ring_mask_reg <= (16'd1 << q_desc_log_size) - 16'd1;
+    ring_log_reg <= q_desc_log_size;
 end
 wire [2:0]  mrrs_n = (cfg_max_read_req_size > 3'd5) ? 3'd5 : cfg_max_read_req_size;
 
@@ -182,6 +188,7 @@ reg                empty_reg = 1'b1;
 reg [CNT_W-1:0]    calc_avail_reg = 0, calc_free_reg = 0, calc_ring_reg = 0;
 reg [CNT_W-1:0]    calc_page_reg = 0, calc_mrrs_reg = 0;
 reg [63:0]         calc_addr_reg = 64'd0;
+reg                calc_fresh_reg = 1'b0;     // the calc's ring mask was current
 
 reg [CNT_W-1:0]    req_count_reg = 0;
 reg [TAG_W-1:0]    req_tag_reg = 0;
@@ -196,6 +203,7 @@ reg [12:0]              tag_rem_reg [0:DMA_READ_TAGS-1];
 reg [DWPOS_W-1:0]       tag_dw_reg [0:DMA_READ_TAGS-1];
 reg [6:0]               tag_la_reg [0:DMA_READ_TAGS-1];
 reg [TIMER_W-1:0]       tag_timer_reg [0:DMA_READ_TAGS-1];
+reg [DMA_READ_TAGS-1:0] tag_tzero_reg = 0;      // tag_timer_reg == 0, registered
 
 // completion pipeline
 reg                     c1_valid_reg = 1'b0;
@@ -209,6 +217,8 @@ reg [127:0]             c1_data_reg = 128'd0;
 reg                     cur_active_reg = 1'b0;
 reg [DWPOS_W-1:0]       cur_dw_reg = 0;
 reg [10:0]              cur_left_reg = 11'd0;
+reg                     cur_gt3_reg = 1'b0;     // cur_left_reg > 3, > 7
+reg                     cur_gt7_reg = 1'b0;
 
 reg [3:0]               w_en_reg = 4'd0;
 reg [4*CACHE_AW-1:0]    w_row_reg = 0;          // bank b: [b*CACHE_AW +: CACHE_AW]
@@ -301,7 +311,7 @@ wire              free_tag_found;
 wire [TAG_W-1:0]  free_tag;
 assign {free_tag_found, free_tag} = find_free(tag_busy_reg);
 
-wire dec_go = (dec_count != 0) && (dec_count == dec_want || dec_count >= FETCH_THRESH) && free_tag_found
+wire dec_go = calc_fresh_reg && (dec_count != 0) && (dec_count == dec_want || dec_count >= FETCH_THRESH) && free_tag_found
     && q_enable && !halted_reg && cfg_bus_master_enable;
 
 wire req_xfer = req_valid_reg && m_tlp_ready;
@@ -327,6 +337,7 @@ always @(posedge clk) begin
             calc_page_reg <= sat_inc(page_left_m1);
             calc_mrrs_reg <= sat(17'd8 << mrrs_n);
             calc_addr_reg <= q_desc_base + {44'd0, fetch_slot, 4'd0};
+            calc_fresh_reg <= ring_log_reg == q_desc_log_size;
             f_state_reg <= F_DECIDE;
         end
         F_DECIDE: begin
@@ -391,7 +402,12 @@ reg                     c1_mine_reg = 1'b0;      // tag in this instance's range
 reg                     c1_cpl_reg = 1'b0;       // Cpl/CplD, tag in range
 reg                     c1_sc_reg = 1'b0;        // status SC
 reg                     c1_final_reg = 1'b0;     // last completion of its request
-reg                     c1_shape_reg = 1'b0;     // CplD with Length <= Byte Count
+// a valid sop beat that is acceptable as far as the beat alone tells (in
+// range Cpl, SC, CplD with Length <= Byte Count): the accept is this and
+// the tag entry's checks, a short function of flops
+reg                     c1_acc_ok_reg = 1'b0;
+reg                     c1_gt3_reg = 1'b0;       // Length (dwords) > 3, > 7
+reg                     c1_gt7_reg = 1'b0;
 reg [DMA_READ_TAGS-1:0] c1_t_oh_reg = 0;         // tag table entry, one-hot
 // per entry: Byte Count == bytes outstanding, Lower Address as expected,
 // against the entry as it is after this edge (see below)
@@ -410,13 +426,17 @@ always @(posedge clk) begin
         c1_cpl_reg <= s_is_cpl && s_mine;
         c1_sc_reg <= s_sc;
         c1_final_reg <= !s_sc || !s_has_data || (s_len_bytes >= s_bc_bytes);
-        c1_shape_reg <= s_has_data && (s_len_bytes <= s_bc_bytes);
+        c1_gt3_reg <= s_length == 10'd0 || |s_length[9:2];
+        c1_gt7_reg <= s_length == 10'd0 || |s_length[9:3];
         for (i_oh = 0; i_oh < DMA_READ_TAGS; i_oh = i_oh + 1) begin
             c1_t_oh_reg[i_oh] <= s_tag_rel[TAG_W-1:0] == i_oh[TAG_W-1:0];
         end
     end
+    c1_acc_ok_reg <= s_tlp_cpl_valid && s_tlp_cpl_sop && s_is_cpl && s_mine && s_sc && s_has_data
+        && (s_len_bytes <= s_bc_bytes);
     if (rst) begin
         c1_valid_reg <= 1'b0;
+        c1_acc_ok_reg <= 1'b0;
     end
 end
 
@@ -453,8 +473,7 @@ wire        c_final = c1_final_reg;
 wire        c_swallow = c_match && c_stale;
 wire        c_bad_status = c_match && !c_stale && !c1_sc_reg;
 // per entry, so each entry's update enable is a short function of flops
-wire [DMA_READ_TAGS-1:0] c_acc_t = {DMA_READ_TAGS{c_head && c1_cpl_reg && q_enable && c1_sc_reg && c1_shape_reg}}
-    & c_oh & c_ent_ok;
+wire [DMA_READ_TAGS-1:0] c_acc_t = {DMA_READ_TAGS{c1_acc_ok_reg && q_enable}} & c_oh & c_ent_ok;
 wire        c_accept = |c_acc_t;
 
 // The Byte Count / Lower Address compares of stage 2 are made in stage 1
@@ -482,10 +501,17 @@ end
 wire        c_unexpected = c_head && (c1_mine_reg || FLAG_FOREIGN != 0) && !c_swallow && !c_bad_status && !c_accept;
 
 // beat placement
-wire                beat_active = c1_valid_reg && q_enable && (c1_sop_reg ? c_accept : cur_active_reg);
+// (c_accept implies a valid sop beat and q_enable)
+wire                beat_active = c_accept || (c1_valid_reg && !c1_sop_reg && q_enable && cur_active_reg);
 wire [DWPOS_W-1:0]  beat_dw = c1_sop_reg ? c_tag_dw : cur_dw_reg;
 wire [10:0]         beat_left = c1_sop_reg ? c_len_dw : cur_left_reg;
-wire                beat_truncated = beat_active && c1_eop_reg && (beat_left > 11'd4);
+// beat_left > 3 / > 7 from registered flags, > 4 from them and the low bits:
+// no 11-bit compare behind the tag table lookup
+wire                beat_gt3 = c1_sop_reg ? c1_gt3_reg : cur_gt3_reg;
+wire                beat_gt7 = c1_sop_reg ? c1_gt7_reg : cur_gt7_reg;
+wire                beat_gt4 = beat_gt7 || (beat_left[2] && |beat_left[1:0]);
+wire                beat_truncated = beat_active && c1_eop_reg && beat_gt4;
+wire [10:0]         cur_left_next = beat_gt4 ? beat_left - 11'd4 : 11'd0;
 
 wire [3:0]          w_en_next;
 wire [4*CACHE_AW-1:0] w_row_next;
@@ -499,7 +525,8 @@ generate
         /* verilator lint_off UNUSEDSIGNAL */
         wire [DWPOS_W-1:0] pos = beat_dw + {{(DWPOS_W-2){1'b0}}, lane};
         /* verilator lint_on UNUSEDSIGNAL */
-        assign w_en_next[wb] = beat_active && ({9'd0, lane} < beat_left);
+        // lane < beat_left, with the high bits as the flag
+        assign w_en_next[wb] = beat_active && (beat_gt3 || lane < beat_left[1:0]);
         assign w_row_next[wb*CACHE_AW +: CACHE_AW] = pos[DWPOS_W-1:2];
         assign w_lane_next[wb*2 +: 2] = lane;
     end
@@ -513,7 +540,8 @@ always @* begin
     timeout_hit = {DMA_READ_TAGS{1'b0}};
     timeout_active = 1'b0;
     for (i_to = 0; i_to < DMA_READ_TAGS; i_to = i_to + 1) begin
-        if (tag_busy_reg[i_to] && tag_timer_reg[i_to] == 0 && !(c_match && c_oh[i_to])) begin
+        // (c_match for this entry: c_oh is at most one-hot)
+        if (tag_busy_reg[i_to] && tag_tzero_reg[i_to] && !(c_head && c1_cpl_reg && c_oh[i_to])) begin
             timeout_hit[i_to] = 1'b1;
             if (!tag_stale_reg[i_to] && q_enable) begin
                 timeout_active = 1'b1;
@@ -524,8 +552,9 @@ end
 
 always @(posedge clk) begin
     for (i_seq = 0; i_seq < DMA_READ_TAGS; i_seq = i_seq + 1) begin
-        if (tag_busy_reg[i_seq] && tag_timer_reg[i_seq] != 0) begin
+        if (tag_busy_reg[i_seq] && !tag_tzero_reg[i_seq]) begin
             tag_timer_reg[i_seq] <= tag_timer_reg[i_seq] - 1'b1;
+            tag_tzero_reg[i_seq] <= tag_timer_reg[i_seq] == {{(TIMER_W-1){1'b0}}, 1'b1};
         end
         if (timeout_hit[i_seq]) begin
             tag_busy_reg[i_seq] <= 1'b0;
@@ -542,12 +571,14 @@ always @(posedge clk) begin
                 tag_busy_reg[i_seq] <= 1'b0;
             end
             tag_timer_reg[i_seq] <= TIMEOUT_INIT;
+            tag_tzero_reg[i_seq] <= TIMEOUT_INIT == 0;
         end
         if (c_acc_t[i_seq]) begin
             tag_rem_reg[i_seq] <= tag_rem_reg[i_seq] - c_len_bytes;
             tag_dw_reg[i_seq] <= tag_dw_reg[i_seq] + c_len_dw[DWPOS_W-1:0];
             tag_la_reg[i_seq] <= tag_la_reg[i_seq] + c_len_bytes[6:0];
             tag_timer_reg[i_seq] <= TIMEOUT_INIT;
+            tag_tzero_reg[i_seq] <= TIMEOUT_INIT == 0;
             if (c_final) begin
                 tag_busy_reg[i_seq] <= 1'b0;
             end
@@ -561,16 +592,20 @@ always @(posedge clk) begin
         tag_dw_reg[req_tag_reg] <= {fetch_ptr_reg[CACHE_AW-1:0], 2'b00};
         tag_la_reg[req_tag_reg] <= req_la_reg;
         tag_timer_reg[req_tag_reg] <= TIMEOUT_INIT;
+        tag_tzero_reg[req_tag_reg] <= TIMEOUT_INIT == 0;
     end
 
     // current completion's following beats
+    // (the position and count load with every beat that is not the last:
+    // they only matter while cur_active_reg, which needs an accepted beat)
     if (c1_valid_reg) begin
-        if (beat_active && !c1_eop_reg) begin
-            cur_active_reg <= 1'b1;
+        cur_active_reg <= beat_active && !c1_eop_reg;
+        if (!c1_eop_reg) begin
             cur_dw_reg <= beat_dw + 4;
-            cur_left_reg <= (beat_left > 11'd4) ? beat_left - 11'd4 : 11'd0;
-        end else begin
-            cur_active_reg <= 1'b0;
+            cur_left_reg <= cur_left_next;
+            // beat_left - 4 > 3, > 7
+            cur_gt3_reg <= beat_gt7;
+            cur_gt7_reg <= |beat_left[10:4] || (&beat_left[3:2]);
         end
     end
     if (!q_enable) begin
@@ -617,7 +652,8 @@ end
 wire [CACHE_AW-1:0] rd_row = rd_ptr_reg[CACHE_AW-1:0];
 wire out_move = rdq_valid_reg && (!out_valid_reg || m_desc_ready);
 wire desc_pop = out_valid_reg && m_desc_ready;
-wire rd_en = q_enable && slot_valid_reg[rd_row] && (!rdq_valid_reg || out_move);
+wire rd_adv = !rdq_valid_reg || out_move;
+wire rd_en = q_enable && slot_valid_reg[rd_row] && rd_adv;
 
 genvar b;
 generate
@@ -628,7 +664,9 @@ generate
             if (w_en_reg[b]) begin
                 mem[w_row_reg[b*CACHE_AW +: CACHE_AW]] <= w_data_reg[32*w_lane_reg[b*2 +: 2] +: 32];
             end
-            if (rd_en) begin
+            // loaded whenever the read stage may advance (rd_en without the
+            // slot lookup: a row read without rd_en is never marked valid)
+            if (rd_adv) begin
                 rd_data_reg <= mem[rd_row];
             end
         end

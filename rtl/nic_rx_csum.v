@@ -34,9 +34,12 @@
  * Timing (3 stages, for 156.25 MHz): the beat's word masks are registered
  * with the beat (stage 0), decoded from bound-vs-beat compares made a beat
  * ahead (for ip_end in the length word's beat: against the word at each
- * position, the mask only selects);
+ * position, registered per pair of positions as picked by the length word's
+ * mask, so no data -> compare -> select path ends in the next beat's masks;
+ * the UDP checksum word's zero test likewise, resolved a cycle later);
  * stage 1 reduces each sum's 8 masked words to two 16-bit words with
- * end-around-carry carry-save adders (no carry chain); stage 2 folds them
+ * end-around-carry carry-save adders (no carry chain) and, on the last
+ * beat, decides the verdicts' sum-independent part; stage 2 folds them
  * into the accumulators, kept in the same redundant form (a pair whose sum
  * mod 0xFFFF is the ones'-complement sum so far). On the frame's last beat
  * stage 2 instead registers the verdicts from the pair (the sum is 0xFFFF
@@ -92,12 +95,17 @@ module nic_rx_csum #(
 `include "nic_rx_meta.vh"
 /* verilator lint_on UNUSEDPARAM */
 
+localparam [1:0] C_NONE = CSUM_NONE[1:0];
+localparam [1:0] C_GOOD = CSUM_GOOD[1:0];
+localparam [1:0] C_BAD = CSUM_BAD[1:0];
 localparam WORDS = DATA_WIDTH / 16;
 localparam WW = $clog2(WORDS);
 localparam MQ_AW = $clog2(MQ_DEPTH);
 localparam BEAT_W = 10;                 // 9216 bytes are 576 beats
-// context: {l3 offset, l4 offset, v6, udp, check ip, check l4}
-localparam CTX_W = 10 + 10 + 4;
+// context: {l3, l4 and address bounds in the first beat, l3 offset, l4
+// offset, v6, udp, check ip, check l4}
+localparam CTX_F = 10 + 10 + 4;
+localparam CTX_W = 3 + CTX_F;
 
 // ---------------------------------------------------------------------------
 // meta queue (distributed RAM)
@@ -112,7 +120,13 @@ wire [7:0] mi_flags = s_meta_tdata[META_FLAGS_LSB +: 8];
 wire mi_chk_ip = (mi_l3t == L3_TYPE_IPV4[1:0]) && (mi_l4 != 10'd0);
 wire mi_chk_l4 = (mi_l4t == L4_TYPE_TCP[1:0] || mi_l4t == L4_TYPE_UDP[1:0])
     && !mi_flags[PARSE_FRAGMENT_BIT] && !mi_flags[PARSE_MALFORMED_BIT] && !mi_flags[PARSE_DEPTH_LIMIT_BIT];
-wire [CTX_W-1:0] mi_ctx = {mi_l3, mi_l4, mi_l3t == L3_TYPE_IPV6[1:0], mi_l4t == L4_TYPE_UDP[1:0],
+wire mi_v6 = mi_l3t == L3_TYPE_IPV6[1:0];
+// the first beat's compares (word bound < 8), made here: a context load then
+// only moves flops and RAM bits (it depends on the late beat handshake)
+wire mi_l3_eq0 = mi_l3[9:4] == 6'd0;
+wire mi_l4_eq0 = mi_l4[9:4] == 6'd0;
+wire mi_alo_eq0 = mi_v6 ? (mi_l3[9:3] == 7'd0) : (mi_l3[9:2] == 8'd0);     // l3/2 + 4 or 6 < 8
+wire [CTX_W-1:0] mi_ctx = {mi_l3_eq0, mi_l4_eq0, mi_alo_eq0, mi_l3, mi_l4, mi_v6, mi_l4t == L4_TYPE_UDP[1:0],
     mi_chk_ip, mi_chk_l4};
 
 reg [CTX_W-1:0] mq_mem [0:MQ_DEPTH-1];
@@ -145,7 +159,7 @@ reg             c_udp_reg = 1'b0;
 reg             c_chk_ip_reg = 1'b0;
 reg             c_chk_l4_reg = 1'b0;
 reg [16:0]      c_base_reg = 17'd0;             // l3 + (IPv6 ? 40 : 0): ip_end = base + length word
-reg [15:0]      c_nk_reg = 16'd0;               // ~(l4 - base): L4 length = length word + c_nk (mod 0xFFFF)
+reg [9:0]       c_l4_reg = 10'd0;               // l4 offset (~(l4 - base) is the first beat's L4 constant)
 reg [BW-1:0]    c_l3_w_reg = {BW{1'b0}};        // word bounds
 reg [BW-1:0]    c_l4_w_reg = {BW{1'b0}};
 reg [BW-1:0]    c_alo_w_reg = {BW{1'b0}};       // pseudo-header addresses
@@ -154,8 +168,8 @@ reg [BW-1:0]    c_len_w_reg = {BW{1'b0}};       // IP length word
 reg [BW-1:0]    c_uz_w_reg = {BW{1'b0}};        // UDP checksum word
 
 /* verilator lint_off UNUSEDSIGNAL */
-wire [9:0] h_l3 = mq_head[CTX_W-1 -: 10];       // even: bit 0 is not needed for word bounds
-wire [9:0] h_l4 = mq_head[CTX_W-11 -: 10];
+wire [9:0] h_l3 = mq_head[CTX_F-1 -: 10];       // even: bit 0 is not needed for word bounds
+wire [9:0] h_l4 = mq_head[CTX_F-11 -: 10];
 /* verilator lint_on UNUSEDSIGNAL */
 wire       h_v6 = mq_head[3];
 
@@ -176,6 +190,13 @@ reg              l4_gt_reg = 1'b0, l4_eq_reg = 1'b0;
 reg              alo_gt_reg = 1'b0, alo_eq_reg = 1'b0;
 reg              ahi_gt_reg = 1'b0, ahi_eq_reg = 1'b0;
 reg              e_gt_reg = 1'b0, e_eq_reg = 1'b0;     // ip_end
+// In the length word's beat the next beat's ip_end compares are made per
+// word position (against the data, see below) and registered per pair of
+// positions, already picked by the length word's mask (one LUT behind the
+// compare carry chains): ip_end is below the next beat (e_lt_p_reg) or in it
+// (e_in_p_reg). All 0 after any other beat.
+reg [WORDS/2-1:0] e_lt_p_reg = {WORDS/2{1'b0}};
+reg [WORDS/2-1:0] e_in_p_reg = {WORDS/2{1'b0}};
 // 16 beat_p1 - base and 16 (beat_p1 + 1) - base: in the length
 // word's beat, the next beat's ip_end compares are made against the word
 reg signed [18:0] thr1_reg = 19'sd0;
@@ -206,8 +227,11 @@ wire [WORDS-1:0] ge_l3 = ge_dec(l3_gt_reg, l3_eq_reg, c_l3_w_reg[WW-1:0]);
 wire [WORDS-1:0] ge_l4 = ge_dec(l4_gt_reg, l4_eq_reg, c_l4_w_reg[WW-1:0]);
 wire [WORDS-1:0] ge_alo = ge_dec(alo_gt_reg, alo_eq_reg, c_alo_w_reg[WW-1:0]);
 wire [WORDS-1:0] ge_ahi = ge_dec(ahi_gt_reg, ahi_eq_reg, c_ahi_w_reg[WW-1:0]);
-wire [WORDS-1:0] ge_e = ge_dec(e_gt_reg, e_eq_reg, ip_end_reg[WW:1]);
-wire [WORDS-1:0] at_e = e_eq_reg ? ({{(WORDS-1){1'b0}}, 1'b1} << ip_end_reg[WW:1]) : {WORDS{1'b0}};
+// ip_end's beat is below / equal to this beat's
+wire e_gt = e_gt_reg || (|e_lt_p_reg);
+wire e_eq = e_eq_reg || (|e_in_p_reg);
+wire [WORDS-1:0] ge_e = ge_dec(e_gt, e_eq, ip_end_reg[WW:1]);
+wire [WORDS-1:0] at_e = e_eq ? ({{(WORDS-1){1'b0}}, 1'b1} << ip_end_reg[WW:1]) : {WORDS{1'b0}};
 
 wire [WORDS-1:0] m_cc = beat0_reg ? {1'b1, {(WORDS-1){1'b0}}} : {WORDS{1'b1}};    // bytes 14..
 wire [WORDS-1:0] m_ip = ge_l3 & ~ge_l4;
@@ -220,6 +244,7 @@ wire [WORDS-1:0] m_l4_half = ge_l4 & at_e & {WORDS{ip_end_reg[0]}};
 // ip_end and its compares for each word as the length word: adders and
 // compares straight from the data, the mask only selects a result
 wire [WORDS-1:0]    ge1_w, ge2_w;
+wire [WORDS-1:0]    zero_w;             // each word as the UDP checksum word: 0
 wire [17*WORDS-1:0] ipe_w;
 
 genvar gw;
@@ -229,32 +254,24 @@ for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_len
     assign ge1_w[gw] = $signed({3'd0, wd}) >= thr1_reg;
     assign ge2_w[gw] = $signed({3'd0, wd}) >= thr2_reg;
     assign ipe_w[17*gw +: 17] = c_base_reg + {1'b0, wd};
+    assign zero_w[gw] = wd == 16'd0;
 end
 endgenerate
 
-reg [15:0]      uz_word;
 reg [16:0]      ip_end_sel, ip_end_next;
-reg             udp_zero_next;
 reg [KEEP_WIDTH-1:0] m_cc_b;
 integer w;
 
 always @* begin
     ip_end_sel = 17'd0;
-    uz_word = 16'd0;
     for (w = 0; w < WORDS; w = w + 1) begin
         // frame bytes 2j (high) and 2j+1 (low) of big-endian word j
         ip_end_sel = ip_end_sel | (m_len_reg[w] ? ipe_w[17*w +: 17] : 17'd0);
-        uz_word = uz_word | (m_uz_reg[w] ? {s_axis_tdata[16*w +: 8], s_axis_tdata[16*w+8 +: 8]} : 16'd0);
         m_cc_b[2*w] = m_cc[w] && s_axis_tkeep[2*w];
         m_cc_b[2*w+1] = m_cc[w] && s_axis_tkeep[2*w+1];
     end
     ip_end_next = (|m_len_reg) ? ip_end_sel : ip_end_reg;
-    udp_zero_next = (|m_uz_reg) ? (uz_word == 16'd0) : udp_zero_reg;
 end
-
-// next beat against ip_end = base + length word, in the length word's beat
-wire len_ge1 = |(m_len_reg & ge1_w);
-wire len_ge2 = |(m_len_reg & ge2_w);
 
 // stage 0 registers: the beat and its masks (masks 0 when no beat moved)
 reg [DATA_WIDTH-1:0] d_data_reg = {DATA_WIDTH{1'b0}};
@@ -269,7 +286,12 @@ reg                  d_chk_ip_reg = 1'b0;
 reg                  d_chk_l4_reg = 1'b0;
 reg                  d_udp_reg = 1'b0;
 reg                  d_v6_reg = 1'b0;
-reg                  d_udp_zero_reg = 1'b0;
+// The UDP checksum word's zero test is registered per position (uz_hit_reg,
+// uz_sel_reg: the beat held the word) and resolved a cycle later: the
+// frame's flag is udp_zero_cur, in time for stage 1 of its last beat.
+reg [WORDS-1:0]      uz_hit_reg = {WORDS{1'b0}};
+reg                  uz_sel_reg = 1'b0;
+wire                 udp_zero_cur = uz_sel_reg ? (|uz_hit_reg) : udp_zero_reg;
 
 wire mq_pop = (xfer && s_axis_tlast) || !ctx_valid_reg;
 // The context registers load on every pop, also from an empty queue (no
@@ -285,14 +307,13 @@ wire [BW-1:0] h_ahi_w = h_l3_w + (h_v6 ? 16'd20 : 16'd10);
 wire [BW-1:0] h_len_w = h_l3_w + (h_v6 ? 16'd2 : 16'd1);
 wire [BW-1:0] h_uz_w = h_l4_w + 16'd3;
 wire [16:0]   h_base = {7'd0, h_l3} + (h_v6 ? 17'd40 : 17'd0);
-wire [15:0]   h_nk = ~({6'd0, h_l4} - h_base[15:0]);
 
 always @(posedge clk) begin
     if (ctx_load) begin
         ctx_valid_reg <= !mq_empty;
         {c_v6_reg, c_udp_reg, c_chk_ip_reg, c_chk_l4_reg} <= mq_head[3:0];
         c_base_reg <= h_base;
-        c_nk_reg <= h_nk;
+        c_l4_reg <= h_l4;
         c_l3_w_reg <= h_l3_w;
         c_l4_w_reg <= h_l4_w;
         c_alo_w_reg <= h_alo_w;
@@ -309,20 +330,16 @@ always @(posedge clk) begin
 
     // Compares and length / UDP checksum word masks for the next beat. On a
     // context load the next beat is beat 0 (bound beats below 8 words, from
-    // the offsets' high bits: no adder); a frame's first beat never holds
+    // the offsets' high bits, queued with the meta); a frame's first beat never holds
     // the length / UDP checksum word (l3 >= 14 for IP, l4 >= 34) when they
     // matter, nor ip_end.
     if (ctx_load) begin
         l3_gt_reg <= 1'b0;
-        l3_eq_reg <= h_l3[9:4] == 6'd0;
         l4_gt_reg <= 1'b0;
-        l4_eq_reg <= h_l4[9:4] == 6'd0;
         alo_gt_reg <= 1'b0;
-        alo_eq_reg <= h_v6 ? (h_l3[9:3] == 7'd0) : (h_l3[9:2] == 8'd0);       // l3/2 + 4 or 6 < 8
+        {l3_eq_reg, l4_eq_reg, alo_eq_reg} <= mq_head[CTX_W-1 -: 3];
         ahi_gt_reg <= 1'b0;
         ahi_eq_reg <= 1'b0;                                                     // l3/2 + 10 >= 8
-        thr1_reg <= 19'sd16 - $signed({2'd0, h_base});
-        thr2_reg <= 19'sd32 - $signed({2'd0, h_base});
     end else if (xfer && !s_axis_tlast) begin
         l3_gt_reg <= l3_gt_reg || l3_eq_reg;
         l3_eq_reg <= beat_eq(beat_p1_reg, c_l3_w_reg[BW-1:WW]);
@@ -332,19 +349,31 @@ always @(posedge clk) begin
         alo_eq_reg <= beat_eq(beat_p1_reg, c_alo_w_reg[BW-1:WW]);
         ahi_gt_reg <= ahi_gt_reg || ahi_eq_reg;
         ahi_eq_reg <= beat_eq(beat_p1_reg, c_ahi_w_reg[BW-1:WW]);
-        thr1_reg <= thr1_reg + 19'sd16;
-        thr2_reg <= thr2_reg + 19'sd16;
     end else if (xfer) begin
         {l3_gt_reg, l3_eq_reg, l4_gt_reg, l4_eq_reg} <= 4'd0;
         {alo_gt_reg, alo_eq_reg, ahi_gt_reg, ahi_eq_reg} <= 4'd0;
     end
+    // (first made on the frame's first beat, from the context: no beat 0
+    // holds the length word, and no adders behind the meta queue read; a
+    // last beat's update is never used)
+    if (xfer) begin
+        thr1_reg <= beat0_reg ? 19'sd32 - $signed({2'd0, c_base_reg}) : thr1_reg + 19'sd16;
+        thr2_reg <= beat0_reg ? 19'sd48 - $signed({2'd0, c_base_reg}) : thr2_reg + 19'sd16;
+    end
     if (xfer && !s_axis_tlast) begin
         m_len_reg <= at_mask(beat_p1_reg, c_len_w_reg);
         m_uz_reg <= at_mask(beat_p1_reg, c_uz_w_reg);
+        // next beat against ip_end = base + length word, in the length
+        // word's beat: per position, picked in the next beat (e_gt, e_eq)
+        for (w = 0; w < WORDS / 2; w = w + 1) begin
+            e_lt_p_reg[w] <= (m_len_reg[2*w] && !ge1_w[2*w]) || (m_len_reg[2*w+1] && !ge1_w[2*w+1]);
+            e_in_p_reg[w] <= (m_len_reg[2*w] && ge1_w[2*w] && !ge2_w[2*w])
+                || (m_len_reg[2*w+1] && ge1_w[2*w+1] && !ge2_w[2*w+1]);
+        end
         if (|m_len_reg) begin
             // ip_end changes with this beat
-            e_gt_reg <= !len_ge1;
-            e_eq_reg <= len_ge1 && !len_ge2;
+            e_gt_reg <= 1'b0;
+            e_eq_reg <= 1'b0;
         end else begin
             e_gt_reg <= {3'd0, beat_p1_reg} > ip_end_reg[16:4];
             e_eq_reg <= beat_eq(beat_p1_reg, ip_end_reg[16:WW+1]);
@@ -354,6 +383,8 @@ always @(posedge clk) begin
         m_uz_reg <= {WORDS{1'b0}};
         e_gt_reg <= 1'b0;
         e_eq_reg <= 1'b0;
+        e_lt_p_reg <= {WORDS/2{1'b0}};
+        e_in_p_reg <= {WORDS/2{1'b0}};
     end
 
     d_data_reg <= s_axis_tdata;
@@ -363,18 +394,20 @@ always @(posedge clk) begin
     d_cc_m_reg <= xfer ? m_cc_b : {KEEP_WIDTH{1'b0}};
     // pseudo-header protocol and -(l4 - base), added once per frame
     d_inj0_reg <= (xfer && beat0_reg) ? (c_udp_reg ? 16'd17 : 16'd6) : 16'd0;
-    d_inj1_reg <= (xfer && beat0_reg) ? c_nk_reg : 16'd0;
+    // ~(l4 - base): L4 length = length word + this (mod 0xFFFF)
+    d_inj1_reg <= (xfer && beat0_reg) ? ~({6'd0, c_l4_reg} - c_base_reg[15:0]) : 16'd0;
     d_last_reg <= xfer && s_axis_tlast;
+    uz_sel_reg <= xfer && (|m_uz_reg);
+    uz_hit_reg <= m_uz_reg & zero_w;
+    udp_zero_reg <= udp_zero_cur;
 
     if (xfer) begin
         ip_end_reg <= ip_end_next;
-        udp_zero_reg <= udp_zero_next;
         if (s_axis_tlast) begin
             d_chk_ip_reg <= c_chk_ip_reg;
             d_chk_l4_reg <= c_chk_l4_reg;
             d_udp_reg <= c_udp_reg;
             d_v6_reg <= c_v6_reg;
-            d_udp_zero_reg <= udp_zero_next;
             beat_p1_reg <= {{(BEAT_W-1){1'b0}}, 1'b1};
             beat0_reg <= 1'b1;
         end else begin
@@ -395,6 +428,9 @@ always @(posedge clk) begin
         {alo_gt_reg, alo_eq_reg, ahi_gt_reg, ahi_eq_reg} <= 4'd0;
         e_gt_reg <= 1'b0;
         e_eq_reg <= 1'b0;
+        e_lt_p_reg <= {WORDS/2{1'b0}};
+        e_in_p_reg <= {WORDS/2{1'b0}};
+        uz_sel_reg <= 1'b0;
         d_ip_m_reg <= {WORDS{1'b0}};
         d_l4h_m_reg <= {WORDS{1'b0}};
         d_l4l_m_reg <= {WORDS{1'b0}};
@@ -435,15 +471,6 @@ function [31:0] csa8(input [127:0] v);
     end
 endfunction
 
-// 4 -> 2
-function [31:0] csa4(input [15:0] a, input [15:0] b, input [15:0] c, input [15:0] d);
-    reg [31:0] t;
-    begin
-        t = csa(a, b, c);
-        csa4 = csa(t[31:16], t[15:0], d);
-    end
-endfunction
-
 // ---------------------------------------------------------------------------
 // stage 1: masked words -> two words per sum
 // ---------------------------------------------------------------------------
@@ -469,11 +496,11 @@ reg [31:0] p_ip_reg = 32'd0;
 reg [31:0] p_l4_reg = 32'd0;
 reg [31:0] p_cc_reg = 32'd0;
 reg        p_last_reg = 1'b0;
-reg        p_chk_ip_reg = 1'b0;
-reg        p_chk_l4_reg = 1'b0;
-reg        p_udp_reg = 1'b0;
-reg        p_v6_reg = 1'b0;
-reg        p_udp_zero_reg = 1'b0;
+// the verdicts' sum-independent part: IP NONE; L4 fixed (NONE, or the
+// UDP-checksum-0 verdict) and its value
+reg        p_ip_none_reg = 1'b0;
+reg        p_l4_fixed_reg = 1'b0;
+reg [1:0]  p_l4_val_reg = 2'd0;
 // a frame has ended and its result is not in the m_* registers yet
 reg        pend_reg = 1'b0;
 
@@ -483,11 +510,9 @@ always @(posedge clk) begin
     p_cc_reg <= csa8(v_cc);
     p_last_reg <= d_last_reg;
     if (d_last_reg) begin
-        p_chk_ip_reg <= d_chk_ip_reg;
-        p_chk_l4_reg <= d_chk_l4_reg;
-        p_udp_reg <= d_udp_reg;
-        p_v6_reg <= d_v6_reg;
-        p_udp_zero_reg <= d_udp_zero_reg;
+        p_ip_none_reg <= !d_chk_ip_reg;
+        p_l4_fixed_reg <= !d_chk_l4_reg || (d_udp_reg && udp_zero_cur);
+        p_l4_val_reg <= (d_chk_l4_reg && d_v6_reg) ? C_BAD : C_NONE;
     end
     pend_reg <= (xfer && s_axis_tlast) || d_last_reg;
     if (rst) begin
@@ -507,9 +532,14 @@ reg [31:0] acc_ip_reg = 32'd0;
 reg [31:0] acc_l4_reg = 32'd0;
 reg [31:0] acc_cc_reg = 32'd0;
 
-wire [31:0] t_ip = csa4(acc_ip_reg[31:16], acc_ip_reg[15:0], p_ip_reg[31:16], p_ip_reg[15:0]);
-wire [31:0] t_l4 = csa4(acc_l4_reg[31:16], acc_l4_reg[15:0], p_l4_reg[31:16], p_l4_reg[15:0]);
-wire [31:0] t_cc = csa4(acc_cc_reg[31:16], acc_cc_reg[15:0], p_cc_reg[31:16], p_cc_reg[15:0]);
+// the two carry-save levels as kept nets: each is one LUT level (3-input
+// functions), so the fold's adder and the verdicts start 2 LUTs from the flops
+(* keep *) wire [31:0] u_ip = csa(acc_ip_reg[31:16], acc_ip_reg[15:0], p_ip_reg[31:16]);
+(* keep *) wire [31:0] u_l4 = csa(acc_l4_reg[31:16], acc_l4_reg[15:0], p_l4_reg[31:16]);
+(* keep *) wire [31:0] u_cc = csa(acc_cc_reg[31:16], acc_cc_reg[15:0], p_cc_reg[31:16]);
+(* keep *) wire [31:0] t_ip = csa(u_ip[31:16], u_ip[15:0], p_ip_reg[15:0]);
+(* keep *) wire [31:0] t_l4 = csa(u_l4[31:16], u_l4[15:0], p_l4_reg[15:0]);
+(* keep *) wire [31:0] t_cc = csa(u_cc[31:16], u_cc[15:0], p_cc_reg[15:0]);
 
 // the ones'-complement sum of the pair is 0xFFFF: x + y is 0xFFFF or 0x1FFFE
 // (x + y = 0 is the all-zero sum, which folds to 0)
@@ -526,24 +556,14 @@ reg [1:0]  ip_csum_reg = 2'd0;
 reg [1:0]  l4_csum_reg = 2'd0;
 reg [15:0] complete_reg = 16'd0;
 
-localparam [1:0] C_NONE = CSUM_NONE[1:0];
-localparam [1:0] C_GOOD = CSUM_GOOD[1:0];
-localparam [1:0] C_BAD = CSUM_BAD[1:0];
-
 always @(posedge clk) begin
     acc_ip_reg <= p_last_reg ? 32'd0 : t_ip;
     acc_l4_reg <= p_last_reg ? 32'd0 : t_l4;
     acc_cc_reg <= p_last_reg ? 32'd0 : t_cc;
     if (p_last_reg) begin
         complete_reg <= cc_fold;
-        ip_csum_reg <= !p_chk_ip_reg ? C_NONE : (ones(t_ip) ? C_GOOD : C_BAD);
-        if (!p_chk_l4_reg) begin
-            l4_csum_reg <= C_NONE;
-        end else if (p_udp_reg && p_udp_zero_reg) begin
-            l4_csum_reg <= p_v6_reg ? C_BAD : C_NONE;
-        end else begin
-            l4_csum_reg <= ones(t_l4) ? C_GOOD : C_BAD;
-        end
+        ip_csum_reg <= p_ip_none_reg ? C_NONE : (ones(t_ip) ? C_GOOD : C_BAD);
+        l4_csum_reg <= p_l4_fixed_reg ? p_l4_val_reg : (ones(t_l4) ? C_GOOD : C_BAD);
     end
     if (rst) begin
         acc_ip_reg <= 32'd0;

@@ -649,6 +649,17 @@ initial begin
     expect_rd(qa(0, RXQ_DESC_LOG_SIZE), 32'd7);
     wr_be(qa(0, RXQ_DESC_LOG_SIZE), 32'h00000100, 4'b0010, 1'b0);
     expect_rd(qa(0, RXQ_DESC_LOG_SIZE), 32'd15);
+    // only enabled bytes count for the clamp: set bits in disabled bytes do not
+    wr_be(qa(0, RXQ_DESC_LOG_SIZE), 32'hFFFF_FF05, 4'b0001, 1'b0);
+    expect_rd(qa(0, RXQ_DESC_LOG_SIZE), 32'd5);
+    wr_be(qa(0, RXQ_DESC_LOG_SIZE), 32'h0000_0025, 4'b0001, 1'b0);
+    expect_rd(qa(0, RXQ_DESC_LOG_SIZE), 32'd15);
+    wr_be(qa(0, RXQ_CPL_LOG_SIZE), 32'h0000_0009, 4'b0001, 1'b0);
+    wr_be(qa(0, RXQ_CPL_LOG_SIZE), 32'h0100_00F1, 4'b0010, 1'b0);
+    expect_rd(qa(0, RXQ_CPL_LOG_SIZE), 32'd9);
+    wr_be(qa(0, RXQ_CPL_LOG_SIZE), 32'h0100_00F1, 4'b1000, 1'b0);
+    expect_rd(qa(0, RXQ_CPL_LOG_SIZE), 32'd15);
+    wr(qa(0, RXQ_CPL_LOG_SIZE), 32'd3);
     wr(qa(0, RXQ_DESC_LOG_SIZE), 32'd10);
     // engine status
     q_desc_cons <= {16'hBEEF, 16'h1234};

@@ -10,7 +10,8 @@
  * UR status -> halt, timeout -> halt), stale completions after disable;
  * header buffer index (DW3[15:0], DW3[31:16] ignored) and m_desc_avail in
  * every cycle (exact after pops, one cycle behind doorbells, 0 while
- * disabled), also across the 16-bit index wrap.
+ * disabled), also across the 16-bit index wrap; a log size that changes at
+ * the enabling edge sizes the first read.
  * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_desc_fetch.v rtl/nic_desc_fetch.v && vvp tb
  */
 module tb_nic_desc_fetch;
@@ -354,6 +355,23 @@ initial begin
     drain(5000);
     repeat (500) @(posedge clk);
     if (n_unexp != 2 || n_status != 1 || n_timeout != 1) fail("stale completions flagged");
+
+    // the ring mask is registered: a log size that changes at the edge that
+    // enables the queue must still size the first read (6 posted on a ring
+    // of 4, more than it holds: only the ring-end limit keeps the read in it)
+    $display("log size changed at the enabling edge: ring 512 -> 4");
+    restart(9, 2);
+    repeat (10) @(posedge clk);
+    q_enable <= 0;
+    @(posedge clk);
+    dlog = 2; write_ring;
+    prod = 0; fetched = 0; popped = 0; exp_idx = 0;
+    post(6);
+    @(posedge clk);
+    q_enable <= 1; q_desc_log_size <= 2;
+    @(posedge clk);
+    drain(2000);
+    if (n_rd < 2) fail("no reads");
 
     $display("16-bit index wrap: ring 16, 70000 descriptors in doorbells of 1..8");
     restart(4, 1);
