@@ -929,21 +929,6 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
 end
 endgenerate
 
-// the queue registers' read value joins in the completion (registered per queue)
-function [31:0] or_words(input [RX_QUEUES*32-1:0] v);
-    integer i;
-    begin
-        or_words = 32'd0;
-        for (i = 0; i < RX_QUEUES; i = i + 1) begin
-            or_words = or_words | v[i*32 +: 32];
-        end
-    end
-endfunction
-wire [31:0] q_rd_any = or_words(q_rd);
-// (and the global read value, registered per group of selects, below)
-wire [31:0] g_rd_any;
-assign m_tlp_cpl_data = {{TLP_DATA_WIDTH-32{1'b0}}, g_rd_any | q_rd_any};
-
 // read mux (ACCESS state): AND-OR over registered one-hot selects (at most
 // one is set: the address picks one register; none unless a read is
 // answered), {MSI-X, RETA, RSS_KEY[9..0], global registers}, decoded in
@@ -993,16 +978,22 @@ always @(posedge clk) begin
     end
 end
 
-function [31:0] or_grp(input [NGRP*32-1:0] v);
-    integer i;
-    begin
-        or_grp = 32'd0;
-        for (i = 0; i < NGRP; i = i + 1) begin
-            or_grp = or_grp | v[i*32 +: 32];
-        end
+// The completion data: the OR of every registered read value, the global
+// groups and the queues (at most one is non-zero: the others' selects are
+// clear).
+localparam NRD = NGRP + RX_QUEUES;
+wire [NRD*32-1:0] rd_all = {rd_grp_reg, q_rd};
+reg [31:0] rd_any;
+integer ri;
+
+always @* begin
+    rd_any = 32'd0;
+    for (ri = 0; ri < NRD; ri = ri + 1) begin
+        rd_any = rd_any | rd_all[ri*32 +: 32];
     end
-endfunction
-assign g_rd_any = or_grp(rd_grp_reg);
+end
+
+assign m_tlp_cpl_data = {{TLP_DATA_WIDTH-32{1'b0}}, rd_any};
 
 // ---------------------------------------------------------------------------
 // Completer sequential logic
