@@ -690,12 +690,25 @@ def run_seed(b, v, netlist, vdir, seed):
     if rc != 0:
         errs = [l for l in log_text.splitlines() if l.startswith("ERROR")]
         res["error"] = errs[0] if errs else f"nextpnr exited {rc}"
+    else:
+        # A FREQUENCY / --freq constraint on a net that is not in the netlist (renamed by a refactor) is only a
+        # warning to nextpnr, which then times that clock against its default: the figure would look like a
+        # result for the wrong target. Not a usable seed.
+        ignored = ignored_clock_constraints(log_text)
+        if ignored:
+            res["error"] = f"nextpnr ignored a clock constraint ({ignored[0]}): fix the constraint file"
     return res
+
+
+def ignored_clock_constraints(log_text):
+    """nextpnr's warnings for clock constraints on nets the design does not have, e.g.
+    "Warning: net 'clk' does not exist in design, ignoring clock constraint" -> ["net 'clk' does not exist ..."]."""
+    return [re.sub(r"^\s*Warning:\s*", "", l).strip() for l in log_text.splitlines() if "ignoring clock constraint" in l]
 
 
 def score(res, targets):
     """Seed ranking: worst ratio achieved/target over the clocks (higher is better)."""
-    if res["rc"] != 0 or not res["fmax"]:
+    if res["rc"] != 0 or res.get("error") or not res["fmax"]:
         return -1.0
     ratios = []
     for clk, d in res["fmax"].items():
@@ -764,7 +777,7 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None):
         per_clock = {}
         for r in results:
             for c, d in r["fmax"].items():
-                if r["rc"] == 0 and (c not in per_clock or d["achieved"] > per_clock[c]["achieved"]):
+                if r["rc"] == 0 and not r.get("error") and (c not in per_clock or d["achieved"] > per_clock[c]["achieved"]):
                     per_clock[c] = {"achieved": d["achieved"], "seed": r["seed"], "constraint": d["constraint"]}
         vres["best_per_clock"] = per_clock
         vres["fits"] = all(r["fits"] for r in results)
