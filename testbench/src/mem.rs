@@ -56,7 +56,7 @@ pub struct ReassemblyLimits {
 impl ReassemblyLimits {
     /// The limits the replay's [`crate::streams::StreamCollector`] uses.
     pub fn current() -> Self {
-        let c = tcp_reassembly::Config::default();
+        let c = crate::streams::reassembly_config();
         ReassemblyLimits {
             max_ooo_bytes_per_flow: c.max_ooo_bytes_per_flow,
             max_ooo_segments_per_flow: c.max_ooo_segments_per_flow,

@@ -141,6 +141,12 @@ impl StreamOut {
 /// ([`StreamData::Count`]; see the module docs).
 pub const LINGER_STREAMS: usize = 1024;
 
+/// The reassembler limits the collector runs with (reported by
+/// [`crate::mem::ReassemblyLimits`]).
+pub fn reassembly_config() -> tcp_reassembly::Config {
+    tcp_reassembly::Config::default()
+}
+
 /// Reassembles the delivered frames; see the module docs.
 pub struct StreamCollector {
     rx: TcpReceiver,
@@ -156,7 +162,7 @@ pub struct StreamCollector {
 impl StreamCollector {
     pub fn new(keep: bool) -> Self {
         StreamCollector {
-            rx: TcpReceiver::default(),
+            rx: TcpReceiver::new(reassembly_config()),
             outs: HashMap::new(),
             done: BTreeMap::new(),
             ended: VecDeque::new(),
