@@ -33,9 +33,11 @@
  *
  * Timing (3 stages, for 156.25 MHz): the beat's word masks are registered
  * with the beat (stage 0), decoded from bound-vs-beat compares made a beat
- * ahead (for ip_end in the length word's beat: against the word at each
- * position, registered per pair of positions as picked by the length word's
- * mask, so no data -> compare -> select path ends in the next beat's masks;
+ * ahead (for ip_end in the length word's beat: whether ip_end falls in the
+ * next beat, a 6-bit compare of the word at each position against a
+ * per-frame constant, see e_in_p_reg, registered per pair of positions as
+ * picked by the length word's mask, so no data -> compare -> select path
+ * ends in the next beat's masks;
  * the UDP checksum word's zero test likewise, resolved a cycle later);
  * stage 1 reduces each sum's 8 masked words to two 16-bit words with
  * end-around-carry carry-save adders (no carry chain) and, on the last
@@ -57,8 +59,13 @@
  * completion record, which it builds only after the frame's data and before
  * any beat of the next frame: no result queue is needed. The record's
  * second beat, right behind the data, waits one cycle for it (minimum
- * frames back to back: about a cycle more per frame, 7.0-7.25, still under
- * the 10.5 cycles of a 60-byte frame on a 10 Gb/s line).
+ * frames back to back: about a cycle more per frame, 7.0 cycles per 60-byte
+ * frame, under the 10.5 of a 10 Gb/s line). A reset clears the queue, the
+ * pipeline and the accumulators: the next frame's result does not depend on
+ * a frame cut by it.
+ * The next-beat compare state is written as an enable (st_step: a beat or no
+ * context) and a select that does not involve the handshake (st_load), so
+ * the late xfer only gates enables.
  */
 module nic_rx_csum #(
     parameter DATA_WIDTH = 128,
@@ -190,17 +197,20 @@ reg              l4_gt_reg = 1'b0, l4_eq_reg = 1'b0;
 reg              alo_gt_reg = 1'b0, alo_eq_reg = 1'b0;
 reg              ahi_gt_reg = 1'b0, ahi_eq_reg = 1'b0;
 reg              e_gt_reg = 1'b0, e_eq_reg = 1'b0;     // ip_end
-// In the length word's beat the next beat's ip_end compares are made per
+// In the length word's beat (j) the next beat's ip_end compare is made per
 // word position (against the data, see below) and registered per pair of
-// positions, already picked by the length word's mask (one LUT behind the
-// compare carry chains): ip_end is below the next beat (e_lt_p_reg) or in it
-// (e_in_p_reg). All 0 after any other beat.
-reg [WORDS/2-1:0] e_lt_p_reg = {WORDS/2{1'b0}};
+// positions, already picked by the length word's mask: ip_end is in beat
+// j + 1 (e_in_p_reg; all 0 after any other beat). For every frame with an L4
+// verdict ip_end >= l4 + 8 (the parser flags l4 + L4 header > ip_end as
+// MALFORMED), so ip_end >= l3 + 28 (IPv4) or l3 + 48 (IPv6): at least 24
+// bytes past the length word, never below beat j + 1, and in beat j + 1 only
+// when ip_end < 16 (j + 2), i.e. the word is below thr_len = 16 (j + 2) -
+// base: 34 - ((l3 + 2) mod 16), in 19..34, for IPv4; never for IPv6 (thr 0).
+// So one 6-bit compare against a per-frame constant and a zero test of the
+// word's high 10 bits (no carry chain on the data). For other frames ip_end
+// only shapes the L4 sum, which is then not used.
 reg [WORDS/2-1:0] e_in_p_reg = {WORDS/2{1'b0}};
-// 16 beat_p1 - base and 16 (beat_p1 + 1) - base: in the length
-// word's beat, the next beat's ip_end compares are made against the word
-reg signed [18:0] thr1_reg = 19'sd0;
-reg signed [18:0] thr2_reg = 19'sd0;
+reg [5:0]         thr_len_reg = 6'd0;
 
 wire xfer = s_axis_tvalid && s_axis_tready;
 
@@ -228,7 +238,7 @@ wire [WORDS-1:0] ge_l4 = ge_dec(l4_gt_reg, l4_eq_reg, c_l4_w_reg[WW-1:0]);
 wire [WORDS-1:0] ge_alo = ge_dec(alo_gt_reg, alo_eq_reg, c_alo_w_reg[WW-1:0]);
 wire [WORDS-1:0] ge_ahi = ge_dec(ahi_gt_reg, ahi_eq_reg, c_ahi_w_reg[WW-1:0]);
 // ip_end's beat is below / equal to this beat's
-wire e_gt = e_gt_reg || (|e_lt_p_reg);
+wire e_gt = e_gt_reg;
 wire e_eq = e_eq_reg || (|e_in_p_reg);
 wire [WORDS-1:0] ge_e = ge_dec(e_gt, e_eq, ip_end_reg[WW:1]);
 wire [WORDS-1:0] at_e = e_eq ? ({{(WORDS-1){1'b0}}, 1'b1} << ip_end_reg[WW:1]) : {WORDS{1'b0}};
@@ -241,9 +251,9 @@ wire [WORDS-1:0] m_addr = ge_alo & ~ge_ahi;
 wire [WORDS-1:0] m_l4 = ge_l4 & ~ge_e;
 wire [WORDS-1:0] m_l4_half = ge_l4 & at_e & {WORDS{ip_end_reg[0]}};
 
-// ip_end and its compares for each word as the length word: adders and
+// ip_end and its compare for each word as the length word: adders and
 // compares straight from the data, the mask only selects a result
-wire [WORDS-1:0]    ge1_w, ge2_w;
+wire [WORDS-1:0]    e_in_w;             // each word as the length word: ip_end in the next beat
 wire [WORDS-1:0]    zero_w;             // each word as the UDP checksum word: 0
 wire [17*WORDS-1:0] ipe_w;
 
@@ -251,8 +261,7 @@ genvar gw;
 generate
 for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_len
     wire [15:0] wd = {s_axis_tdata[16*gw +: 8], s_axis_tdata[16*gw+8 +: 8]};
-    assign ge1_w[gw] = $signed({3'd0, wd}) >= thr1_reg;
-    assign ge2_w[gw] = $signed({3'd0, wd}) >= thr2_reg;
+    assign e_in_w[gw] = (wd[15:6] == 10'd0) && (wd[5:0] < thr_len_reg);
     assign ipe_w[17*gw +: 17] = c_base_reg + {1'b0, wd};
     assign zero_w[gw] = wd == 16'd0;
 end
@@ -298,6 +307,10 @@ wire mq_pop = (xfer && s_axis_tlast) || !ctx_valid_reg;
 // queue-empty term in their enables): the context is invalid then, no beat
 // passes, and it loads again when a meta arrives.
 wire ctx_load = mq_pop;
+// the next-beat state below moves on a beat or while no context is loaded
+// (st_step); st_load: it restarts for the next frame's first beat
+wire st_step = xfer || !ctx_valid_reg;
+wire st_load = s_axis_tlast || !ctx_valid_reg;
 
 // the head's bounds, registered with the context
 wire [BW-1:0] h_l3_w = {7'd0, h_l3[9:1]};
@@ -333,58 +346,51 @@ always @(posedge clk) begin
     // the offsets' high bits, queued with the meta); a frame's first beat never holds
     // the length / UDP checksum word (l3 >= 14 for IP, l4 >= 34) when they
     // matter, nor ip_end.
-    if (ctx_load) begin
-        l3_gt_reg <= 1'b0;
-        l4_gt_reg <= 1'b0;
-        alo_gt_reg <= 1'b0;
-        {l3_eq_reg, l4_eq_reg, alo_eq_reg} <= mq_head[CTX_W-1 -: 3];
-        ahi_gt_reg <= 1'b0;
-        ahi_eq_reg <= 1'b0;                                                     // l3/2 + 10 >= 8
-    end else if (xfer && !s_axis_tlast) begin
-        l3_gt_reg <= l3_gt_reg || l3_eq_reg;
-        l3_eq_reg <= beat_eq(beat_p1_reg, c_l3_w_reg[BW-1:WW]);
-        l4_gt_reg <= l4_gt_reg || l4_eq_reg;
-        l4_eq_reg <= beat_eq(beat_p1_reg, c_l4_w_reg[BW-1:WW]);
-        alo_gt_reg <= alo_gt_reg || alo_eq_reg;
-        alo_eq_reg <= beat_eq(beat_p1_reg, c_alo_w_reg[BW-1:WW]);
-        ahi_gt_reg <= ahi_gt_reg || ahi_eq_reg;
-        ahi_eq_reg <= beat_eq(beat_p1_reg, c_ahi_w_reg[BW-1:WW]);
-    end else if (xfer) begin
-        {l3_gt_reg, l3_eq_reg, l4_gt_reg, l4_eq_reg} <= 4'd0;
-        {alo_gt_reg, alo_eq_reg, ahi_gt_reg, ahi_eq_reg} <= 4'd0;
-    end
-    // (first made on the frame's first beat, from the context: no beat 0
-    // holds the length word, and no adders behind the meta queue read; a
-    // last beat's update is never used)
-    if (xfer) begin
-        thr1_reg <= beat0_reg ? 19'sd32 - $signed({2'd0, c_base_reg}) : thr1_reg + 19'sd16;
-        thr2_reg <= beat0_reg ? 19'sd48 - $signed({2'd0, c_base_reg}) : thr2_reg + 19'sd16;
-    end
-    if (xfer && !s_axis_tlast) begin
-        m_len_reg <= at_mask(beat_p1_reg, c_len_w_reg);
-        m_uz_reg <= at_mask(beat_p1_reg, c_uz_w_reg);
-        // next beat against ip_end = base + length word, in the length
-        // word's beat: per position, picked in the next beat (e_gt, e_eq)
-        for (w = 0; w < WORDS / 2; w = w + 1) begin
-            e_lt_p_reg[w] <= (m_len_reg[2*w] && !ge1_w[2*w]) || (m_len_reg[2*w+1] && !ge1_w[2*w+1]);
-            e_in_p_reg[w] <= (m_len_reg[2*w] && ge1_w[2*w] && !ge2_w[2*w])
-                || (m_len_reg[2*w+1] && ge1_w[2*w+1] && !ge2_w[2*w+1]);
+    // (written as an enable, st_step, and a data select, st_load, that
+    // does not involve the handshake: the beat's xfer only gates enables)
+    if (st_step) begin
+        if (st_load) begin
+            {l3_gt_reg, l4_gt_reg, alo_gt_reg, ahi_gt_reg} <= 4'd0;
+            {l3_eq_reg, l4_eq_reg, alo_eq_reg} <= mq_head[CTX_W-1 -: 3];
+            ahi_eq_reg <= 1'b0;                                                 // l3/2 + 10 >= 8
+        end else begin
+            l3_gt_reg <= l3_gt_reg || l3_eq_reg;
+            l3_eq_reg <= beat_eq(beat_p1_reg, c_l3_w_reg[BW-1:WW]);
+            l4_gt_reg <= l4_gt_reg || l4_eq_reg;
+            l4_eq_reg <= beat_eq(beat_p1_reg, c_l4_w_reg[BW-1:WW]);
+            alo_gt_reg <= alo_gt_reg || alo_eq_reg;
+            alo_eq_reg <= beat_eq(beat_p1_reg, c_alo_w_reg[BW-1:WW]);
+            ahi_gt_reg <= ahi_gt_reg || ahi_eq_reg;
+            ahi_eq_reg <= beat_eq(beat_p1_reg, c_ahi_w_reg[BW-1:WW]);
         end
-        if (|m_len_reg) begin
-            // ip_end changes with this beat
+    end
+    // the length word's threshold, a function of the context (valid from
+    // the frame's second beat: no first beat holds the length word)
+    thr_len_reg <= c_v6_reg ? 6'd0 : 6'd34 - {2'd0, c_base_reg[3:0] + 4'd2};
+    if (st_step) begin
+        if (st_load) begin
+            m_len_reg <= {WORDS{1'b0}};
+            m_uz_reg <= {WORDS{1'b0}};
             e_gt_reg <= 1'b0;
             e_eq_reg <= 1'b0;
+            e_in_p_reg <= {WORDS/2{1'b0}};
         end else begin
-            e_gt_reg <= {3'd0, beat_p1_reg} > ip_end_reg[16:4];
-            e_eq_reg <= beat_eq(beat_p1_reg, ip_end_reg[16:WW+1]);
+            m_len_reg <= at_mask(beat_p1_reg, c_len_w_reg);
+            m_uz_reg <= at_mask(beat_p1_reg, c_uz_w_reg);
+            // next beat against ip_end = base + length word, in the length
+            // word's beat: per position, picked in the next beat (e_eq)
+            for (w = 0; w < WORDS / 2; w = w + 1) begin
+                e_in_p_reg[w] <= (m_len_reg[2*w] && e_in_w[2*w]) || (m_len_reg[2*w+1] && e_in_w[2*w+1]);
+            end
+            if (|m_len_reg) begin
+                // ip_end changes with this beat
+                e_gt_reg <= 1'b0;
+                e_eq_reg <= 1'b0;
+            end else begin
+                e_gt_reg <= {3'd0, beat_p1_reg} > ip_end_reg[16:4];
+                e_eq_reg <= beat_eq(beat_p1_reg, ip_end_reg[16:WW+1]);
+            end
         end
-    end else if (xfer || ctx_load) begin
-        m_len_reg <= {WORDS{1'b0}};
-        m_uz_reg <= {WORDS{1'b0}};
-        e_gt_reg <= 1'b0;
-        e_eq_reg <= 1'b0;
-        e_lt_p_reg <= {WORDS/2{1'b0}};
-        e_in_p_reg <= {WORDS/2{1'b0}};
     end
 
     d_data_reg <= s_axis_tdata;
@@ -428,7 +434,6 @@ always @(posedge clk) begin
         {alo_gt_reg, alo_eq_reg, ahi_gt_reg, ahi_eq_reg} <= 4'd0;
         e_gt_reg <= 1'b0;
         e_eq_reg <= 1'b0;
-        e_lt_p_reg <= {WORDS/2{1'b0}};
         e_in_p_reg <= {WORDS/2{1'b0}};
         uz_sel_reg <= 1'b0;
         d_ip_m_reg <= {WORDS{1'b0}};

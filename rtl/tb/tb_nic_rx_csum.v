@@ -12,6 +12,9 @@
  * written from docs/checksum.md. Checked for every frame: the result is in
  * the m_* outputs 3 cycles after the tlast beat; m_valid is low exactly in
  * the 2 cycles after each tlast beat (one-beat frames back to back overlap).
+ * Then resets while a frame is inside (mid-frame, or its sums in each
+ * pipeline stage, with the next frame's meta queued): the next frame's
+ * result must be right.
  *
  * Run: make rtl-test (prints PASS)
  */
@@ -217,10 +220,12 @@ endtask
 integer meta_n = 0;
 integer started = 0;
 integer gaps = 0;       // 1: random valid/ready gaps
+reg     meta_manual = 1'b0; // the reset cases push their metas themselves
+reg     chk_en = 1'b1;      // the checker below (off in the reset cases)
 
 always @(posedge clk) begin
-    s_meta_tvalid <= 1'b0;
-    if (!rst && meta_n < NF && meta_n < started + 6) begin
+    if (!meta_manual) s_meta_tvalid <= 1'b0;
+    if (!meta_manual && !rst && meta_n < NF && meta_n < started + 6) begin
         s_meta_tvalid <= 1'b1;
         s_meta_tdata <= fmeta[meta_n];
         meta_n <= meta_n + 1;
@@ -242,11 +247,11 @@ always @(posedge clk) begin
         chk_idx0 <= done_n;
         done_n <= done_n + 1;
     end
-    if (!rst && m_valid !== !(chk_pipe[0] || chk_pipe[1])) begin
+    if (chk_en && !rst && m_valid !== !(chk_pipe[0] || chk_pipe[1])) begin
         errors = errors + 1;
         if (errors < 10) $display("FAIL: m_valid %b, tlast beats in the last 2 cycles: %b", m_valid, chk_pipe[1:0]);
     end
-    if (chk_pipe[2]) begin
+    if (chk_en && chk_pipe[2]) begin
         if (m_ip_csum !== e_ip[chk_idx2] || m_l4_csum !== e_l4[chk_idx2] || m_csum_complete !== e_cc[chk_idx2]) begin
             errors = errors + 1;
             if (errors < 10) begin
@@ -262,6 +267,35 @@ end
 // ---------------------------------------------------------------------------
 // stream driver
 integer f, b, k, nbeats;
+integer rc, fa, fbi, nb_cut;
+
+// a frame's beats (no gaps); cut_at >= 0: reset after that beat is accepted
+task send_frame(input integer n, input integer cut_at);
+    integer bb, kk, nbb;
+    begin
+        nbb = (flen[n] + 15) / 16;
+        for (bb = 0; bb < nbb && (cut_at < 0 || bb <= cut_at); bb = bb + 1) begin
+            for (kk = 0; kk < 16; kk = kk + 1) begin
+                s_axis_tdata[8*kk +: 8] <= (bb * 16 + kk < flen[n]) ? fb[fbase[n] + bb * 16 + kk] : $urandom;
+                s_axis_tkeep[kk] <= bb * 16 + kk < flen[n];
+            end
+            s_axis_tlast <= (bb == nbb - 1);
+            s_axis_tvalid <= 1'b1;
+            s_axis_tready <= 1'b1;
+            @(posedge clk);
+        end
+        s_axis_tvalid <= 1'b0;
+    end
+endtask
+
+task push_meta(input integer n);
+    begin
+        s_meta_tvalid <= 1'b1;
+        s_meta_tdata <= fmeta[n];
+        @(posedge clk);
+        s_meta_tvalid <= 1'b0;
+    end
+endtask
 
 initial begin
     for (f = 0; f < NF; f = f + 1) gen_frame(f);
@@ -302,6 +336,52 @@ initial begin
     if (done_n != NF || n_valid_chk != NF) begin
         $display("FAIL: %0d frames ended, expected %0d", done_n, NF);
         errors = errors + 1;
+    end
+
+    // Reset while a frame is inside: mid-frame (after beat 0..3 of a long
+    // frame A) or 0..3 cycles after A's tlast beat (its sums in stage 0, 1,
+    // 2 or done), with the next frame's meta already queued. After the
+    // reset (which clears the queue) the next frame B is queued again and
+    // sent: its result must be B's alone, with m_valid high around it.
+    chk_en <= 1'b0;
+    meta_manual <= 1'b1;
+    fa = 0;
+    while (flen[fa] < 100) fa = fa + 1;
+    fbi = 0;
+    for (rc = 0; rc < 8; rc = rc + 1) begin
+        while (e_l4[fbi] == CSUM_NONE[1:0]) fbi = fbi + 1;
+        push_meta(fa);
+        push_meta(fbi);
+        repeat (4) @(posedge clk);
+        nb_cut = (rc < 4) ? rc : -1;
+        send_frame(fa, nb_cut);
+        if (rc >= 4) repeat (rc - 4) @(posedge clk);
+        rst <= 1'b1;
+        @(posedge clk);
+        rst <= 1'b0;
+        repeat (2) @(posedge clk);
+        #1;
+        if (m_valid !== 1'b1) begin
+            errors = errors + 1;
+            $display("FAIL reset case %0d: m_valid %b after the reset", rc, m_valid);
+        end
+        push_meta(fbi);
+        repeat (4) @(posedge clk);
+        send_frame(fbi, -1);        // returns in the cycle after the tlast beat
+        @(posedge clk);
+        #1;
+        if (m_valid !== 1'b0) begin
+            errors = errors + 1;
+            $display("FAIL reset case %0d: m_valid %b 2 cycles after the tlast beat", rc, m_valid);
+        end
+        @(posedge clk);
+        #1;
+        if (m_valid !== 1'b1 || m_ip_csum !== e_ip[fbi] || m_l4_csum !== e_l4[fbi] || m_csum_complete !== e_cc[fbi]) begin
+            errors = errors + 1;
+            $display("FAIL reset case %0d (frame %0d after a reset in frame %0d): got ip %0d l4 %0d cc %h valid %b, expected ip %0d l4 %0d cc %h",
+                rc, fbi, fa, m_ip_csum, m_l4_csum, m_csum_complete, m_valid, e_ip[fbi], e_l4[fbi], e_cc[fbi]);
+        end
+        fbi = fbi + 1;
     end
     $display("tb_nic_rx_csum: %0d frames, l4 verdicts good %0d bad %0d none %0d", NF, n_good, n_bad, n_none);
     if (errors == 0 && n_good > 50 && n_bad > 20) $display("PASS");
