@@ -18,13 +18,15 @@
  * slot values, the queue's split configuration, header pool and
  * posted-descriptor count are registered for the queue of the popped frame,
  * and the frame's plan (strip, header length, data length, SPLIT /
- * HDR_OVERFLOW) is registered from them: the decision waits two cycles after
- * a pop so all are fresh (the previous frame's scheduling covers that wait).
- * The plan takes both cycles: the frame's own values (L - 4, L - H, the
- * compares of L, L - 4, H, H - 4 against every header buffer size 2^6..2^10)
- * are registered in the first, while the queue's configuration (and its
- * header buffer size, decoded one-hot per queue) is muxed in; the threshold
- * and LEN compares and the selects in the second.
+ * HDR_OVERFLOW) is registered from them: the decision waits three cycles
+ * after a pop so all are fresh (the previous frame's scheduling covers that
+ * wait but for minimum-size unsplit frames, below). The plan takes the three
+ * cycles: the frame's own values (L - 4, L - H, the compares of L, L - 4, H,
+ * H - 4 against every header buffer size 2^6..2^10) are registered in the
+ * first, while the queue's configuration (and its header buffer size,
+ * decoded one-hot per queue) is muxed in; the threshold and header-size
+ * compares against that configuration in the second; the LEN compares and
+ * the selects in the third.
  * The queue's head descriptor is registered every cycle and its checks (LEN
  * against the plan, BAD, header buffer) are registered from that: the
  * decision (and S_NEXT) waits until the descriptor has been at the head for
@@ -34,7 +36,8 @@
  * head's valid / empty flags are also taken a cycle old: a disable or halt
  * in the cycle of a decision acts as one a cycle later (a frame decided then
  * is aborted like one already in flight), and the ring state (allocation
- * index, consumer index, size, base) is registered in two steps.
+ * index, consumer index, size, base) is registered in two steps, the slot
+ * address in three.
  *
  * Frame scheduler (one frame at a time, runs ahead of the streamer):
  *   pop a length + meta, plan it, then decide with the queue's head descriptor:
@@ -69,8 +72,10 @@
  *   16-byte address). It emits one command per TLP (PREP/PUSH, plus one UPD
  *   cycle to carry into address bits [63:12] between TLPs of a segment; the
  *   next segment is loaded in the last PUSH) into a small command FIFO.
- *   A minimum-size unsplit frame costs the scheduler 4 cycles, a split one 6
- *   (header TLP + data TLP), never more than the streamer needs for it.
+ *   A minimum-size unsplit frame costs the scheduler 5 cycles (4 steps; the
+ *   next meta is popped a cycle after the decision and planned for 3), a
+ *   split one 6 (header TLP + data TLP), never more than the streamer needs
+ *   for it (a 64-byte frame: 4 data beats and 2 record beats).
  *   Frames needing one descriptor release the meta at the decision (the next
  *   frame is planned meanwhile); scattered frames hold it until their last
  *   descriptor is popped, so the descriptor and config muxes stay on their
@@ -266,9 +271,15 @@ localparam [3:0] S_IDLE = 4'd0, S_PREP = 4'd1, S_PUSH = 4'd2, S_UPD = 4'd3, S_CP
                  S_COUNT = 4'd6, S_NEXT = 4'd7, S_BADC = 4'd8;
 
 reg [3:0]   state_reg = S_IDLE;
+// state_reg == S_IDLE, S_NEXT, S_PUSH, S_CPL, S_DRAIN (see state_next)
+reg         st_idle_reg = 1'b1;
+reg         st_next_reg = 1'b0;
+reg         st_push_reg = 1'b0;
+reg         st_cpl_reg = 1'b0;
+reg         st_drain_reg = 1'b0;
 
 reg         len_valid_reg = 1'b0;
-reg [1:0]   len_age_reg = 2'd0;         // 2: registered queue state and plan are for len's frame
+reg [1:0]   len_age_reg = 2'd0;         // 3: registered queue state and plan are for len's frame
 reg [15:0]  len_reg = 16'd0;
 reg [QW-1:0] len_q_reg = {QW{1'b0}};           // rec_q, alloc_q, the allocation index
 // Copies of the frame's queue, each driving a share of the per-queue muxes
@@ -292,6 +303,9 @@ reg [15:0]  alloc_val_reg = 16'd0;
 reg         cpl_full_reg = 1'b0;
 reg         cpl_phase_reg = 1'b1;
 reg [63:0]  cpl_slot_addr_reg = 64'd0;
+reg [21:0]  slot_lo_reg = 22'd0;
+reg [42:0]  slot_hi_reg = 43'd0;
+reg [42:0]  slot_hi_p1_reg = 43'd0;
 
 // the popped frame's queue, registered (per-queue muxes kept off the decision path)
 reg [31:0]  cfg_reg = 32'd0;
@@ -337,12 +351,13 @@ reg         nx_short_reg = 1'b0;        // LEN < nx_share_reg (S_NEXT)
 // take (the decision stays off the fetch engines' head-register enables)
 reg [RX_QUEUES-1:0] desc_pop_reg = {RX_QUEUES{1'b0}};
 
-// The frame's plan (docs/split.md steps 1-3) in two register steps. Step 1
+// The frame's plan (docs/split.md steps 1-3) in three register steps. Step 1
 // (pv_*, every cycle from len_*: fresh the cycle after a meta pop while the
 // queue's configuration is muxed into cfg_reg / hsel_reg): everything that
 // depends on the frame alone, the compares against each possible header
-// buffer size included. Step 2 (plan_*, fits_reg): the compares against the
-// threshold and the head descriptor's LEN, and the selects.
+// buffer size included. Step 2a (pa_*): the compares against the threshold
+// and the queue's header buffer size. Step 2b (plan_*, fits_reg): the
+// compares against the head descriptor's LEN, and the selects.
 reg         pv_vlan18_reg = 1'b0;       // VLAN tag parsed and L >= 18 (strip if enabled)
 reg [15:0]  pv_len4_reg = 16'd0;        // L - 4
 reg         pv_point_reg = 1'b0;        // the parser's split point is usable
@@ -443,15 +458,18 @@ reg [RX_QUEUES-1:0] stat_bad_desc_reg = {RX_QUEUES{1'b0}};
 reg [RX_QUEUES-1:0] stat_disabled_reg = {RX_QUEUES{1'b0}};
 
 // command FIFO
-reg [CMD_W-1:0]          cmd_mem [0:CMD_FIFO_DEPTH-1];
+// (cmd_mem: CMD_SL distributed RAMs below, each with its own copy of the
+// read pointer: one pointer drove ~70 RAM read addresses, a 2.8 ns net)
+localparam integer CMD_SL = 4;
+localparam integer CMD_SW = (CMD_W + CMD_SL - 1) / CMD_SL;
 // The streamer's control fields of each entry also sit in flops, and those of
 // the head entry in hc_reg, loaded in the cycle the head changes: the stream
 // handshakes (s_axis_tready, the hold register's enable, pop) start from
 // flops instead of the RAM read.
 localparam integer HC_KIND = 0;              // 2
 localparam integer HC_BEATS = HC_KIND + 2;   // 10
-localparam integer HC_SHIFT = HC_BEATS + 10; // 4
-localparam integer HC_SHEND = HC_SHIFT + 4;  // 1: shift + last-beat bytes > 16
+localparam integer HC_SHU = HC_BEATS + 10;   // 4: DATA: (shift - 1) mod 16, the output select
+localparam integer HC_SHEND = HC_SHU + 4;  // 1: shift + last-beat bytes > 16
 localparam integer HC_PRIME = HC_SHEND + 1;  // 1
 localparam integer HC_FIRST = HC_PRIME + 1;  // 1
 localparam integer HC_B0 = HC_FIRST + 1;     // 1: beats - 1 == 0
@@ -468,6 +486,9 @@ reg [QW-1:0]             cmd_q_reg [0:CMD_FIFO_DEPTH-1];
 reg [CMD_AW:0]           cmd_wr_ptr_reg = 0;
 reg [CMD_AW:0]           cmd_rd_ptr_reg = 0;
 reg                      cmd_full_reg = 1'b0;   // cmd_wr_ptr_reg - cmd_rd_ptr_reg == CMD_FIFO_DEPTH
+// the FIFO level cmd_wr_ptr_reg - cmd_rd_ptr_reg, one-hot (bit k: level k):
+// the head bypass and the flags test a flop, not a pointer difference
+reg [CMD_FIFO_DEPTH:0]   lvl_reg = {{CMD_FIFO_DEPTH{1'b0}}, 1'b1};
 // the head entry's state in flops (the stream handshakes start from them,
 // not from pointer compares, the beat counter or the per-entry abort mux):
 // hv_reg = FIFO not empty, first_reg = cnt_reg == 0, last_reg = cnt_reg ==
@@ -492,7 +513,7 @@ reg                      hld_a_reg = 1'b0;     // hold_reg loads on s_axis_tvali
 reg [9:0]   cnt_reg = 10'd0;
 reg         cur_abort_reg = 1'b0;
 reg         primed_reg = 1'b0;
-reg [127:0] hold_reg = 128'd0;
+reg [127:8] hold_reg = 120'd0;         // byte 0 is never output (shift >= 1 reads hold)
 reg [15:0]  tci_reg = 16'd0;
 reg [RX_QUEUES-1:0] stat_ok_reg = {RX_QUEUES{1'b0}};
 reg [RX_QUEUES-1:0] stat_split_reg = {RX_QUEUES{1'b0}};
@@ -540,8 +561,9 @@ wire        d_desc_empty = |(s_desc_empty & dq_oh);
 // ---------------------------------------------------------------------------
 // completion ring bookkeeping (registered in two steps, the queue's values
 // then the ring state, refreshed every cycle for the popped frame's queue;
-// the scheduler never decides within 3 cycles of an allocation decision,
-// nor in the 2 cycles after a pop, so both steps are fresh by then)
+// the slot address a step more; the scheduler never decides within 4
+// cycles of an allocation decision, nor in the 3 cycles after a pop, so all
+// steps are fresh by then)
 reg [63:0]  rq_cpl_base_reg = 64'd0;
 reg [3:0]   rq_cpl_log_reg = 4'd0;
 reg [15:0]  rq_cpl_cons_reg = 16'd0;
@@ -558,7 +580,12 @@ always @(posedge clk) begin
     rq_cpl_alloc_reg <= d_cpl_alloc;
     cpl_full_reg <= |(cpl_count & ~cpl_mask);
     cpl_phase_reg <= !(|(rq_cpl_alloc_reg & cpl_size16));
-    cpl_slot_addr_reg <= rq_cpl_base_reg + {43'd0, rq_cpl_alloc_reg & cpl_mask, 5'd0};
+    // slot address = base + (alloc & mask) << 5 in two steps: the offset
+    // (< 2^21) added to base bits [20:0], bits [63:21] base or base + 1
+    slot_lo_reg <= {1'b0, rq_cpl_base_reg[20:0]} + {1'b0, rq_cpl_alloc_reg & cpl_mask, 5'd0};
+    slot_hi_reg <= rq_cpl_base_reg[63:21];
+    slot_hi_p1_reg <= rq_cpl_base_reg[63:21] + 43'd1;
+    cpl_slot_addr_reg <= {slot_lo_reg[21] ? slot_hi_p1_reg : slot_hi_reg, slot_lo_reg[20:0]};
 end
 
 // ---------------------------------------------------------------------------
@@ -623,17 +650,33 @@ end
 // every data-length candidate against LEN in parallel, then picked by
 // pl_strip / pl_small / pl_split: no comparator sits behind another
 // compare's select (timing, docs/synthesis.md).
-wire        pl_strip = cfg_strip && pv_vlan18_reg;
+// step 2a (pa_*, registered): the threshold and header-size compares
+// against the queue's configuration, per strip outcome
+reg         pa_strip_reg = 1'b0;
+reg         pa_elig_reg = 1'b0;
+reg         pa_small0_reg = 1'b0;       // small (threshold on) if not stripped
+reg         pa_small4_reg = 1'b0;       // small if stripped
+reg         pa_hle0_reg = 1'b0;         // H <= header buffer size
+reg         pa_hle4_reg = 1'b0;         // H - 4 <= header buffer size
+wire        pl_small_on = cfg_active && (cfg_thresh != 12'd0);
+always @(posedge clk) begin
+    pa_strip_reg <= cfg_strip && pv_vlan18_reg;
+    pa_elig_reg <= pv_point_reg && ((cfg_mode == SPLIT_ALWAYS[1:0])
+                   || ((cfg_mode == SPLIT_TCP_UDP[1:0]) && pv_tu_reg));
+    pa_small0_reg <= pl_small_on && (len_reg <= {4'd0, cfg_thresh}) && |(pv_le0_reg & hsel_reg);
+    pa_small4_reg <= pl_small_on && (pv_len4_reg <= {4'd0, cfg_thresh}) && |(pv_le4_reg & hsel_reg);
+    pa_hle0_reg <= |(pv_hle0_reg & hsel_reg);
+    pa_hle4_reg <= |(pv_hle4_reg & hsel_reg);
+end
+
+// step 2b: the selects
+wire        pl_strip = pa_strip_reg;
 wire [15:0] pl_lenp = pl_strip ? pv_len4_reg : len_reg;    // L'
-wire        pl_elig = pv_point_reg && ((cfg_mode == SPLIT_ALWAYS[1:0])
-                       || ((cfg_mode == SPLIT_TCP_UDP[1:0]) && pv_tu_reg));
+wire        pl_elig = pa_elig_reg;
 wire [10:0] pl_hd = pl_strip ? pv_hd4_reg : pv_hdr0[10:0];  // H - D
 wire        pl_hd_nz = pl_strip ? pv_hd4_nz_reg : pv_hd0_nz_reg;
-wire        pl_small_on = cfg_active && (cfg_thresh != 12'd0);
-wire        pl_small0 = (len_reg <= {4'd0, cfg_thresh}) && |(pv_le0_reg & hsel_reg);
-wire        pl_small4 = (pv_len4_reg <= {4'd0, cfg_thresh}) && |(pv_le4_reg & hsel_reg);
-wire        pl_small = pl_small_on && (pl_strip ? pl_small4 : pl_small0);
-wire        pl_hd_le = pl_strip ? |(pv_hle4_reg & hsel_reg) : |(pv_hle0_reg & hsel_reg);
+wire        pl_small = pl_strip ? pa_small4_reg : pa_small0_reg;
+wire        pl_hd_le = pl_strip ? pa_hle4_reg : pa_hle0_reg;
 wire        pl_cut = pl_elig && pl_hd_le;                    // split unless small
 wire        pl_split = !pl_small && pl_cut;
 wire        pl_ovf = !pl_small && pl_elig && !pl_hd_le;
@@ -691,7 +734,7 @@ wire [11:0] mps_mask = (12'd128 << mps_n) - 12'd1;
 // so the wide segment registers' enables)
 wire cmd_full = cmd_full_reg;
 
-wire dec_ready = (state_reg == S_IDLE) && len_valid_reg && len_age_reg[1];
+wire dec_ready = st_idle_reg && len_valid_reg && len_age_reg == 2'd3;
 // A head valid in the previous cycle (desc_seen_reg) with the queue enabled
 // then is still the same descriptor now: nic_desc_fetch drops it only on a
 // pop (excluded by desc_seen_reg) or a cycle after !q_enable. A disable or
@@ -725,12 +768,12 @@ wire act_drain = act_disabled || act_no_desc || act_small || act_bad;
 // it will be) and S_NEXT waits until the descriptor was at the head two cycles
 wire nx_dis = dis_reg;
 wire nx_ok = desc_seen2_reg;
-wire nx_pop = (state_reg == S_NEXT) && !nx_dis && nx_ok;
+wire nx_pop = st_next_reg && !nx_dis && nx_ok;
 wire nx_bad = desc_bad_reg || nx_short_reg;
 wire nx_last = nx_last_reg;
 // LEN < nx_share_reg after this edge (loaded in PUSH): each candidate
 // compared in parallel, then selected
-wire        nx_short_next = (state_reg == S_PUSH && !cmd_full)
+wire        nx_short_next = (st_push_reg && !cmd_full)
     ? (nx_last ? (hd_len_reg < last_len_reg) : (hd_len_reg < cap_reg)) : (hd_len_reg < nx_share_reg);
 
 // Taken now, popped in the next cycle (desc_pop_reg): the stale head is not
@@ -746,6 +789,16 @@ wire [15:0] vend_p15 = vend_reg + 16'd15;
 // FIFO words a bad scatter descriptor leaves undrained: all minus those the
 // written segments popped (ceil(vend / 16))
 wire [11:0] badc_words = words_m1_reg + 12'd1 - vend_p15[15:4];
+// registered every cycle: S_BADC reads it (vend_reg and words_m1_reg do not
+// change in S_NEXT, the only state before it)
+reg  [9:0]  badc_words_reg = 10'd0;
+reg         badc_zero_reg = 1'b0;
+reg         badc_one_reg = 1'b0;
+always @(posedge clk) begin
+    badc_words_reg <= badc_words[9:0];
+    badc_zero_reg <= badc_words == 12'd0;
+    badc_one_reg <= badc_words[9:0] == 10'd1;
+end
 
 // ---------------------------------------------------------------------------
 // segment preparation (PREP)
@@ -780,7 +833,7 @@ reg             cmd_push;
 reg [CMD_W-1:0] cmd_wdata;
 
 always @* begin
-    cmd_push = 1'b0;
+    cmd_push = (st_push_reg || st_cpl_reg || st_drain_reg) && !cmd_full;
     cmd_wdata = {CMD_W{1'b0}};
     cmd_wdata[C_CLEN +: 16] = rec_len_reg;
     cmd_wdata[C_CBUF +: 16] = rec_buf_id_reg;
@@ -798,7 +851,6 @@ always @* begin
     cmd_wdata[C_FIRST] = seg_first_reg;
     case (state_reg)
         S_PUSH: begin
-            cmd_push = !cmd_full;
             cmd_wdata[C_KIND +: 2] = K_DATA;
             cmd_wdata[C_BEATS +: 10] = tlp_beats_m1_reg;
             cmd_wdata[C_ADDR +: 60] = seg_addr_reg[63:4];
@@ -811,7 +863,6 @@ always @* begin
             cmd_wdata[C_PRIME] = seg_prime_reg;
         end
         S_CPL: begin
-            cmd_push = !cmd_full;
             cmd_wdata[C_KIND +: 2] = K_CPL;
             cmd_wdata[C_BEATS +: 10] = 10'd1;
             cmd_wdata[C_ADDR +: 60] = rec_addr_reg[63:4];
@@ -821,13 +872,86 @@ always @* begin
             cmd_wdata[C_LBE +: 4] = 4'hF;
         end
         S_DRAIN: begin
-            cmd_push = !cmd_full;
             cmd_wdata[C_KIND +: 2] = K_DRAIN;
             cmd_wdata[C_BEATS +: 10] = seg_drain_m1_reg;
         end
         default: begin
         end
     endcase
+end
+
+// ---------------------------------------------------------------------------
+// scheduler state: the next state in one place, registered in state_reg
+// (its decode drives the per-state loads below) and as one-hot flags, each
+// with few loads: the decision (st_idle_reg), S_NEXT's pop (st_next_reg)
+// and the command push (st_push_reg, st_cpl_reg, st_drain_reg: the push
+// and the pushed entry's control fields, which feed the streamer's
+// head-entry bypass, start one LUT from flops)
+reg [3:0] state_next;
+always @* begin
+    state_next = state_reg;
+    case (state_reg)
+        S_IDLE: begin
+            if (act_drain) begin
+                state_next = S_DRAIN;
+            end else if (act_dma) begin
+                state_next = S_PREP;
+            end else if (act_count) begin
+                state_next = S_COUNT;
+            end
+        end
+        S_COUNT: begin
+            if (cnt_rem_reg <= cap_reg || cnt_n_reg == MAX_SCATTER_BUFS[7:0]) begin
+                state_next = S_IDLE;
+            end
+        end
+        S_PREP: state_next = S_PUSH;
+        S_PUSH: begin
+            if (!cmd_full) begin
+                if (!tlp_last_reg) begin
+                    state_next = S_UPD;
+                end else if (seg_hdr_reg && data_nz_reg) begin
+                    state_next = S_PREP;         // header done: data buffer 0
+                end else if (!seg_hdr_reg && seg_more_reg) begin
+                    state_next = S_NEXT;
+                end else begin
+                    state_next = S_CPL;
+                end
+            end
+        end
+        S_UPD: state_next = S_PREP;
+        S_NEXT: begin
+            if (nx_dis || (nx_ok && nx_bad)) begin
+                state_next = S_BADC;
+            end else if (nx_ok) begin
+                state_next = S_PREP;
+            end
+        end
+        S_BADC: state_next = badc_zero_reg ? S_CPL : S_DRAIN;
+        S_CPL: begin
+            if (!cmd_full) begin
+                state_next = S_IDLE;
+            end
+        end
+        S_DRAIN: begin
+            if (!cmd_full) begin
+                state_next = seg_cpl_after_reg ? S_CPL : S_IDLE;
+            end
+        end
+        default: state_next = S_IDLE;
+    endcase
+    if (rst) begin
+        state_next = S_IDLE;
+    end
+end
+
+always @(posedge clk) begin
+    state_reg <= state_next;
+    st_idle_reg <= state_next == S_IDLE;
+    st_next_reg <= state_next == S_NEXT;
+    st_push_reg <= state_next == S_PUSH;
+    st_cpl_reg <= state_next == S_CPL;
+    st_drain_reg <= state_next == S_DRAIN;
 end
 
 // ---------------------------------------------------------------------------
@@ -859,7 +983,7 @@ always @(posedge clk) begin
     stat_bad_desc_reg <= dq_oh & {RX_QUEUES{act_bad || (nx_pop && nx_bad)}};
     stat_disabled_reg <= dq_oh & {RX_QUEUES{act_disabled}};
 
-    if (len_age_reg != 2'd2) begin
+    if (len_age_reg != 2'd3) begin
         len_age_reg <= len_age_reg + 2'd1;
     end
     if (s_meta_tvalid && s_meta_tready) begin
@@ -891,8 +1015,8 @@ always @(posedge clk) begin
     end
 
     // The allocation index moves a cycle after the decision (off the decision
-    // path); the registered ring state is fresh again long before the next
-    // decision (>= 4 cycles later).
+    // path); the registered ring state and slot address are fresh again by
+    // the next decision (>= 5 cycles later: the next meta's pop and plan).
     alloc_inc_reg <= act_bad || act_dma;
     alloc_q_reg <= dq;
     alloc_val_reg <= rq_cpl_alloc_reg + 16'd1;
@@ -963,9 +1087,6 @@ always @(posedge clk) begin
             // (no clock enable from the descriptor compare)
             cnt_rem_reg <= plan_data_len_reg - dec_cap;
             cnt_n_reg <= 8'd2;
-            if (act_count) begin
-                state_reg <= S_COUNT;
-            end
             // the count belongs to this head descriptor only
             if (!dec_desc && len_valid_reg) begin
                 cnt_done_reg <= 1'b0;
@@ -976,11 +1097,6 @@ always @(posedge clk) begin
                 len_valid_reg <= 1'b0;
             end
             seg_cpl_after_reg <= act_bad;
-            if (act_drain) begin
-                state_reg <= S_DRAIN;
-            end else if (act_dma) begin
-                state_reg <= S_PREP;
-            end
         end
         S_COUNT: begin
             // n = ceil(data_len / cap), one buffer per cycle; > 255 is too small
@@ -990,11 +1106,9 @@ always @(posedge clk) begin
             if (cnt_rem_reg <= cap_reg) begin
                 cnt_done_reg <= 1'b1;
                 cnt_big_reg <= 1'b0;
-                state_reg <= S_IDLE;
             end else if (cnt_n_reg == MAX_SCATTER_BUFS[7:0]) begin
                 cnt_done_reg <= 1'b1;
                 cnt_big_reg <= 1'b1;
-                state_reg <= S_IDLE;
             end else begin
                 cnt_rem_reg <= cnt_rem_reg - cap_reg;
                 cnt_n_reg <= cnt_n_reg + 8'd1;
@@ -1018,7 +1132,6 @@ always @(posedge clk) begin
             tlp_b0_reg <= prep_last ? (prep_rem_m1[11:4] == 8'd0) : (seg_room_reg[12:4] == 9'd1);
             tlp_shend_reg <= prep_last ? prep_shend_last : !seg_sh0;
             tlp_4dw_reg <= |seg_addr_reg[63:32];
-            state_reg <= S_PUSH;
         end
         S_PUSH: begin
             if (!cmd_full) begin
@@ -1029,9 +1142,7 @@ always @(posedge clk) begin
                 seg_rem_reg <= seg_rem_reg - {3'd0, seg_room_reg};
                 seg_room_reg <= mps;
                 nx_share_reg <= nx_last ? last_len_reg : cap_reg;
-                if (!tlp_last_reg) begin
-                    state_reg <= S_UPD;
-                end else if (seg_hdr_reg && data_nz_reg) begin
+                if (tlp_last_reg && seg_hdr_reg && data_nz_reg) begin
                     // header done: data buffer 0 (the head descriptor's)
                     seg_hdr_reg <= 1'b0;
                     seg_addr_reg <= dbuf_addr_reg;
@@ -1040,17 +1151,11 @@ always @(posedge clk) begin
                     seg_len_lo_reg <= len0_reg[1:0];
                     seg_shift_reg <= dshift_reg;
                     vend_reg <= vend_reg + len0_reg;
-                    state_reg <= S_PREP;
-                end else if (!seg_hdr_reg && seg_more_reg) begin
-                    state_reg <= S_NEXT;
-                end else begin
-                    state_reg <= S_CPL;
                 end
             end
         end
         S_UPD: begin
             seg_addr_reg[63:12] <= seg_addr_reg[63:12] + {51'd0, seg_carry_reg};
-            state_reg <= S_PREP;
         end
         S_NEXT: begin
             // The segment registers load the head descriptor every cycle, used
@@ -1068,18 +1173,15 @@ always @(posedge clk) begin
                 // no more descriptors will come: abort like a disable
                 seg_abort_reg <= 1'b1;
                 len_valid_reg <= 1'b0;
-                state_reg <= S_BADC;
             end else if (nx_ok) begin
                 if (nx_bad) begin
                     nx_badf_reg <= 1'b1;
                     len_valid_reg <= 1'b0;
-                    state_reg <= S_BADC;
                 end else begin
                     nx_took_reg <= 1'b1;
                     if (nx_last) begin
                         len_valid_reg <= 1'b0;
                     end
-                    state_reg <= S_PREP;
                 end
             end
         end
@@ -1096,24 +1198,16 @@ always @(posedge clk) begin
                 rec_strip_reg <= 1'b0;
             end
             // drain what the written segments did not pop, then the record
-            seg_drain_m1_reg <= badc_words[9:0] - 10'd1;
-            drain_b0_reg <= badc_words[9:0] == 10'd1;
+            seg_drain_m1_reg <= badc_words_reg[9:0] - 10'd1;
+            drain_b0_reg <= badc_one_reg;
             seg_cpl_after_reg <= 1'b1;
-            state_reg <= (badc_words == 12'd0) ? S_CPL : S_DRAIN;
-        end
-        S_CPL: begin
-            if (!cmd_full) begin
-                state_reg <= S_IDLE;
-            end
         end
         S_DRAIN: begin
             if (!cmd_full) begin
                 seg_first_reg <= 1'b0;
-                state_reg <= seg_cpl_after_reg ? S_CPL : S_IDLE;
             end
         end
         default: begin
-            state_reg <= S_IDLE;
         end
     endcase
 
@@ -1124,7 +1218,6 @@ always @(posedge clk) begin
     end
 
     if (rst) begin
-        state_reg <= S_IDLE;
         len_valid_reg <= 1'b0;
         // (a reset only on some queue copies: it keeps them apart)
         len_qc_reg <= {QW{1'b0}};
@@ -1153,16 +1246,19 @@ end
 // command FIFO (distributed RAM, asynchronous read of the head entry)
 // the pushed command's control fields (as cmd_wdata's, the compares taken
 // from flops loaded with the fields: no compare or adder behind the state mux)
-wire       w_push = state_reg == S_PUSH;
-wire       w_b0 = w_push ? tlp_b0_reg : (state_reg == S_DRAIN) ? drain_b0_reg : (state_reg != S_CPL);
-wire [HC_W-1:0] w_ctl = {cmd_wdata[C_Q +: QW], cmd_wdata[C_COVF], cmd_wdata[C_CSPLIT], rec_ok_reg,
+// (formed from the state flags, not from cmd_wdata's state mux; fields of
+// another kind are don't-cares)
+wire       w_push = st_push_reg;
+wire       w_b0 = w_push ? tlp_b0_reg : st_drain_reg ? drain_b0_reg : 1'b0;
+wire [1:0] w_kind = w_push ? K_DATA : st_cpl_reg ? K_CPL : K_DRAIN;
+wire [9:0] w_beats = w_push ? tlp_beats_m1_reg : st_cpl_reg ? 10'd1 : seg_drain_m1_reg;
+wire [HC_W-1:0] w_ctl = {rec_q_reg, rec_ovf_reg, rec_split_reg, rec_ok_reg,
                          !w_push || seg_sh0, w_b0,
-                         cmd_wdata[C_FIRST], cmd_wdata[C_PRIME],
-                         w_push && tlp_shend_reg, cmd_wdata[C_SHIFT +: 4], cmd_wdata[C_BEATS +: 10], cmd_wdata[C_KIND +: 2]};
+                         seg_first_reg, w_push && seg_prime_reg,
+                         w_push && tlp_shend_reg, seg_shift_reg - 4'd1, w_beats, w_kind};
 
 always @(posedge clk) begin
     if (cmd_push) begin
-        cmd_mem[cmd_wr_ptr_reg[CMD_AW-1:0]] <= cmd_wdata;
         cmd_ctl_reg[cmd_wr_ptr_reg[CMD_AW-1:0]] <= w_ctl;
     end
 end
@@ -1170,7 +1266,27 @@ end
 // ---------------------------------------------------------------------------
 // streamer
 wire             head_valid = hv_reg;
-wire [CMD_W-1:0] head = cmd_mem[cmd_rd_ptr_reg[CMD_AW-1:0]];
+wire [CMD_SL*CMD_SW-1:0] cmd_wdata_pad = {{(CMD_SL*CMD_SW-CMD_W){1'b0}}, cmd_wdata};
+/* verilator lint_off UNUSEDSIGNAL */
+wire [CMD_SL*CMD_SW-1:0] head_pad;
+/* verilator lint_on UNUSEDSIGNAL */
+// the read pointer after this edge (as cmd_rd_ptr_reg below)
+wire [CMD_AW-1:0] rd_ptr_next = rst ? {CMD_AW{1'b0}} : pop ? hc_idx1 : cmd_rd_ptr_reg[CMD_AW-1:0];
+genvar gm;
+generate
+    for (gm = 0; gm < CMD_SL; gm = gm + 1) begin : g_cmd_mem
+        reg [CMD_SW-1:0] cmd_mem [0:CMD_FIFO_DEPTH-1];
+        reg [CMD_AW-1:0] rdp_reg = {CMD_AW{1'b0}};
+        (* keep *) always @(posedge clk) rdp_reg <= rd_ptr_next;
+        always @(posedge clk) begin
+            if (cmd_push) begin
+                cmd_mem[cmd_wr_ptr_reg[CMD_AW-1:0]] <= cmd_wdata_pad[gm*CMD_SW +: CMD_SW];
+            end
+        end
+        assign head_pad[gm*CMD_SW +: CMD_SW] = cmd_mem[rdp_reg];
+    end
+endgenerate
+wire [CMD_W-1:0] head = head_pad[CMD_W-1:0];
 wire [9:0]       h_beats_m1 = hc_reg[HC_BEATS +: 10];
 /* verilator lint_off UNUSEDSIGNAL */
 wire [63:0]      h_addr = {head[C_ADDR +: 60], 4'd0};
@@ -1181,7 +1297,6 @@ wire [3:0]       h_fbe = head[C_FBE +: 4];
 wire [3:0]       h_lbe = head[C_LBE +: 4];
 wire             h_first = hc_reg[HC_FIRST];
 wire [15:0]      h_clen = head[C_CLEN +: 16];
-wire [3:0]       h_shift = hc_reg[HC_SHIFT +: 4];
 wire [15:0]      h_cbuf = head[C_CBUF +: 16];
 wire [7:0]       h_cstat = head[C_CSTAT +: 8];
 wire [15:0]      h_cidx = head[C_CIDX +: 16];
@@ -1250,7 +1365,7 @@ wire pop = beat_done && (last_beat || cpl_skip);
 // pushed into it now.
 wire              hc_new0 = !hv_reg && cmd_push;
 wire [CMD_AW-1:0] hc_idx1 = cmd_rd_ptr_reg[CMD_AW-1:0] + {{(CMD_AW-1){1'b0}}, 1'b1};
-wire              hc_byp1 = cmd_push && cmd_wr_ptr_reg[CMD_AW-1:0] == hc_idx1;
+wire              hc_byp1 = cmd_push && lvl_reg[1];    // wr == rd + 1
 wire [HC_W-1:0]   hc_next0 = hc_new0 ? w_ctl : hc_reg;
 wire [HC_W-1:0]   hc_next1 = hc_byp1 ? w_ctl : cmd_ctl_reg[hc_idx1];
 wire [HC_W-1:0]   hc_next = pop ? hc_next1 : hc_next0;
@@ -1266,13 +1381,12 @@ wire [9:0]        cnt_p1 = cnt_reg + 10'd1;
 /* verilator lint_on UNUSEDSIGNAL */
 wire              lb_step = cnt_p1 == h_beats_m1;
 wire              lb_stay = hc_new0 ? w_ctl[HC_B0] : last_reg;
-wire [CMD_AW:0]   cmd_level = cmd_wr_ptr_reg - cmd_rd_ptr_reg;
 
 // The beat's flags after this edge (is_data_reg ... eff_abort_reg: functions
 // of the head state above, kept in flops so the stream handshakes and the
 // hold register's enable start one LUT from flops). Each is formed for both
 // outcomes from flops (x1: a pop, x0: none) and the handshake selects.
-wire              hv_next1 = cmd_push || cmd_level != {{CMD_AW{1'b0}}, 1'b1};
+wire              hv_next1 = cmd_push || !lvl_reg[1];
 wire              isd_next1 = hv_next1 && hc_next1[HC_KIND +: 2] == K_DATA;
 wire              isdr_next1 = hv_next1 && hc_next1[HC_KIND +: 2] == K_DRAIN;
 wire              isc_next1 = hv_next1 && hc_next1[HC_KIND +: 2] == K_CPL;
@@ -1297,7 +1411,7 @@ wire              db_next = isd_next && !pb_next && np_next;    // a data beat t
 always @(posedge clk) begin
     is_data_reg <= isd_next;
     is_drain_reg <= isdr_next;
-    is_cpl_reg <= pop ? isc_next1 : isc_next0;
+    is_cpl_reg <= isc_next;
     prime_beat_reg <= pb_next;
     need_pop_reg <= np_next;
     eff_abort_reg <= ea_next;
@@ -1310,14 +1424,18 @@ always @(posedge clk) begin
     if (beat_done) begin
         first_reg <= pop;
     end
-    hv_reg <= cmd_push || (hv_reg && !(pop && cmd_level == {{CMD_AW{1'b0}}, 1'b1}));
+    hv_reg <= cmd_push || (hv_reg && !(pop && lvl_reg[1]));
+    // the level moves up on a push alone, down on a pop alone
+    lvl_reg <= (cmd_push && !pop) ? {lvl_reg[CMD_FIFO_DEPTH-1:0], 1'b0}
+             : (pop && !cmd_push) ? {1'b0, lvl_reg[CMD_FIFO_DEPTH:1]} : lvl_reg;
     // a pop leaves room (a push happens only when not full); else full stays,
     // or a push fills the last slot
-    cmd_full_reg <= !pop && (cmd_full_reg || (cmd_push && cmd_level == CMD_FIFO_DEPTH[CMD_AW:0] - 1'b1));
+    cmd_full_reg <= !pop && (cmd_full_reg || (cmd_push && lvl_reg[CMD_FIFO_DEPTH-1]));
     if (rst) begin
         habort_reg <= 1'b0;
         first_reg <= 1'b1;
         hv_reg <= 1'b0;
+        lvl_reg <= {{CMD_FIFO_DEPTH{1'b0}}, 1'b1};
         cmd_full_reg <= 1'b0;
         is_data_reg <= 1'b0;
         is_drain_reg <= 1'b0;
@@ -1330,28 +1448,34 @@ always @(posedge clk) begin
     end
 end
 
-// shifted output: V bytes [p, p + 16) from {next, hold}
-// Each 32-bit quarter of the output has its own copy of the head's shift
-// (h_shift; the shift selects fan out over the whole beat): the copies
-// differ in encoding or power-up value so yosys keeps them apart.
-reg [3:0] hsh1_reg = 4'hF;
-reg [3:0] hsh2n_reg = 4'h0;         // inverted
-reg [3:0] hsh3n_reg = 4'hF;         // inverted
-always @(posedge clk) begin
-    hsh1_reg <= hc_next[HC_SHIFT +: 4];
-    hsh2n_reg <= ~hc_next[HC_SHIFT +: 4];
-    hsh3n_reg <= ~hc_next[HC_SHIFT +: 4];
-end
-wire [15:0] hsh_q = {~hsh3n_reg, ~hsh2n_reg, hsh1_reg, h_shift};
-reg [127:0] data_out;
-reg [255:0] sh_cat;
-integer oj;
-always @* begin
-    for (oj = 0; oj < 4; oj = oj + 1) begin
-        sh_cat = {s_axis_tdata, hold_reg} >> {hsh_q[oj*4 +: 4], 3'b000};
-        data_out[oj*32 +: 32] = (hsh_q[oj*4 +: 4] == 4'd0) ? s_axis_tdata[oj*32 +: 32] : sh_cat[oj*32 +: 32];
+// shifted output: V bytes [p, p + 16) from {next, hold}, p = 16 + s when
+// shift s == 0 (next alone), else p = s. With u = (s - 1) mod 16 (the HC_SHU
+// field, stored so) both are byte j + u of sh_src = {next, hold[127:8]}: one
+// 16:1 byte select, no s == 0 special case. It is built as two explicit 4:1
+// stages, fine (u[1:0], 28 bytes) then coarse (u[3:2], 4-byte steps), each
+// 32-bit slice of a stage with its own copy of its select bits: the copies
+// are loaded from hc_next with the head (keep on their always blocks, so
+// yosys does not merge them; each drives ~32 mux bits, not the whole beat).
+localparam integer SH_FINE_N = 7;   // fine stage: bytes [0, 28) in 4-byte slices
+localparam integer SH_CRS_N = 4;    // coarse stage: output quarters
+wire [247:0] sh_src = {s_axis_tdata, hold_reg};
+wire [127:0] data_out;
+wire [223:0] sh_fine;
+genvar gs;
+generate
+    for (gs = 0; gs < SH_FINE_N; gs = gs + 1) begin : g_sh_fine
+        reg [1:0] shf_reg = 2'd0;
+        (* keep *) always @(posedge clk) shf_reg <= hc_next[HC_SHU +: 2];
+        assign sh_fine[gs*32 +: 32] = shf_reg[1] ? (shf_reg[0] ? sh_src[gs*32 + 24 +: 32] : sh_src[gs*32 + 16 +: 32])
+                                                  : (shf_reg[0] ? sh_src[gs*32 + 8 +: 32] : sh_src[gs*32 +: 32]);
     end
-end
+    for (gs = 0; gs < SH_CRS_N; gs = gs + 1) begin : g_sh_crs
+        reg [1:0] shc_reg = 2'd0;
+        (* keep *) always @(posedge clk) shc_reg <= hc_next[HC_SHU + 2 +: 2];
+        assign data_out[gs*32 +: 32] = shc_reg[1] ? (shc_reg[0] ? sh_fine[gs*32 + 96 +: 32] : sh_fine[gs*32 + 64 +: 32])
+                                                  : (shc_reg[0] ? sh_fine[gs*32 + 32 +: 32] : sh_fine[gs*32 +: 32]);
+    end
+endgenerate
 
 // completion record
 reg [255:0] rec;
@@ -1394,7 +1518,22 @@ wire [31:0] hdr_dw1 = {cfg_requester_id, 8'd0, h_lbe, h_fbe};
 wire [63:0] hdr_dw23 = h_4dw ? {h_addr[63:32], h_addr[31:2], 2'b00} : {h_addr[31:2], 2'b00, 32'd0};
 
 assign m_tlp_hdr = {hdr_dw0, hdr_dw1, hdr_dw23};
-assign m_tlp_data = is_cpl ? (cnt_reg[0] ? rec[255:128] : rec[127:0]) : data_out;
+// the record / data select, per output quarter its own copy of is_cpl_reg
+// and cnt_reg[0] (loaded as those are: keep, as the shift copies)
+wire cnt0_next = rst ? 1'b0 : beat_done ? (!pop && !cnt_reg[0]) : cnt_reg[0];
+wire isc_next = rst ? 1'b0 : pop ? isc_next1 : isc_next0;
+generate
+    for (gs = 0; gs < SH_CRS_N; gs = gs + 1) begin : g_out_sel
+        reg osel_cpl_reg = 1'b0;
+        reg osel_hi_reg = 1'b0;
+        (* keep *) always @(posedge clk) begin
+            osel_cpl_reg <= isc_next;
+            osel_hi_reg <= cnt0_next;
+        end
+        assign m_tlp_data[gs*32 +: 32] = osel_cpl_reg ? (osel_hi_reg ? rec[128 + gs*32 +: 32] : rec[gs*32 +: 32])
+                                                      : data_out[gs*32 +: 32];
+    end
+endgenerate
 assign m_tlp_sop = first_beat;
 assign m_tlp_eop = last_beat;
 assign m_tlp_commit = is_cpl;
@@ -1410,7 +1549,7 @@ always @(posedge clk) begin
     end
     if (hold_load) begin
         // V word 0 of a stripped frame: bytes 0..11 moved up over the tag
-        hold_reg <= prime_beat ? {s_axis_tdata[95:0], 32'd0} : s_axis_tdata;
+        hold_reg <= prime_beat ? {s_axis_tdata[95:0], 24'd0} : s_axis_tdata[127:8];
     end
     if (axis_xfer && h_first && first_beat && !primed_reg) begin
         tci_reg <= {s_axis_tdata[119:112], s_axis_tdata[127:120]};

@@ -707,7 +707,9 @@ initial begin
         wait_done(100000);
     end
     stats(nok, 0, 0, 0, 0);
-    rand_ready = 0; t_ready = 1; gaps = 0;
+    // (a clock edge between: the random-ready block may have sampled
+    // rand_ready at this edge, and its NBA would override t_ready = 1)
+    rand_ready = 0; @(posedge clk); t_ready = 1; gaps = 0;
 
     // ------------- drops
     $display("drops: too small, bad descriptor, no descriptor, disabled, halted");
@@ -1034,7 +1036,7 @@ initial begin
         sec_done(400000);
         if (errors) ri = 40;
     end
-    rand_ready = 0; t_ready = 1; gaps = 0;
+    rand_ready = 0; @(posedge clk); t_ready = 1; gaps = 0;
     $display("split: %0d frames delivered (%0d split, %0d header overflow), %0d too small, %0d bad descriptor",
              s_ok, s_split, s_ovf, n_sm, n_bad);
 
