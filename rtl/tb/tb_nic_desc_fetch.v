@@ -111,6 +111,7 @@ integer    p_rem [0:MAXP-1];
 integer    p_due [0:MAXP-1];
 integer    p_mode [0:MAXP-1];
 integer    next_mode = 0;      // 0 ok, 1 UR, 2 never, 3 wrong byte count first
+reg [11:0] bc_err_add = 12'd4; // mode 3: added to the first completion's Byte Count
 integer    lat = 30;
 // the batch rule is judged against prod at the MemRd; it only holds when no
 // doorbell came between the issue path's calc and the MemRd
@@ -121,6 +122,7 @@ integer    n_rd = 0, sum_rd = 0;
 integer    fetched = 0;        // descriptors requested (sum of counts) since enable
 integer    popped = 0;
 integer    pi, cnt, slot, avail, natural;
+integer    bi, u0, t0;
 reg [31:0] d0, d1, d2;
 reg        dup;
 
@@ -192,7 +194,7 @@ always @(posedge clk) begin
                             cbytes = (p_rem[cpick] < bnd) ? p_rem[cpick] : bnd;
                         end
                         chdr = {3'b010, 5'b01010, 14'd0, cbytes[11:2], 16'h0, 3'b000, 1'b0,
-                                p_rem[cpick][11:0] + ((p_mode[cpick] == 3) ? 12'd4 : 12'd0),
+                                p_rem[cpick][11:0] + ((p_mode[cpick] == 3) ? bc_err_add : 12'd0),
                                 REQ_ID, p_tag[cpick], 1'b0, p_off[cpick][6:0], 32'd0};
                         p_mode[cpick] = 0;
                         coff = p_off[cpick]; cbeats = (cbytes / 4 + 3) / 4; cb = 0; busy = 1;
@@ -387,6 +389,24 @@ initial begin
     if (d_idx != prod[15:0] - 16'd1) fail("head index after wrap");
     pop_fast = 0;
     $display("  %0d avail checks, max %0d", av_checks, av_max);
+
+    // a completion whose Byte Count is not the bytes outstanding for its tag
+    // is discarded: off by one byte (not whole dwords), by 256 (equal in the
+    // low bits an implementation might compare alone) and 4 short
+    $display("Byte Count off by +1, +256, -4: discarded, then timeout");
+    for (bi = 0; bi < 3; bi = bi + 1) begin
+        restart(5, 0);
+        u0 = n_unexp; t0 = n_timeout;
+        bc_err_add = (bi == 0) ? 12'd1 : (bi == 1) ? 12'd256 : 12'hFFC;
+        next_mode = 3;
+        post(4);
+        repeat (TIMEOUT + 200) @(posedge clk);
+        if (n_unexp != u0 + 1) fail("Byte Count mismatch not flagged");
+        if (n_timeout != t0 + 1 || !q_halted) fail("timeout after discarded completion must halt");
+        if (d_valid) fail("descriptor delivered from discarded completion");
+        for (i = 0; i < MAXP; i = i + 1) p_valid[i] = 0;
+    end
+    bc_err_add = 12'd4;
 
     // the stage-1 compares forward the entry a stage-2 accept updates at the
     // same edge: that case (back-to-back completions of one tag) must occur
