@@ -19,6 +19,7 @@ import glob
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -569,7 +570,7 @@ ECP5_DEV = {"25k": "--25k", "45k": "--45k", "85k": "--85k", "um-25k": "--um-25k"
 ICE40_DEV = {"hx1k": "--hx1k", "hx4k": "--hx4k", "hx8k": "--hx8k", "lp8k": "--lp8k", "up5k": "--up5k", "u4k": "--u4k"}
 
 
-def pnr_cmd(b, v, netlist, sdir, seed):
+def pnr_cmd(b, v, netlist, sdir, seed, extra=()):
     fam = b["family"]
     base = [f"--json", str(netlist), "--seed", str(seed), "--timing-allow-fail",
             "--report", str(sdir / "report.json"), "--log", str(sdir / "nextpnr.log"), "-q"]
@@ -589,7 +590,8 @@ def pnr_cmd(b, v, netlist, sdir, seed):
     if v.get("freq_mhz"):
         cmd += ["--freq", str(v["freq_mhz"])]
     cmd += [str(x) for x in b.get("nextpnr_args", []) + v.get("nextpnr_args", [])]
-    return cmd + base
+    # extra arguments from the command line (PNR_ARGS=...) come last: nextpnr takes the last value of a repeated option
+    return cmd + list(extra) + base
 
 
 def norm_clock(n):
@@ -660,10 +662,10 @@ def parse_critical_paths(log_text):
     return out
 
 
-def run_seed(b, v, netlist, vdir, seed):
+def run_seed(b, v, netlist, vdir, seed, extra=()):
     sdir = vdir / f"seed{seed}"
     (ROOT / sdir).mkdir(parents=True, exist_ok=True)
-    cmd = pnr_cmd(b, v, netlist, sdir, seed)
+    cmd = pnr_cmd(b, v, netlist, sdir, seed, extra)
     rc, secs = run(cmd, sdir / "nextpnr.stdout")
     log_text = ""
     for f in (sdir / "nextpnr.log", sdir / "nextpnr.stdout"):
@@ -720,7 +722,13 @@ def score(res, targets):
 # ---------------------------------------------------------------------------
 # full flow
 
-def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None):
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return None if n == 0 else (xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2.0)
+
+
+def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None, pnr_args=()):
     b = resolve_board(cfg, name)
     fam = b["family"]
     if only_variants:
@@ -763,7 +771,7 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None):
         say(f"synth {name}/{v['name']}: nextpnr-{fam} {v['device']} {v.get('package', '')} "
             f"{'speed ' + str(v['speed']) if 'speed' in v else ''}, seeds 1..{seeds}" + (f", {jobs} at a time" if jobs > 1 else ""))
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
-            futs = [ex.submit(run_seed, b, v, netlist, vdir, s) for s in range(1, seeds + 1)]
+            futs = [ex.submit(run_seed, b, v, netlist, vdir, s, pnr_args) for s in range(1, seeds + 1)]
             results = []
             for f in futs:
                 r = f.result()
@@ -780,6 +788,12 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None):
                 if r["rc"] == 0 and not r.get("error") and (c not in per_clock or d["achieved"] > per_clock[c]["achieved"]):
                     per_clock[c] = {"achieved": d["achieved"], "seed": r["seed"], "constraint": d["constraint"]}
         vres["best_per_clock"] = per_clock
+        # the median over the seeds that routed: what a change is judged by (one seed moves a block by 5-15 %)
+        ok = [r for r in results if r["rc"] == 0 and not r.get("error")]
+        vres["median_per_clock"] = {c: round(median([r["fmax"][c]["achieved"] for r in ok if c in r["fmax"]]), 2)
+                                    for c in sorted({c for r in ok for c in r["fmax"]})}
+        if len(results) > 1 and vres["median_per_clock"]:
+            say(f"  median over {len(ok)} seeds: " + ", ".join(f"{c} {m:.2f} MHz" for c, m in vres["median_per_clock"].items()))
         vres["fits"] = all(r["fits"] for r in results)
         if vres["best_seed"] is not None:
             bdir = ROOT / vdir / f"seed{best['seed']}"
@@ -815,6 +829,7 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None):
         "blocks": rows,
         "block_summary": block_summary(rows),
         "variants": variants,
+        "nextpnr_extra_args": list(pnr_args),
     }
     (ROOT / outdir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (ROOT / outdir / "report.md").write_text(markdown(report))
@@ -866,7 +881,10 @@ def markdown(rep):
     L = [f"# Synthesis report: {rep['board']}", "", rep["description"], "",
          f"- date: {rep['date']}, tree: {rep['git']}",
          "- tools: " + "; ".join(f"{k}: {v}" for k, v in rep["tools"].items()),
-         f"- runtime: yosys {rep['yosys_seconds']:.0f} s, total {rep['total_seconds']:.0f} s", ""]
+         f"- runtime: yosys {rep['yosys_seconds']:.0f} s, total {rep['total_seconds']:.0f} s"]
+    if rep.get("nextpnr_extra_args"):
+        L.append("- extra nextpnr arguments (PNR_ARGS): `" + " ".join(rep["nextpnr_extra_args"]) + "`")
+    L.append("")
     L += ["## Resources (flat netlist, after yosys)", "", "| " + " | ".join(rep["resources"]) + " |",
           "|" + " --- |" * len(rep["resources"]), "| " + " | ".join(str(n) for n in rep["resources"].values()) + " |", ""]
     for v in rep["variants"]:
@@ -883,6 +901,9 @@ def markdown(rep):
                     d = r["fmax"].get(c)
                     cells.append(f"{d['achieved']:.2f}" if d else "-")
                 L.append(f"| {r['seed']}{' (best)' if r['seed'] == v['best_seed'] else ''} | " + " | ".join(cells) + f" | {r['seconds']:.0f} s |")
+            med = v.get("median_per_clock") or {}
+            if len(v["seeds"]) > 1 and med:
+                L.append("| median | " + " | ".join(f"{med[c]:.2f}" if c in med else "-" for c in clocks) + " | |")
             L.append("")
         if not v["fits"]:
             over = v.get("overflow") or next((r.get("overflow") for r in v["seeds"] if r.get("overflow")), {})
@@ -1035,6 +1056,8 @@ def main():
     r.add_argument("--jobs", type=int, default=1, help="nextpnr seeds run at once")
     r.add_argument("--reuse-yosys", action="store_true", help="keep build/synth/BOARD's netlist, redo place and route")
     r.add_argument("--variant", action="append", help="place and route only this device variant (repeatable; default: all)")
+    r.add_argument("--nextpnr-args", default="", help="extra nextpnr arguments for every seed, one string "
+                   "(e.g. '--placer static'); recorded in the report")
     c = sub.add_parser("check")
     c.add_argument("--jobs", type=int, default=2, help="targets checked at once")
     c.add_argument("--board", action="append", help="check only this target (repeatable)")
@@ -1057,7 +1080,7 @@ def main():
         fails = []
         for n in names:
             try:
-                do_board(cfg, n, a.seeds, a.jobs, a.reuse_yosys, a.variant)
+                do_board(cfg, n, a.seeds, a.jobs, a.reuse_yosys, a.variant, shlex.split(a.nextpnr_args))
             except FlowError as e:
                 if len(names) == 1:
                     raise
