@@ -10,12 +10,15 @@
  *                     descriptor output. Queue q owns the PCIe tags
  *                     q*DMA_READ_TAGS .. q*DMA_READ_TAGS+DMA_READ_TAGS-1;
  *                     every instance snoops the (never back-pressured)
- *                     completion stream and takes the TLPs with its tags.
+ *                     completion stream, through its own registered copy
+ *                     (one cycle), and takes the TLPs with its tags.
  *                     A completion whose tag is in no queue's range is
  *                     flagged here (err_cpl_unexpected, reported on queue 0).
- *   MemRd arbiter   - round-robin over the queues' pending MemRd requests
- *                     (the pick registered: a request waits a cycle before
- *                     it can be taken), one registered request at a time,
+ *   MemRd arbiter   - each queue's MemRd request first enters a one-entry
+ *                     slot next to its fetch engine (a cycle); round-robin
+ *                     over the slots (the pick registered: a request waits
+ *                     a cycle before it can be taken), one registered
+ *                     request at a time,
  *                     loaded only when empty (ready from flops). MSI-X messages
  *                     (s_msg, from nic_msix) enter the same register, with
  *                     priority over MemRd (they are rare: one per armed
@@ -43,7 +46,7 @@
  * q_busy[q]: a MemWr of queue q was started and has not yet left the engine,
  * or a descriptor MemRd of queue q was taken from its fetch engine and has
  * not yet left (the fetch engine withdraws an untaken request on disable, but
- * one already in the MemRd register or the request mux still goes out): the
+ * one already in its slot, the MemRd register or the request mux still goes out): the
  * driver frees a ring only once the queue reports idle.
  * q_cpl_event[q]: one-cycle pulse in the cycle a completion record of queue
  * q is committed (q_cpl_prod[q] shows it from the next cycle on), for
@@ -126,7 +129,9 @@ module nic_rx_engine #(
     output wire                       m_tlp_req_valid,
     input  wire                       m_tlp_req_ready,
 
-    input  wire [127:0]               s_tlp_cpl_hdr,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [127:0]               s_tlp_cpl_hdr,   // DW3 unused
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire [TLP_DATA_WIDTH-1:0]  s_tlp_cpl_data,
     input  wire                       s_tlp_cpl_sop,
     input  wire                       s_tlp_cpl_eop,
@@ -180,6 +185,10 @@ wire [RX_QUEUES-1:0]    halted;
 wire [RX_QUEUES*128-1:0] fq_hdr;
 wire [RX_QUEUES-1:0]     fq_valid;
 wire [RX_QUEUES-1:0]     fq_ready;
+// per-queue request slots between the fetch engines and the arbiter
+wire [RX_QUEUES*128-1:0] sq_hdr;
+wire [RX_QUEUES-1:0]     sq_valid;
+wire [RX_QUEUES-1:0]     sq_take;
 wire [RX_QUEUES-1:0]     fq_cpl_ready;
 wire [RX_QUEUES-1:0]     fq_err_unexp;
 
@@ -215,6 +224,26 @@ assign s_tlp_cpl_ready = 1'b1;
 genvar q;
 generate
 for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
+    // Each fetch engine snoops the completion stream through its own
+    // registered copy: the engines are spread over the device, and a shared
+    // source drove their first-stage header checks (which yosys also shared
+    // between them) across it. The copy costs a cycle of descriptor-read
+    // latency; DW3 of the header is not used by the engines.
+    reg [127:32]             cq_hdr_reg = 96'd0;
+    reg [TLP_DATA_WIDTH-1:0] cq_data_reg = {TLP_DATA_WIDTH{1'b0}};
+    reg                      cq_sop_reg = 1'b0;
+    reg                      cq_eop_reg = 1'b0;
+    reg                      cq_valid_reg = 1'b0;
+    // `keep` on the process: opt_merge would fold the copies into one
+    (* keep *)
+    always @(posedge clk) begin
+        cq_hdr_reg <= s_tlp_cpl_hdr[127:32];
+        cq_data_reg <= s_tlp_cpl_data;
+        cq_sop_reg <= s_tlp_cpl_sop;
+        cq_eop_reg <= s_tlp_cpl_eop;
+        cq_valid_reg <= s_tlp_cpl_valid && !rst;
+    end
+
     nic_desc_fetch #(
         .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
         .DESC_FETCH_MAX(DESC_FETCH_MAX),
@@ -244,11 +273,11 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
         .m_tlp_hdr(fq_hdr[q*128 +: 128]),
         .m_tlp_valid(fq_valid[q]),
         .m_tlp_ready(fq_ready[q]),
-        .s_tlp_cpl_hdr(s_tlp_cpl_hdr),
-        .s_tlp_cpl_data(s_tlp_cpl_data),
-        .s_tlp_cpl_sop(s_tlp_cpl_sop),
-        .s_tlp_cpl_eop(s_tlp_cpl_eop),
-        .s_tlp_cpl_valid(s_tlp_cpl_valid),
+        .s_tlp_cpl_hdr({cq_hdr_reg, 32'd0}),
+        .s_tlp_cpl_data(cq_data_reg),
+        .s_tlp_cpl_sop(cq_sop_reg),
+        .s_tlp_cpl_eop(cq_eop_reg),
+        .s_tlp_cpl_valid(cq_valid_reg),
         .s_tlp_cpl_ready(fq_cpl_ready[q]),
         .cfg_requester_id(cfg_requester_id),
         .cfg_bus_master_enable(cfg_bus_master_enable),
@@ -257,6 +286,29 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
         .err_cpl_unexpected(fq_err_unexp[q]),
         .err_cpl_timeout(err_cpl_timeout[q])
     );
+
+    // The engine's MemRd request goes into a one-entry slot next to it: its
+    // ready is the slot's own empty flag, so the arbiter's pick (spread over
+    // the device) reaches only the slot's valid flop, not the engine's tag
+    // allocation and issue logic behind m_tlp_ready. A cycle of latency per
+    // MemRd; a request in the slot counts as taken (q_busy covers it).
+    reg [127:0] sq_hdr_reg = 128'd0;
+    reg         sq_valid_reg = 1'b0;
+    assign fq_ready[q] = !sq_valid_reg;
+    assign sq_hdr[q*128 +: 128] = sq_hdr_reg;
+    assign sq_valid[q] = sq_valid_reg;
+    always @(posedge clk) begin
+        if (sq_take[q]) begin
+            sq_valid_reg <= 1'b0;
+        end
+        if (!sq_valid_reg) begin
+            sq_valid_reg <= fq_valid[q];
+            sq_hdr_reg <= fq_hdr[q*128 +: 128];
+        end
+        if (rst) begin
+            sq_valid_reg <= 1'b0;
+        end
+    end
 end
 endgenerate
 
@@ -293,9 +345,9 @@ wire rd_load = !rd_valid_reg;
 wire          rd_found;
 wire [QW-1:0] rd_grant;
 
-nic_rr_pick #(.N(RX_QUEUES), .W(QW)) rd_pick_inst (.req(fq_valid), .first(rd_rr_reg), .found(rd_found), .grant(rd_grant));
+nic_rr_pick #(.N(RX_QUEUES), .W(QW)) rd_pick_inst (.req(sq_valid), .first(rd_rr_reg), .found(rd_found), .grant(rd_grant));
 
-// The pick is registered (a cycle after the request appears): fq_ready and
+// The pick is registered (a cycle after the request appears): sq_take and
 // the header mux's select come from flops, not through the round-robin
 // priority logic. A fetch engine's request stays valid until taken, and
 // the pick made in the cycle of a take is never used (no take in the next
@@ -308,7 +360,7 @@ reg [RX_QUEUES-1:0] pick_oh_reg = {RX_QUEUES{1'b0}};
 wire rd_take = rd_load && pick_found_reg && !s_msg_valid;
 
 assign s_msg_ready = rd_load;
-assign fq_ready = rd_take ? pick_oh_reg : {RX_QUEUES{1'b0}};
+assign sq_take = rd_take ? pick_oh_reg : {RX_QUEUES{1'b0}};
 
 always @(posedge clk) begin
     pick_found_reg <= rd_found;
@@ -328,7 +380,7 @@ always @(posedge clk) begin
             rd_data_reg <= 32'd0;
             rd_q_oh_reg <= pick_found_reg ? pick_oh_reg : {RX_QUEUES{1'b0}};
             if (pick_found_reg) begin
-                rd_hdr_reg <= fq_hdr[pick_reg*128 +: 128];
+                rd_hdr_reg <= sq_hdr[pick_reg*128 +: 128];
                 rd_rr_reg <= ({{(32-QW){1'b0}}, pick_reg} == RX_QUEUES - 1) ? {QW{1'b0}} : pick_reg + 1'b1;
             end
         end
@@ -341,8 +393,9 @@ always @(posedge clk) begin
 end
 
 // Started write TLPs, beats of the queue still held in the arbiter's output
-// stage (MemWr and MemRd), and a MemRd waiting in the MemRd register.
-assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES] | (rd_valid_reg ? rd_q_oh_reg : {RX_QUEUES{1'b0}});
+// stage (MemWr and MemRd), and a MemRd waiting in the queue's slot or the
+// MemRd register.
+assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES] | sq_valid | (rd_valid_reg ? rd_q_oh_reg : {RX_QUEUES{1'b0}});
 
 // ---------------------------------------------------------------------------
 // checksum offload: passive tap on the frame stream and the meta handshake
