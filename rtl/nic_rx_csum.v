@@ -31,22 +31,31 @@
  * passes: the IP length word arrives at least one beat before the first
  * L4 byte, so ip_end is a register by then.
  *
- * Timing (3 stages, for 156.25 MHz): the beat's word masks are registered
- * with the beat (stage 0), decoded from bound-vs-beat compares made a beat
+ * Timing (3 stages, for 156.25 MHz): the beat's IP and L4 bytes are
+ * registered already masked (stage 0: a mask clears its bytes' flops, no
+ * LUT on the data; d_v_reg says whether a beat moved and gates the
+ * accumulators), the masks decoded from bound-vs-beat compares made a beat
  * ahead (for ip_end in the length word's beat: whether ip_end falls in the
- * next beat, a 6-bit compare of the word at each position against a
- * per-frame constant, see e_in_p_reg, registered per pair of positions as
- * picked by the length word's mask, so no data -> compare -> select path
- * ends in the next beat's masks;
- * the UDP checksum word's zero test likewise, resolved a cycle later);
- * stage 1 reduces each sum's 8 masked words to two 16-bit words with
- * end-around-carry carry-save adders (no carry chain) and, on the last
- * beat, decides the verdicts' sum-independent part; stage 2 folds them
- * into the accumulators, kept in the same redundant form (a pair whose sum
- * mod 0xFFFF is the ones'-complement sum so far). On the frame's last beat
- * stage 2 instead registers the verdicts from the pair (the sum is 0xFFFF
- * when the pair's bits are complementary or both all ones: no adder) and
- * the folded complete sum, clears the accumulators, and so the result is in
+ * next beat or the one after, 6-bit compares of the word at each position
+ * against per-frame constants, see e_in_p_reg, registered per pair of
+ * positions as picked by the length word's mask, so no data -> compare ->
+ * select path ends in the next beat's masks; the length word itself and
+ * ip_end's low 4 bits are registered in its beat and ip_end's high bits
+ * (base + word, one adder from flops) a cycle later, for the beats after
+ * next; the UDP checksum word's zero test likewise, resolved a cycle
+ * later). The complete sum needs no per-frame bound but byte 14, so its 8
+ * words are reduced to a pair in stage 0 already (tkeep and first-beat
+ * masks, no handshake term). Reductions use end-around-carry carry-save
+ * adders (no carry chain); sums are kept in redundant form (a pair whose
+ * sum mod 0xFFFF is the ones'-complement sum so far). Stage 1 reduces the
+ * IP and L4 sums' 8 words to a pair each, decides the verdicts' sum-
+ * independent part on the last beat, and adds the complete sum's pair to
+ * its accumulator (on the last beat into fin_cc_reg instead); stage 2 adds
+ * the IP and L4 pairs to their accumulators and on the frame's last beat
+ * instead registers the verdicts from the pair (the sum is 0xFFFF when the
+ * pair's bits are complementary or both all ones: no adder) and the
+ * complete sum folded from fin_cc_reg (an adder from flops), clears the
+ * accumulators, and so the result is in
  * the m_* registers 3 cycles after the tlast beat is accepted. The pseudo-
  * header's protocol and L4 length (IP length word - (l4 - l3 - 40 v6), the
  * subtraction as a ones'-complement constant) are summed as words: the
@@ -65,7 +74,8 @@
  * a frame cut by it.
  * The next-beat compare state is written as an enable (st_step: a beat or no
  * context) and a select that does not involve the handshake (st_load), so
- * the late xfer only gates enables.
+ * the late xfer only gates enables; the compares themselves are kept nets
+ * (nx_*), so the late tlast picks among results in the last LUT.
  */
 module nic_rx_csum #(
     parameter DATA_WIDTH = 128,
@@ -152,6 +162,36 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
+// sums in redundant ones'-complement form: a pair (x, y) stands for
+// x + y mod 0xFFFF. A carry-save step with end-around carry (2^16 = 1 mod
+// 0xFFFF: the carry out of bit 15 re-enters at bit 0) adds a third operand
+// without carry propagation, and keeps "all operands 0" apart from "sum is
+// a nonzero multiple of 0xFFFF" (any 1 bit in, some 1 bit out).
+// ---------------------------------------------------------------------------
+
+function [31:0] csa(input [15:0] x, input [15:0] y, input [15:0] z);
+    reg [15:0] c;
+    begin
+        c = (x & y) | (x & z) | (y & z);
+        csa = {x ^ y ^ z, c[14:0], c[15]};
+    end
+endfunction
+
+// 8 words -> 2 (four carry-save levels)
+function [31:0] csa8(input [127:0] v);
+    reg [31:0] l1a, l1b, l2a, l2b, l3, l4;
+    begin
+        l1a = csa(v[15:0], v[31:16], v[47:32]);
+        l1b = csa(v[63:48], v[79:64], v[95:80]);
+        l2a = csa(l1a[31:16], l1a[15:0], l1b[31:16]);
+        l2b = csa(l1b[15:0], v[111:96], v[127:112]);
+        l3 = csa(l2a[31:16], l2a[15:0], l2b[31:16]);
+        l4 = csa(l3[31:16], l3[15:0], l2b[15:0]);
+        csa8 = l4;
+    end
+endfunction
+
+// ---------------------------------------------------------------------------
 // stage 0 (the beat's cycle): word masks, registered with the beat
 // ---------------------------------------------------------------------------
 
@@ -183,10 +223,23 @@ wire       h_v6 = mq_head[3];
 // beat index of the next beat, + 1 (beat k holds words 8k..8k+7)
 reg [BEAT_W-1:0] beat_p1_reg = {{(BEAT_W-1){1'b0}}, 1'b1};
 reg              beat0_reg = 1'b1;              // the next beat is the frame's first
-reg [16:0]       ip_end_reg = 17'd0;            // byte offset
+// !beat0_reg, one kept copy per word below 7 (the complete sum's byte-14
+// mask in the stage-0 reduction: 16 loads each instead of 112 on one flop),
+// registered in g_cc_on below
+wire [WORDS-2:0] cc_on;
+// ip_end (byte offset) in two parts: bits [3:0] registered with the length
+// word's beat (they shape the next beat's L4 masks), bits [16:4] one cycle
+// later from the registered length word (one adder from flops, no per-
+// position adders on the data); the compares for the beat after next are
+// then taken from the length word directly (e_in_p_reg, e_in2_p_reg)
+reg [3:0]        ip_end_lo_reg = 4'd0;
+reg [16:4]       ip_end_hi_reg = 13'd0;
+reg [15:0]       len_word_reg = 16'd0;          // the IP length word, registered in its beat
+reg              len_new_reg = 1'b0;            // the length word's beat moved in the last cycle
 reg              udp_zero_reg = 1'b0;
 // masks of the length and UDP checksum words for the next beat, made a beat
-// ahead: the words they pick feed ip_end_reg / udp_zero_reg in this cycle
+// ahead: the words they pick feed len_word_reg, ip_end_lo_reg, e_in*_p_reg
+// and uz_hit_reg in this cycle
 reg [WORDS-1:0]  m_len_reg = {WORDS{1'b0}};
 reg [WORDS-1:0]  m_uz_reg = {WORDS{1'b0}};
 // Beat compares for the next beat, made a beat ahead: bound X's beat is below
@@ -207,10 +260,18 @@ reg              e_gt_reg = 1'b0, e_eq_reg = 1'b0;     // ip_end
 // when ip_end < 16 (j + 2), i.e. the word is below thr_len = 16 (j + 2) -
 // base: 34 - ((l3 + 2) mod 16), in 19..34, for IPv4; never for IPv6 (thr 0).
 // So one 6-bit compare against a per-frame constant and a zero test of the
-// word's high 10 bits (no carry chain on the data). For other frames ip_end
-// only shapes the L4 sum, which is then not used.
+// word's high 10 bits (no carry chain on the data). Likewise ip_end is in
+// beat j + 1 or j + 2 (e_in2_p_reg) when the word is below thr2: thr2 =
+// 16 (j + 3) - base, 50 - ((l3 + 2) mod 16) for IPv4, 12 - ((l3 + 4) mod 16)
+// (0 when below) for IPv6, so the compare made for beat j + 2 (in beat
+// j + 1, while ip_end_hi_reg is loaded) is e_gt = e_in_p, e_eq = e_in2_p
+// and not e_in_p (resolved there, from flops, to keep the data compares
+// one shape).
+// For other frames ip_end only shapes the L4 sum, which is then not used.
 reg [WORDS/2-1:0] e_in_p_reg = {WORDS/2{1'b0}};
+reg [WORDS/2-1:0] e_in2_p_reg = {WORDS/2{1'b0}};
 reg [5:0]         thr_len_reg = 6'd0;
+reg [5:0]         thr2_reg = 6'd0;
 
 wire xfer = s_axis_tvalid && s_axis_tready;
 
@@ -240,54 +301,96 @@ wire [WORDS-1:0] ge_ahi = ge_dec(ahi_gt_reg, ahi_eq_reg, c_ahi_w_reg[WW-1:0]);
 // ip_end's beat is below / equal to this beat's
 wire e_gt = e_gt_reg;
 wire e_eq = e_eq_reg || (|e_in_p_reg);
-wire [WORDS-1:0] ge_e = ge_dec(e_gt, e_eq, ip_end_reg[WW:1]);
-wire [WORDS-1:0] at_e = e_eq ? ({{(WORDS-1){1'b0}}, 1'b1} << ip_end_reg[WW:1]) : {WORDS{1'b0}};
+wire [WORDS-1:0] ge_e = ge_dec(e_gt, e_eq, ip_end_lo_reg[WW:1]);
+wire [WORDS-1:0] at_e = e_eq ? ({{(WORDS-1){1'b0}}, 1'b1} << ip_end_lo_reg[WW:1]) : {WORDS{1'b0}};
 
-wire [WORDS-1:0] m_cc = beat0_reg ? {1'b1, {(WORDS-1){1'b0}}} : {WORDS{1'b1}};    // bytes 14..
+wire [WORDS-1:0] m_cc = {1'b1, cc_on};          // bytes 14..
 wire [WORDS-1:0] m_ip = ge_l3 & ~ge_l4;
 wire [WORDS-1:0] m_addr = ge_alo & ~ge_ahi;
 // (until the IP length word passed, the ip_end compares are stale: both L4
 // masks are limited to words at or after l4, which come later)
 wire [WORDS-1:0] m_l4 = ge_l4 & ~ge_e;
-wire [WORDS-1:0] m_l4_half = ge_l4 & at_e & {WORDS{ip_end_reg[0]}};
+wire [WORDS-1:0] m_l4_half = ge_l4 & at_e & {WORDS{ip_end_lo_reg[0]}};
+// the L4 sum's words: high and low byte
+wire [WORDS-1:0] m_l4_hi = m_addr | m_l4 | m_l4_half | m_len_reg;
+wire [WORDS-1:0] m_l4_lo = m_addr | m_l4 | m_len_reg;
 
-// ip_end and its compare for each word as the length word: adders and
-// compares straight from the data, the mask only selects a result
+// ip_end's beat compares for each word as the length word: straight from
+// the data, the mask only selects a result
 wire [WORDS-1:0]    e_in_w;             // each word as the length word: ip_end in the next beat
+wire [WORDS-1:0]    e_in2_w;            // ... in the next beat or the one after
 wire [WORDS-1:0]    zero_w;             // each word as the UDP checksum word: 0
-wire [17*WORDS-1:0] ipe_w;
 
 genvar gw;
 generate
 for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_len
     wire [15:0] wd = {s_axis_tdata[16*gw +: 8], s_axis_tdata[16*gw+8 +: 8]};
-    assign e_in_w[gw] = (wd[15:6] == 10'd0) && (wd[5:0] < thr_len_reg);
-    assign ipe_w[17*gw +: 17] = c_base_reg + {1'b0, wd};
+    wire        hi_zero = wd[15:6] == 10'd0;
+    wire        lt1 = wd[5:0] < thr_len_reg;
+    wire        lt2 = wd[5:0] < thr2_reg;
+    assign e_in_w[gw] = hi_zero && lt1;
+    assign e_in2_w[gw] = hi_zero && lt2;
     assign zero_w[gw] = wd == 16'd0;
 end
 endgenerate
 
-reg [16:0]      ip_end_sel, ip_end_next;
+reg [15:0]      len_word_sel;           // the length word (0 outside its beat)
 reg [KEEP_WIDTH-1:0] m_cc_b;
 integer w;
 
 always @* begin
-    ip_end_sel = 17'd0;
+    len_word_sel = 16'd0;
     for (w = 0; w < WORDS; w = w + 1) begin
         // frame bytes 2j (high) and 2j+1 (low) of big-endian word j
-        ip_end_sel = ip_end_sel | (m_len_reg[w] ? ipe_w[17*w +: 17] : 17'd0);
+        len_word_sel = len_word_sel | (m_len_reg[w] ? {s_axis_tdata[16*w +: 8], s_axis_tdata[16*w+8 +: 8]} : 16'd0);
         m_cc_b[2*w] = m_cc[w] && s_axis_tkeep[2*w];
         m_cc_b[2*w+1] = m_cc[w] && s_axis_tkeep[2*w+1];
     end
-    ip_end_next = (|m_len_reg) ? ip_end_sel : ip_end_reg;
 end
 
+// ip_end = base + length word, from flops (loaded into ip_end_hi_reg in the
+// cycle after the length word's beat)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [16:0] ip_end_full = c_base_reg + {1'b0, len_word_reg};     // bits [3:0]: ip_end_lo_reg
+/* verilator lint_on UNUSEDSIGNAL */
+
+// The complete sum's words need no per-frame bound but byte 14: they are
+// reduced in the beat's own cycle (the tkeep and first-beat masks, no
+// handshake term) and the pair is registered with a valid bit (pc_v_reg)
+wire [127:0] v_cc0;
+generate
+for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_cc0
+    assign v_cc0[16*gw +: 16] = {m_cc_b[2*gw] ? s_axis_tdata[16*gw +: 8] : 8'd0,
+                                 m_cc_b[2*gw+1] ? s_axis_tdata[16*gw+8 +: 8] : 8'd0};
+end
+endgenerate
+
+reg [31:0]           pc_cc_reg = 32'd0;
+reg                  pc_v_reg = 1'b0;
+
+genvar gc;
+generate
+for (gc = 0; gc < WORDS - 1; gc = gc + 1) begin : g_cc_on
+    reg on_reg = 1'b0;
+    (* keep *) always @(posedge clk) begin
+        if (xfer) begin
+            on_reg <= !s_axis_tlast;
+        end
+        if (rst) begin
+            on_reg <= 1'b0;
+        end
+    end
+    assign cc_on[gc] = on_reg;
+end
+endgenerate
+
 // stage 0 registers: the beat and its masks (masks 0 when no beat moved)
-reg [DATA_WIDTH-1:0] d_data_reg = {DATA_WIDTH{1'b0}};
-reg [WORDS-1:0]      d_ip_m_reg = {WORDS{1'b0}};
-reg [WORDS-1:0]      d_l4h_m_reg = {WORDS{1'b0}};  // L4 sum, high byte of the word
-reg [WORDS-1:0]      d_l4l_m_reg = {WORDS{1'b0}};  // L4 sum, low byte
-reg [KEEP_WIDTH-1:0] d_cc_m_reg = {KEEP_WIDTH{1'b0}};
+// The beat's bytes for the IP and L4 sums, already masked (a mask clears
+// its bytes' flops: no LUT on the data), whether a beat moved or not:
+// d_v_reg says whether one did and gates the accumulators in stage 2.
+reg [DATA_WIDTH-1:0] d_ip_d_reg = {DATA_WIDTH{1'b0}};
+reg [DATA_WIDTH-1:0] d_l4_d_reg = {DATA_WIDTH{1'b0}};
+reg                  d_v_reg = 1'b0;
 reg [15:0]           d_inj0_reg = 16'd0;           // pseudo-header constants (first beat)
 reg [15:0]           d_inj1_reg = 16'd0;
 reg                  d_last_reg = 1'b0;
@@ -311,6 +414,17 @@ wire ctx_load = mq_pop;
 // (st_step); st_load: it restarts for the next frame's first beat
 wire st_step = xfer || !ctx_valid_reg;
 wire st_load = s_axis_tlast || !ctx_valid_reg;
+
+// the next beat's compares against the frame's bounds, as kept nets: the
+// late tlast (st_load) then only picks between them and the load values in
+// one LUT in front of the flops, rather than being folded into the compares
+(* keep *) wire [WORDS-1:0] nx_len_m = at_mask(beat_p1_reg, c_len_w_reg);
+(* keep *) wire [WORDS-1:0] nx_uz_m = at_mask(beat_p1_reg, c_uz_w_reg);
+(* keep *) wire [3:0]       nx_beat_eq = {beat_eq(beat_p1_reg, c_l3_w_reg[BW-1:WW]),
+    beat_eq(beat_p1_reg, c_l4_w_reg[BW-1:WW]), beat_eq(beat_p1_reg, c_alo_w_reg[BW-1:WW]),
+    beat_eq(beat_p1_reg, c_ahi_w_reg[BW-1:WW])};
+(* keep *) wire             nx_e_gt = {3'd0, beat_p1_reg} > ip_end_hi_reg;
+(* keep *) wire             nx_e_eq = beat_eq(beat_p1_reg, ip_end_hi_reg);
 
 // the head's bounds, registered with the context
 wire [BW-1:0] h_l3_w = {7'd0, h_l3[9:1]};
@@ -355,18 +469,20 @@ always @(posedge clk) begin
             ahi_eq_reg <= 1'b0;                                                 // l3/2 + 10 >= 8
         end else begin
             l3_gt_reg <= l3_gt_reg || l3_eq_reg;
-            l3_eq_reg <= beat_eq(beat_p1_reg, c_l3_w_reg[BW-1:WW]);
+            l3_eq_reg <= nx_beat_eq[3];
             l4_gt_reg <= l4_gt_reg || l4_eq_reg;
-            l4_eq_reg <= beat_eq(beat_p1_reg, c_l4_w_reg[BW-1:WW]);
+            l4_eq_reg <= nx_beat_eq[2];
             alo_gt_reg <= alo_gt_reg || alo_eq_reg;
-            alo_eq_reg <= beat_eq(beat_p1_reg, c_alo_w_reg[BW-1:WW]);
+            alo_eq_reg <= nx_beat_eq[1];
             ahi_gt_reg <= ahi_gt_reg || ahi_eq_reg;
-            ahi_eq_reg <= beat_eq(beat_p1_reg, c_ahi_w_reg[BW-1:WW]);
+            ahi_eq_reg <= nx_beat_eq[0];
         end
     end
     // the length word's threshold, a function of the context (valid from
     // the frame's second beat: no first beat holds the length word)
     thr_len_reg <= c_v6_reg ? 6'd0 : 6'd34 - {2'd0, c_base_reg[3:0] + 4'd2};
+    thr2_reg <= c_v6_reg ? ((c_base_reg[3:0] + 4'd12 <= 4'd12) ? 6'd12 - {2'd0, c_base_reg[3:0] + 4'd12} : 6'd0)
+                         : 6'd50 - {2'd0, c_base_reg[3:0] + 4'd2};
     if (st_step) begin
         if (st_load) begin
             m_len_reg <= {WORDS{1'b0}};
@@ -374,41 +490,60 @@ always @(posedge clk) begin
             e_gt_reg <= 1'b0;
             e_eq_reg <= 1'b0;
             e_in_p_reg <= {WORDS/2{1'b0}};
+            e_in2_p_reg <= {WORDS/2{1'b0}};
         end else begin
-            m_len_reg <= at_mask(beat_p1_reg, c_len_w_reg);
-            m_uz_reg <= at_mask(beat_p1_reg, c_uz_w_reg);
+            m_len_reg <= nx_len_m;
+            m_uz_reg <= nx_uz_m;
             // next beat against ip_end = base + length word, in the length
             // word's beat: per position, picked in the next beat (e_eq)
             for (w = 0; w < WORDS / 2; w = w + 1) begin
                 e_in_p_reg[w] <= (m_len_reg[2*w] && e_in_w[2*w]) || (m_len_reg[2*w+1] && e_in_w[2*w+1]);
+                e_in2_p_reg[w] <= (m_len_reg[2*w] && e_in2_w[2*w]) || (m_len_reg[2*w+1] && e_in2_w[2*w+1]);
             end
             if (|m_len_reg) begin
                 // ip_end changes with this beat
                 e_gt_reg <= 1'b0;
                 e_eq_reg <= 1'b0;
+            end else if (len_new_reg) begin
+                // the beat after the length word's (ip_end_hi_reg loads now):
+                // ip_end's beat from the length word's compares
+                e_gt_reg <= |e_in_p_reg;
+                e_eq_reg <= (|e_in2_p_reg) && !(|e_in_p_reg);
             end else begin
-                e_gt_reg <= {3'd0, beat_p1_reg} > ip_end_reg[16:4];
-                e_eq_reg <= beat_eq(beat_p1_reg, ip_end_reg[16:WW+1]);
+                e_gt_reg <= nx_e_gt;
+                e_eq_reg <= nx_e_eq;
             end
         end
     end
 
-    d_data_reg <= s_axis_tdata;
-    d_ip_m_reg <= xfer ? m_ip : {WORDS{1'b0}};
-    d_l4h_m_reg <= xfer ? (m_addr | m_l4 | m_l4_half | m_len_reg) : {WORDS{1'b0}};
-    d_l4l_m_reg <= xfer ? (m_addr | m_l4 | m_len_reg) : {WORDS{1'b0}};
-    d_cc_m_reg <= xfer ? m_cc_b : {KEEP_WIDTH{1'b0}};
+    for (w = 0; w < WORDS; w = w + 1) begin
+        // big-endian word w: frame bytes 2w (data [16w +: 8], the word's
+        // bits 15:8) and 2w+1 (data [16w+8 +: 8], bits 7:0)
+        d_ip_d_reg[16*w +: 16] <= m_ip[w] ? {s_axis_tdata[16*w +: 8], s_axis_tdata[16*w+8 +: 8]} : 16'd0;
+        d_l4_d_reg[16*w+8 +: 8] <= m_l4_hi[w] ? s_axis_tdata[16*w +: 8] : 8'd0;
+        d_l4_d_reg[16*w +: 8] <= m_l4_lo[w] ? s_axis_tdata[16*w+8 +: 8] : 8'd0;
+    end
+    d_v_reg <= xfer;
+    pc_cc_reg <= csa8(v_cc0);
+    pc_v_reg <= xfer;
     // pseudo-header protocol and -(l4 - base), added once per frame
-    d_inj0_reg <= (xfer && beat0_reg) ? (c_udp_reg ? 16'd17 : 16'd6) : 16'd0;
+    d_inj0_reg <= beat0_reg ? (c_udp_reg ? 16'd17 : 16'd6) : 16'd0;
     // ~(l4 - base): L4 length = length word + this (mod 0xFFFF)
-    d_inj1_reg <= (xfer && beat0_reg) ? ~({6'd0, c_l4_reg} - c_base_reg[15:0]) : 16'd0;
+    d_inj1_reg <= beat0_reg ? ~({6'd0, c_l4_reg} - c_base_reg[15:0]) : 16'd0;
     d_last_reg <= xfer && s_axis_tlast;
     uz_sel_reg <= xfer && (|m_uz_reg);
     uz_hit_reg <= m_uz_reg & zero_w;
     udp_zero_reg <= udp_zero_cur;
 
+    len_new_reg <= xfer && (|m_len_reg);
+    if (xfer && (|m_len_reg)) begin
+        len_word_reg <= len_word_sel;
+        ip_end_lo_reg <= c_base_reg[3:0] + len_word_sel[3:0];
+    end
+    if (len_new_reg) begin
+        ip_end_hi_reg <= ip_end_full[16:4];
+    end
     if (xfer) begin
-        ip_end_reg <= ip_end_next;
         if (s_axis_tlast) begin
             d_chk_ip_reg <= c_chk_ip_reg;
             d_chk_l4_reg <= c_chk_l4_reg;
@@ -435,11 +570,11 @@ always @(posedge clk) begin
         e_gt_reg <= 1'b0;
         e_eq_reg <= 1'b0;
         e_in_p_reg <= {WORDS/2{1'b0}};
+        e_in2_p_reg <= {WORDS/2{1'b0}};
+        len_new_reg <= 1'b0;
         uz_sel_reg <= 1'b0;
-        d_ip_m_reg <= {WORDS{1'b0}};
-        d_l4h_m_reg <= {WORDS{1'b0}};
-        d_l4l_m_reg <= {WORDS{1'b0}};
-        d_cc_m_reg <= {KEEP_WIDTH{1'b0}};
+        d_v_reg <= 1'b0;
+        pc_v_reg <= 1'b0;
         d_inj0_reg <= 16'd0;
         d_inj1_reg <= 16'd0;
         d_last_reg <= 1'b0;
@@ -447,60 +582,34 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// sums in redundant ones'-complement form: a pair (x, y) stands for
-// x + y mod 0xFFFF. A carry-save step with end-around carry (2^16 = 1 mod
-// 0xFFFF: the carry out of bit 15 re-enters at bit 0) adds a third operand
-// without carry propagation, and keeps "all operands 0" apart from "sum is
-// a nonzero multiple of 0xFFFF" (any 1 bit in, some 1 bit out).
-// ---------------------------------------------------------------------------
-
-function [31:0] csa(input [15:0] x, input [15:0] y, input [15:0] z);
-    reg [15:0] c;
-    begin
-        c = (x & y) | (x & z) | (y & z);
-        csa = {x ^ y ^ z, c[14:0], c[15]};
-    end
-endfunction
-
-// 8 words -> 2 (four carry-save levels)
-function [31:0] csa8(input [127:0] v);
-    reg [31:0] l1a, l1b, l2a, l2b, l3, l4;
-    begin
-        l1a = csa(v[15:0], v[31:16], v[47:32]);
-        l1b = csa(v[63:48], v[79:64], v[95:80]);
-        l2a = csa(l1a[31:16], l1a[15:0], l1b[31:16]);
-        l2b = csa(l1b[15:0], v[111:96], v[127:112]);
-        l3 = csa(l2a[31:16], l2a[15:0], l2b[31:16]);
-        l4 = csa(l3[31:16], l3[15:0], l2b[15:0]);
-        csa8 = l4;
-    end
-endfunction
-
-// ---------------------------------------------------------------------------
 // stage 1: masked words -> two words per sum
 // ---------------------------------------------------------------------------
 
 // (continuous assignments: they also hold before the first input event)
-wire [127:0] v_ip, v_l4, v_cc;
+wire [127:0] v_ip, v_l4;
 
 genvar g;
 generate
 for (g = 0; g < WORDS; g = g + 1) begin : g_word
-    wire [7:0] hi = d_data_reg[16*g +: 8];
-    wire [7:0] lo = d_data_reg[16*g+8 +: 8];
     // the first beat's L4 words are all outside the pseudo-header / L4
-    // range: words 0 and 1 carry the frame's pseudo-header constants there
-    wire [15:0] inj = (g == 0) ? d_inj0_reg : (g == 1) ? d_inj1_reg : 16'd0;
-    assign v_ip[16*g +: 16] = d_ip_m_reg[g] ? {hi, lo} : 16'd0;
-    assign v_l4[16*g +: 16] = {d_l4h_m_reg[g] ? hi : 8'd0, d_l4l_m_reg[g] ? lo : 8'd0} | inj;
-    assign v_cc[16*g +: 16] = {d_cc_m_reg[2*g] ? hi : 8'd0, d_cc_m_reg[2*g+1] ? lo : 8'd0};
+    // range: words 6 and 7 (one carry-save level shallower in csa8 than
+    // words 0..5) carry the frame's pseudo-header constants there
+    wire [15:0] inj = (g == WORDS-2) ? d_inj0_reg : (g == WORDS-1) ? d_inj1_reg : 16'd0;
+    assign v_ip[16*g +: 16] = d_ip_d_reg[16*g +: 16];
+    assign v_l4[16*g +: 16] = d_l4_d_reg[16*g +: 16] | inj;
 end
 endgenerate
 
 reg [31:0] p_ip_reg = 32'd0;
 reg [31:0] p_l4_reg = 32'd0;
-reg [31:0] p_cc_reg = 32'd0;
+// the complete sum: accumulated here (its words were reduced in stage 0),
+// the frame's final pair in fin_cc_reg, folded in stage 2
+reg [31:0] acc_cc_reg = 32'd0;
+reg [31:0] fin_cc_reg = 32'd0;
+(* keep *) wire [31:0] u_cc = csa(acc_cc_reg[31:16], acc_cc_reg[15:0], pc_cc_reg[31:16]);
+(* keep *) wire [31:0] t_cc = csa(u_cc[31:16], u_cc[15:0], pc_cc_reg[15:0]);
 reg        p_last_reg = 1'b0;
+reg        p_v_reg = 1'b0;              // p_* hold a beat's words
 // the verdicts' sum-independent part: IP NONE; L4 fixed (NONE, or the
 // UDP-checksum-0 verdict) and its value
 reg        p_ip_none_reg = 1'b0;
@@ -512,8 +621,14 @@ reg        pend_reg = 1'b0;
 always @(posedge clk) begin
     p_ip_reg <= csa8(v_ip);
     p_l4_reg <= csa8(v_l4);
-    p_cc_reg <= csa8(v_cc);
+    if (pc_v_reg) begin
+        acc_cc_reg <= d_last_reg ? 32'd0 : t_cc;
+    end
+    if (d_last_reg) begin
+        fin_cc_reg <= t_cc;
+    end
     p_last_reg <= d_last_reg;
+    p_v_reg <= d_v_reg;
     if (d_last_reg) begin
         p_ip_none_reg <= !d_chk_ip_reg;
         p_l4_fixed_reg <= !d_chk_l4_reg || (d_udp_reg && udp_zero_cur);
@@ -521,9 +636,8 @@ always @(posedge clk) begin
     end
     pend_reg <= (xfer && s_axis_tlast) || d_last_reg;
     if (rst) begin
-        p_ip_reg <= 32'd0;
-        p_l4_reg <= 32'd0;
-        p_cc_reg <= 32'd0;
+        p_v_reg <= 1'b0;
+        acc_cc_reg <= 32'd0;
         p_last_reg <= 1'b0;
         pend_reg <= 1'b0;
     end
@@ -535,16 +649,13 @@ end
 
 reg [31:0] acc_ip_reg = 32'd0;
 reg [31:0] acc_l4_reg = 32'd0;
-reg [31:0] acc_cc_reg = 32'd0;
 
 // the two carry-save levels as kept nets: each is one LUT level (3-input
-// functions), so the fold's adder and the verdicts start 2 LUTs from the flops
+// functions), so the verdicts start 2 LUTs from the flops
 (* keep *) wire [31:0] u_ip = csa(acc_ip_reg[31:16], acc_ip_reg[15:0], p_ip_reg[31:16]);
 (* keep *) wire [31:0] u_l4 = csa(acc_l4_reg[31:16], acc_l4_reg[15:0], p_l4_reg[31:16]);
-(* keep *) wire [31:0] u_cc = csa(acc_cc_reg[31:16], acc_cc_reg[15:0], p_cc_reg[31:16]);
 (* keep *) wire [31:0] t_ip = csa(u_ip[31:16], u_ip[15:0], p_ip_reg[15:0]);
 (* keep *) wire [31:0] t_l4 = csa(u_l4[31:16], u_l4[15:0], p_l4_reg[15:0]);
-(* keep *) wire [31:0] t_cc = csa(u_cc[31:16], u_cc[15:0], p_cc_reg[15:0]);
 
 // the ones'-complement sum of the pair is 0xFFFF: x + y is 0xFFFF or 0x1FFFE
 // (x + y = 0 is the all-zero sum, which folds to 0)
@@ -553,8 +664,8 @@ function ones(input [31:0] t);
 endfunction
 
 // the folded sum (end-around carry): 0 only for the all-zero sum
-wire [16:0] cc_s0 = {1'b0, t_cc[31:16]} + {1'b0, t_cc[15:0]};
-wire [15:0] cc_s1 = t_cc[31:16] + t_cc[15:0] + 16'd1;
+wire [16:0] cc_s0 = {1'b0, fin_cc_reg[31:16]} + {1'b0, fin_cc_reg[15:0]};
+wire [15:0] cc_s1 = fin_cc_reg[31:16] + fin_cc_reg[15:0] + 16'd1;
 wire [15:0] cc_fold = cc_s0[16] ? cc_s1 : cc_s0[15:0];
 
 reg [1:0]  ip_csum_reg = 2'd0;
@@ -562,9 +673,10 @@ reg [1:0]  l4_csum_reg = 2'd0;
 reg [15:0] complete_reg = 16'd0;
 
 always @(posedge clk) begin
-    acc_ip_reg <= p_last_reg ? 32'd0 : t_ip;
-    acc_l4_reg <= p_last_reg ? 32'd0 : t_l4;
-    acc_cc_reg <= p_last_reg ? 32'd0 : t_cc;
+    if (p_v_reg) begin
+        acc_ip_reg <= p_last_reg ? 32'd0 : t_ip;
+        acc_l4_reg <= p_last_reg ? 32'd0 : t_l4;
+    end
     if (p_last_reg) begin
         complete_reg <= cc_fold;
         ip_csum_reg <= p_ip_none_reg ? C_NONE : (ones(t_ip) ? C_GOOD : C_BAD);
@@ -573,7 +685,6 @@ always @(posedge clk) begin
     if (rst) begin
         acc_ip_reg <= 32'd0;
         acc_l4_reg <= 32'd0;
-        acc_cc_reg <= 32'd0;
         ip_csum_reg <= C_NONE;
         l4_csum_reg <= C_NONE;
         complete_reg <= 16'd0;
