@@ -356,7 +356,8 @@ wire [16:0] ip_end_full = c_base_reg + {1'b0, len_word_reg};     // bits [3:0]: 
 
 // The complete sum's words need no per-frame bound but byte 14: they are
 // reduced in the beat's own cycle (the tkeep and first-beat masks, no
-// handshake term) and the pair is registered with a valid bit (pc_v_reg)
+// handshake term) and the pair is registered; d_v_reg (below) says whether
+// a beat moved, as for the IP and L4 sums
 wire [127:0] v_cc0;
 generate
 for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_cc0
@@ -366,7 +367,6 @@ end
 endgenerate
 
 reg [31:0]           pc_cc_reg = 32'd0;
-reg                  pc_v_reg = 1'b0;
 
 genvar gc;
 generate
@@ -525,7 +525,6 @@ always @(posedge clk) begin
     end
     d_v_reg <= xfer;
     pc_cc_reg <= csa8(v_cc0);
-    pc_v_reg <= xfer;
     // pseudo-header protocol and -(l4 - base), added once per frame
     d_inj0_reg <= beat0_reg ? (c_udp_reg ? 16'd17 : 16'd6) : 16'd0;
     // ~(l4 - base): L4 length = length word + this (mod 0xFFFF)
@@ -574,7 +573,6 @@ always @(posedge clk) begin
         len_new_reg <= 1'b0;
         uz_sel_reg <= 1'b0;
         d_v_reg <= 1'b0;
-        pc_v_reg <= 1'b0;
         d_inj0_reg <= 16'd0;
         d_inj1_reg <= 16'd0;
         d_last_reg <= 1'b0;
@@ -621,7 +619,7 @@ reg        pend_reg = 1'b0;
 always @(posedge clk) begin
     p_ip_reg <= csa8(v_ip);
     p_l4_reg <= csa8(v_l4);
-    if (pc_v_reg) begin
+    if (d_v_reg) begin
         acc_cc_reg <= d_last_reg ? 32'd0 : t_cc;
     end
     if (d_last_reg) begin

@@ -22,6 +22,7 @@ import re
 import shlex
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -708,9 +709,14 @@ def ignored_clock_constraints(log_text):
     return [re.sub(r"^\s*Warning:\s*", "", l).strip() for l in log_text.splitlines() if "ignoring clock constraint" in l]
 
 
+def routed(res):
+    """A seed whose figures count: nextpnr finished and the flow found nothing wrong with the run."""
+    return res["rc"] == 0 and not res.get("error")
+
+
 def score(res, targets):
     """Seed ranking: worst ratio achieved/target over the clocks (higher is better)."""
-    if res["rc"] != 0 or res.get("error") or not res["fmax"]:
+    if not routed(res) or not res["fmax"]:
         return -1.0
     ratios = []
     for clk, d in res["fmax"].items():
@@ -721,12 +727,6 @@ def score(res, targets):
 
 # ---------------------------------------------------------------------------
 # full flow
-
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return None if n == 0 else (xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2.0)
-
 
 def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None, pnr_args=()):
     b = resolve_board(cfg, name)
@@ -785,12 +785,12 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None, pnr_args=(
         per_clock = {}
         for r in results:
             for c, d in r["fmax"].items():
-                if r["rc"] == 0 and not r.get("error") and (c not in per_clock or d["achieved"] > per_clock[c]["achieved"]):
+                if routed(r) and (c not in per_clock or d["achieved"] > per_clock[c]["achieved"]):
                     per_clock[c] = {"achieved": d["achieved"], "seed": r["seed"], "constraint": d["constraint"]}
         vres["best_per_clock"] = per_clock
         # the median over the seeds that routed: what a change is judged by (one seed moves a block by 5-15 %)
-        ok = [r for r in results if r["rc"] == 0 and not r.get("error")]
-        vres["median_per_clock"] = {c: round(median([r["fmax"][c]["achieved"] for r in ok if c in r["fmax"]]), 2)
+        ok = [r for r in results if routed(r)]
+        vres["median_per_clock"] = {c: round(statistics.median([r["fmax"][c]["achieved"] for r in ok if c in r["fmax"]]), 2)
                                     for c in sorted({c for r in ok for c in r["fmax"]})}
         if len(results) > 1 and vres["median_per_clock"]:
             say(f"  median over {len(ok)} seeds: " + ", ".join(f"{c} {m:.2f} MHz" for c, m in vres["median_per_clock"].items()))
