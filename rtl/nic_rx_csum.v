@@ -31,7 +31,8 @@
  * passes: the IP length word arrives at least one beat before the first
  * L4 byte, so ip_end is a register by then.
  *
- * Timing (3 stages, for 156.25 MHz): the beat's IP and L4 bytes are
+ * Timing (for 156.25 MHz): the tap is registered first (stage i: the
+ * stream's tready only reaches two flops here), then 3 stages: the beat's IP and L4 bytes are
  * registered already masked (stage 0: a mask clears its bytes' flops, no
  * LUT on the data; d_v_reg says whether a beat moved and gates the
  * accumulators), the masks decoded from bound-vs-beat compares made a beat
@@ -56,13 +57,13 @@
  * pair's bits are complementary or both all ones: no adder) and the
  * complete sum folded from fin_cc_reg (an adder from flops), clears the
  * accumulators, and so the result is in
- * the m_* registers 3 cycles after the tlast beat is accepted. The pseudo-
+ * the m_* registers 4 cycles after the tlast beat is accepted. The pseudo-
  * header's protocol and L4 length (IP length word - (l4 - l3 - 40 v6), the
  * subtraction as a ones'-complement constant) are summed as words: the
  * constants on the frame's first beat, the length word as it passes (the
  * same sum as ip_end - l4 for every frame with an L4 verdict: the parser
  * flags l4 + L4 header > ip_end as MALFORMED). m_valid
- * is low exactly in the 2 cycles after a tlast beat (while a frame that has
+ * is low exactly in the 3 cycles after a tlast beat (while a frame that has
  * ended is still in the pipeline), so it is high with the result of the
  * most recently ended frame. The DMA writer reads it for the frame's
  * completion record, which it builds only after the frame's data and before
@@ -146,18 +147,47 @@ wire mi_alo_eq0 = mi_v6 ? (mi_l3[9:3] == 7'd0) : (mi_l3[9:2] == 8'd0);     // l3
 wire [CTX_W-1:0] mi_ctx = {mi_l3_eq0, mi_l4_eq0, mi_alo_eq0, mi_l3, mi_l4, mi_v6, mi_l4t == L4_TYPE_UDP[1:0],
     mi_chk_ip, mi_chk_l4};
 
+// ---------------------------------------------------------------------------
+// stage i: the tap, registered. The stream's tready is late (the DMA writer's
+// streamer decides it from the request mux's grant) and this block may sit
+// far from it: here it only reaches two flops (t_v_reg, pend_reg), not the
+// clock enables of the data path. The meta handshake likewise (its context
+// compares are made before the register). Everything below sees the stream
+// and the metas a cycle later, in the same order and spacing.
+// ---------------------------------------------------------------------------
+
+reg [DATA_WIDTH-1:0] t_data_reg = {DATA_WIDTH{1'b0}};
+reg [KEEP_WIDTH-1:0] t_keep_reg = {KEEP_WIDTH{1'b0}};
+reg                  t_last_reg = 1'b0;
+reg                  t_v_reg = 1'b0;
+reg [CTX_W-1:0]      t_ctx_reg = {CTX_W{1'b0}};
+reg                  t_mpush_reg = 1'b0;
+
+always @(posedge clk) begin
+    t_data_reg <= s_axis_tdata;
+    t_keep_reg <= s_axis_tkeep;
+    t_last_reg <= s_axis_tlast;
+    t_v_reg <= s_axis_tvalid && s_axis_tready;
+    t_ctx_reg <= mi_ctx;
+    t_mpush_reg <= s_meta_tvalid && s_meta_tready;
+    if (rst) begin
+        t_v_reg <= 1'b0;
+        t_mpush_reg <= 1'b0;
+    end
+end
+
 reg [CTX_W-1:0] mq_mem [0:MQ_DEPTH-1];
 reg [MQ_AW:0] mq_wr_ptr_reg = {MQ_AW+1{1'b0}};
 reg [MQ_AW:0] mq_rd_ptr_reg = {MQ_AW+1{1'b0}};
 
 wire mq_empty = mq_wr_ptr_reg == mq_rd_ptr_reg;
 wire mq_full = mq_wr_ptr_reg == {~mq_rd_ptr_reg[MQ_AW], mq_rd_ptr_reg[MQ_AW-1:0]};
-wire mq_push = s_meta_tvalid && s_meta_tready && !mq_full;
+wire mq_push = t_mpush_reg && !mq_full;
 wire [CTX_W-1:0] mq_head = mq_mem[mq_rd_ptr_reg[MQ_AW-1:0]];
 
 always @(posedge clk) begin
     if (mq_push) begin
-        mq_mem[mq_wr_ptr_reg[MQ_AW-1:0]] <= mi_ctx;
+        mq_mem[mq_wr_ptr_reg[MQ_AW-1:0]] <= t_ctx_reg;
     end
 end
 
@@ -273,7 +303,7 @@ reg [WORDS/2-1:0] e_in2_p_reg = {WORDS/2{1'b0}};
 reg [5:0]         thr_len_reg = 6'd0;
 reg [5:0]         thr2_reg = 6'd0;
 
-wire xfer = s_axis_tvalid && s_axis_tready;
+wire xfer = t_v_reg;
 
 // the word of this beat at word bound b (one-hot, or 0)
 function [WORDS-1:0] at_mask(input [BEAT_W-1:0] k, input [BW-1:0] b);
@@ -324,7 +354,7 @@ wire [WORDS-1:0]    zero_w;             // each word as the UDP checksum word: 0
 genvar gw;
 generate
 for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_len
-    wire [15:0] wd = {s_axis_tdata[16*gw +: 8], s_axis_tdata[16*gw+8 +: 8]};
+    wire [15:0] wd = {t_data_reg[16*gw +: 8], t_data_reg[16*gw+8 +: 8]};
     wire        hi_zero = wd[15:6] == 10'd0;
     wire        lt1 = wd[5:0] < thr_len_reg;
     wire        lt2 = wd[5:0] < thr2_reg;
@@ -342,9 +372,9 @@ always @* begin
     len_word_sel = 16'd0;
     for (w = 0; w < WORDS; w = w + 1) begin
         // frame bytes 2j (high) and 2j+1 (low) of big-endian word j
-        len_word_sel = len_word_sel | (m_len_reg[w] ? {s_axis_tdata[16*w +: 8], s_axis_tdata[16*w+8 +: 8]} : 16'd0);
-        m_cc_b[2*w] = m_cc[w] && s_axis_tkeep[2*w];
-        m_cc_b[2*w+1] = m_cc[w] && s_axis_tkeep[2*w+1];
+        len_word_sel = len_word_sel | (m_len_reg[w] ? {t_data_reg[16*w +: 8], t_data_reg[16*w+8 +: 8]} : 16'd0);
+        m_cc_b[2*w] = m_cc[w] && t_keep_reg[2*w];
+        m_cc_b[2*w+1] = m_cc[w] && t_keep_reg[2*w+1];
     end
 end
 
@@ -361,8 +391,8 @@ wire [16:0] ip_end_full = c_base_reg + {1'b0, len_word_reg};     // bits [3:0]: 
 wire [127:0] v_cc0;
 generate
 for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_cc0
-    assign v_cc0[16*gw +: 16] = {m_cc_b[2*gw] ? s_axis_tdata[16*gw +: 8] : 8'd0,
-                                 m_cc_b[2*gw+1] ? s_axis_tdata[16*gw+8 +: 8] : 8'd0};
+    assign v_cc0[16*gw +: 16] = {m_cc_b[2*gw] ? t_data_reg[16*gw +: 8] : 8'd0,
+                                 m_cc_b[2*gw+1] ? t_data_reg[16*gw+8 +: 8] : 8'd0};
 end
 endgenerate
 
@@ -374,7 +404,7 @@ for (gc = 0; gc < WORDS - 1; gc = gc + 1) begin : g_cc_on
     reg on_reg = 1'b0;
     (* keep *) always @(posedge clk) begin
         if (xfer) begin
-            on_reg <= !s_axis_tlast;
+            on_reg <= !t_last_reg;
         end
         if (rst) begin
             on_reg <= 1'b0;
@@ -405,7 +435,7 @@ reg [WORDS-1:0]      uz_hit_reg = {WORDS{1'b0}};
 reg                  uz_sel_reg = 1'b0;
 wire                 udp_zero_cur = uz_sel_reg ? (|uz_hit_reg) : udp_zero_reg;
 
-wire mq_pop = (xfer && s_axis_tlast) || !ctx_valid_reg;
+wire mq_pop = (xfer && t_last_reg) || !ctx_valid_reg;
 // The context registers load on every pop, also from an empty queue (no
 // queue-empty term in their enables): the context is invalid then, no beat
 // passes, and it loads again when a meta arrives.
@@ -413,7 +443,7 @@ wire ctx_load = mq_pop;
 // the next-beat state below moves on a beat or while no context is loaded
 // (st_step); st_load: it restarts for the next frame's first beat
 wire st_step = xfer || !ctx_valid_reg;
-wire st_load = s_axis_tlast || !ctx_valid_reg;
+wire st_load = t_last_reg || !ctx_valid_reg;
 
 // the next beat's compares against the frame's bounds, as kept nets: the
 // late tlast (st_load) then only picks between them and the load values in
@@ -519,9 +549,9 @@ always @(posedge clk) begin
     for (w = 0; w < WORDS; w = w + 1) begin
         // big-endian word w: frame bytes 2w (data [16w +: 8], the word's
         // bits 15:8) and 2w+1 (data [16w+8 +: 8], bits 7:0)
-        d_ip_d_reg[16*w +: 16] <= m_ip[w] ? {s_axis_tdata[16*w +: 8], s_axis_tdata[16*w+8 +: 8]} : 16'd0;
-        d_l4_d_reg[16*w+8 +: 8] <= m_l4_hi[w] ? s_axis_tdata[16*w +: 8] : 8'd0;
-        d_l4_d_reg[16*w +: 8] <= m_l4_lo[w] ? s_axis_tdata[16*w+8 +: 8] : 8'd0;
+        d_ip_d_reg[16*w +: 16] <= m_ip[w] ? {t_data_reg[16*w +: 8], t_data_reg[16*w+8 +: 8]} : 16'd0;
+        d_l4_d_reg[16*w+8 +: 8] <= m_l4_hi[w] ? t_data_reg[16*w +: 8] : 8'd0;
+        d_l4_d_reg[16*w +: 8] <= m_l4_lo[w] ? t_data_reg[16*w+8 +: 8] : 8'd0;
     end
     d_v_reg <= xfer;
     pc_cc_reg <= csa8(v_cc0);
@@ -529,7 +559,7 @@ always @(posedge clk) begin
     d_inj0_reg <= beat0_reg ? (c_udp_reg ? 16'd17 : 16'd6) : 16'd0;
     // ~(l4 - base): L4 length = length word + this (mod 0xFFFF)
     d_inj1_reg <= beat0_reg ? ~({6'd0, c_l4_reg} - c_base_reg[15:0]) : 16'd0;
-    d_last_reg <= xfer && s_axis_tlast;
+    d_last_reg <= xfer && t_last_reg;
     uz_sel_reg <= xfer && (|m_uz_reg);
     uz_hit_reg <= m_uz_reg & zero_w;
     udp_zero_reg <= udp_zero_cur;
@@ -543,7 +573,7 @@ always @(posedge clk) begin
         ip_end_hi_reg <= ip_end_full[16:4];
     end
     if (xfer) begin
-        if (s_axis_tlast) begin
+        if (t_last_reg) begin
             d_chk_ip_reg <= c_chk_ip_reg;
             d_chk_l4_reg <= c_chk_l4_reg;
             d_udp_reg <= c_udp_reg;
@@ -632,7 +662,7 @@ always @(posedge clk) begin
         p_l4_fixed_reg <= !d_chk_l4_reg || (d_udp_reg && udp_zero_cur);
         p_l4_val_reg <= (d_chk_l4_reg && d_v6_reg) ? C_BAD : C_NONE;
     end
-    pend_reg <= (xfer && s_axis_tlast) || d_last_reg;
+    pend_reg <= (s_axis_tvalid && s_axis_tready && s_axis_tlast) || (xfer && t_last_reg) || d_last_reg;
     if (rst) begin
         p_v_reg <= 1'b0;
         acc_cc_reg <= 32'd0;
