@@ -35,18 +35,22 @@
  * stream's tready only reaches two flops here), then 3 stages: the beat's IP and L4 bytes are
  * registered already masked (stage 0: a mask clears its bytes' flops, no
  * LUT on the data; d_v_reg says whether a beat moved and gates the
- * accumulators), the masks decoded from bound-vs-beat compares made a beat
- * ahead (for ip_end in the length word's beat: whether ip_end falls in the
- * next beat or the one after, 6-bit compares of the word at each position
- * against per-frame constants, see e_in_p_reg, registered per pair of
- * positions as picked by the length word's mask, so no data -> compare ->
- * select path ends in the next beat's masks; the length word itself and
- * ip_end's low 4 bits are registered in its beat and ip_end's high bits
- * (base + word, one adder from flops) a cycle later, for the beats after
- * next; the UDP checksum word's zero test likewise, resolved a cycle
- * later). The complete sum needs no per-frame bound but byte 14, so its 8
- * words are reduced to a pair in stage 0 already (tkeep and first-beat
- * masks, no handshake term). Reductions use end-around-carry carry-save
+ * accumulators), the masks from bound-vs-beat compares made a beat ahead
+ * (registered as word masks for the frame's fixed bounds, ge_*_reg, with
+ * the word offsets decoded per frame; as beat compares for ip_end; for
+ * ip_end in the length word's beat: whether ip_end falls in the next beat
+ * or the one after, 6-bit compares of the word at each position against
+ * per-frame constants, see e_in_p_reg, registered per pair of positions as
+ * picked by the length word's mask, so no data -> compare -> select path
+ * ends in the next beat's masks; when ip_end falls in the next beat, that
+ * beat's bytes past it are cleared in stage 1, d_fix_*_reg, not by the
+ * stage-0 clears; the length word itself and ip_end's low 4 bits are
+ * registered in its beat and ip_end's high bits (base + word, one adder
+ * from flops) a cycle later, for the beats after next; the UDP checksum
+ * word's zero test likewise, resolved a cycle later). The complete sum
+ * needs no per-frame bound but byte 14, so its 8 words are reduced to a
+ * pair in stage 0 already (its byte mask, tkeep and first beat, registered
+ * with the tap: t_cck_reg). Reductions use end-around-carry carry-save
  * adders (no carry chain); sums are kept in redundant form (a pair whose
  * sum mod 0xFFFF is the ones'-complement sum so far). Stage 1 reduces the
  * IP and L4 sums' 8 words to a pair each, decides the verdicts' sum-
@@ -54,7 +58,8 @@
  * its accumulator (on the last beat into fin_cc_reg instead); stage 2 adds
  * the IP and L4 pairs to their accumulators and on the frame's last beat
  * instead registers the verdicts from the pair (the sum is 0xFFFF when the
- * pair's bits are complementary or both all ones: no adder) and the
+ * pair's bits are complementary or both all ones: no adder, a 3-level AND
+ * tree of kept nets) and the
  * complete sum folded from fin_cc_reg (an adder from flops), clears the
  * accumulators, and so the result is in
  * the m_* registers 4 cycles after the tlast beat is accepted. The pseudo-
@@ -120,10 +125,11 @@ localparam WORDS = DATA_WIDTH / 16;
 localparam WW = $clog2(WORDS);
 localparam MQ_AW = $clog2(MQ_DEPTH);
 localparam BEAT_W = 10;                 // 9216 bytes are 576 beats
-// context: {l3, l4 and address bounds in the first beat, l3 offset, l4
-// offset, v6, udp, check ip, check l4}
+// context: {l3, l4 and address bounds in the first beat, the address
+// bounds' word offsets in their beats, l3 offset, l4 offset, v6, udp, check
+// ip, check l4}
 localparam CTX_F = 10 + 10 + 4;
-localparam CTX_W = 3 + CTX_F;
+localparam CTX_W = 3 + 6 + CTX_F;
 
 // ---------------------------------------------------------------------------
 // meta queue (distributed RAM)
@@ -144,8 +150,12 @@ wire mi_v6 = mi_l3t == L3_TYPE_IPV6[1:0];
 wire mi_l3_eq0 = mi_l3[9:4] == 6'd0;
 wire mi_l4_eq0 = mi_l4[9:4] == 6'd0;
 wire mi_alo_eq0 = mi_v6 ? (mi_l3[9:3] == 7'd0) : (mi_l3[9:2] == 8'd0);     // l3/2 + 4 or 6 < 8
-wire [CTX_W-1:0] mi_ctx = {mi_l3_eq0, mi_l4_eq0, mi_alo_eq0, mi_l3, mi_l4, mi_v6, mi_l4t == L4_TYPE_UDP[1:0],
-    mi_chk_ip, mi_chk_l4};
+// (the address bounds' word offsets likewise: no adder behind the queue's
+// read in front of the word masks loaded from it)
+wire [2:0] mi_alo_off = mi_l3[3:1] + (mi_v6 ? 3'd4 : 3'd6);      // l3/2 + 4 or 6, mod 8
+wire [2:0] mi_ahi_off = mi_l3[3:1] + (mi_v6 ? 3'd4 : 3'd2);      // l3/2 + 20 or 10, mod 8
+wire [CTX_W-1:0] mi_ctx = {mi_l3_eq0, mi_l4_eq0, mi_alo_eq0, mi_alo_off, mi_ahi_off, mi_l3, mi_l4, mi_v6,
+    mi_l4t == L4_TYPE_UDP[1:0], mi_chk_ip, mi_chk_l4};
 
 // ---------------------------------------------------------------------------
 // stage i: the tap, registered. The stream's tready is late (the DMA writer's
@@ -157,7 +167,6 @@ wire [CTX_W-1:0] mi_ctx = {mi_l3_eq0, mi_l4_eq0, mi_alo_eq0, mi_l3, mi_l4, mi_v6
 // ---------------------------------------------------------------------------
 
 reg [DATA_WIDTH-1:0] t_data_reg = {DATA_WIDTH{1'b0}};
-reg [KEEP_WIDTH-1:0] t_keep_reg = {KEEP_WIDTH{1'b0}};
 reg                  t_last_reg = 1'b0;
 reg                  t_v_reg = 1'b0;
 reg [CTX_W-1:0]      t_ctx_reg = {CTX_W{1'b0}};
@@ -165,7 +174,6 @@ reg                  t_mpush_reg = 1'b0;
 
 always @(posedge clk) begin
     t_data_reg <= s_axis_tdata;
-    t_keep_reg <= s_axis_tkeep;
     t_last_reg <= s_axis_tlast;
     t_v_reg <= s_axis_tvalid && s_axis_tready;
     t_ctx_reg <= mi_ctx;
@@ -237,10 +245,13 @@ reg             c_chk_ip_reg = 1'b0;
 reg             c_chk_l4_reg = 1'b0;
 reg [16:0]      c_base_reg = 17'd0;             // l3 + (IPv6 ? 40 : 0): ip_end = base + length word
 reg [9:0]       c_l4_reg = 10'd0;               // l4 offset (~(l4 - base) is the first beat's L4 constant)
-reg [BW-1:0]    c_l3_w_reg = {BW{1'b0}};        // word bounds
+// word bounds (the beat part only: the word offsets are in c_*_ge_reg)
+/* verilator lint_off UNUSEDSIGNAL */
+reg [BW-1:0]    c_l3_w_reg = {BW{1'b0}};
 reg [BW-1:0]    c_l4_w_reg = {BW{1'b0}};
 reg [BW-1:0]    c_alo_w_reg = {BW{1'b0}};       // pseudo-header addresses
 reg [BW-1:0]    c_ahi_w_reg = {BW{1'b0}};
+/* verilator lint_on UNUSEDSIGNAL */
 reg [BW-1:0]    c_len_w_reg = {BW{1'b0}};       // IP length word
 reg [BW-1:0]    c_uz_w_reg = {BW{1'b0}};        // UDP checksum word
 
@@ -249,14 +260,12 @@ wire [9:0] h_l3 = mq_head[CTX_F-1 -: 10];       // even: bit 0 is not needed for
 wire [9:0] h_l4 = mq_head[CTX_F-11 -: 10];
 /* verilator lint_on UNUSEDSIGNAL */
 wire       h_v6 = mq_head[3];
+wire [2:0] h_alo_off = mq_head[CTX_W-4 -: 3];
+wire [2:0] h_ahi_off = mq_head[CTX_W-7 -: 3];
 
 // beat index of the next beat, + 1 (beat k holds words 8k..8k+7)
 reg [BEAT_W-1:0] beat_p1_reg = {{(BEAT_W-1){1'b0}}, 1'b1};
 reg              beat0_reg = 1'b1;              // the next beat is the frame's first
-// !beat0_reg, one kept copy per word below 7 (the complete sum's byte-14
-// mask in the stage-0 reduction: 16 loads each instead of 112 on one flop),
-// registered in g_cc_on below
-wire [WORDS-2:0] cc_on;
 // ip_end (byte offset) in two parts: bits [3:0] registered with the length
 // word's beat (they shape the next beat's L4 masks), bits [16:4] one cycle
 // later from the registered length word (one adder from flops, no per-
@@ -274,11 +283,20 @@ reg [WORDS-1:0]  m_len_reg = {WORDS{1'b0}};
 reg [WORDS-1:0]  m_uz_reg = {WORDS{1'b0}};
 // Beat compares for the next beat, made a beat ahead: bound X's beat is below
 // (X_gt) or equal to (X_eq) the next beat's; with X's word offset they give the
-// beat's mask (X_gt: all words, X_eq: words from the offset on).
-reg              l3_gt_reg = 1'b0, l3_eq_reg = 1'b0;
-reg              l4_gt_reg = 1'b0, l4_eq_reg = 1'b0;
-reg              alo_gt_reg = 1'b0, alo_eq_reg = 1'b0;
-reg              ahi_gt_reg = 1'b0, ahi_eq_reg = 1'b0;
+// beat's mask (X_gt: all words, X_eq: words from the offset on). For the
+// frame's fixed bounds the mask itself is registered (ge_X_reg: the words at
+// or after X; the top word is set when X's beat is at or below this one, so
+// it doubles as the next beat's X_gt): the stage-0 masks start from flops, no
+// offset decode in front of the masked-data flops' clears.
+reg [WORDS-1:0]  ge_l3_reg = {WORDS{1'b0}};
+reg [WORDS-1:0]  ge_l4_reg = {WORDS{1'b0}};
+reg [WORDS-1:0]  ge_alo_reg = {WORDS{1'b0}};
+reg [WORDS-1:0]  ge_ahi_reg = {WORDS{1'b0}};
+// the bounds' word offsets decoded (words at or after it), per frame
+reg [WORDS-1:0]  c_l3_ge_reg = {WORDS{1'b0}};
+reg [WORDS-1:0]  c_l4_ge_reg = {WORDS{1'b0}};
+reg [WORDS-1:0]  c_alo_ge_reg = {WORDS{1'b0}};
+reg [WORDS-1:0]  c_ahi_ge_reg = {WORDS{1'b0}};
 reg              e_gt_reg = 1'b0, e_eq_reg = 1'b0;     // ip_end
 // In the length word's beat (j) the next beat's ip_end compare is made per
 // word position (against the data, see below) and registered per pair of
@@ -324,26 +342,34 @@ function beat_eq(input [BEAT_W-1:0] k, input [BW-WW-1:0] kb);
     beat_eq = {{(BW-WW-BEAT_W){1'b0}}, k} == kb;
 endfunction
 
-wire [WORDS-1:0] ge_l3 = ge_dec(l3_gt_reg, l3_eq_reg, c_l3_w_reg[WW-1:0]);
-wire [WORDS-1:0] ge_l4 = ge_dec(l4_gt_reg, l4_eq_reg, c_l4_w_reg[WW-1:0]);
-wire [WORDS-1:0] ge_alo = ge_dec(alo_gt_reg, alo_eq_reg, c_alo_w_reg[WW-1:0]);
-wire [WORDS-1:0] ge_ahi = ge_dec(ahi_gt_reg, ahi_eq_reg, c_ahi_w_reg[WW-1:0]);
+wire [WORDS-1:0] ge_l3 = ge_l3_reg;
+wire [WORDS-1:0] ge_l4 = ge_l4_reg;
+wire [WORDS-1:0] ge_alo = ge_alo_reg;
+wire [WORDS-1:0] ge_ahi = ge_ahi_reg;
 // ip_end's beat is below / equal to this beat's
 wire e_gt = e_gt_reg;
-wire e_eq = e_eq_reg || (|e_in_p_reg);
-wire [WORDS-1:0] ge_e = ge_dec(e_gt, e_eq, ip_end_lo_reg[WW:1]);
-wire [WORDS-1:0] at_e = e_eq ? ({{(WORDS-1){1'b0}}, 1'b1} << ip_end_lo_reg[WW:1]) : {WORDS{1'b0}};
+wire e_eq = e_eq_reg;
+// the bytes at or after ip_end: a word's low byte (2w + 1) when w >= half
+// ip_end's offset in the beat, its high byte (2w) when 2w >= the offset
+reg [WORDS-1:0] ge_e_lo, ge_e_hi;
+integer w;
+always @* begin
+    for (w = 0; w < WORDS; w = w + 1) begin
+        ge_e_lo[w] = e_gt || (e_eq && (w >= ip_end_lo_reg[WW:1]));
+        ge_e_hi[w] = e_gt || (e_eq && (2*w >= ip_end_lo_reg));
+    end
+end
+// In the beat right after the length word's ip_end may fall in that beat
+// (e_in_p_reg): its bytes are then cleared in stage 1 (d_fix_*_reg), from
+// flops, so the stage-0 clears need no term from the length word's data.
 
-wire [WORDS-1:0] m_cc = {1'b1, cc_on};          // bytes 14..
 wire [WORDS-1:0] m_ip = ge_l3 & ~ge_l4;
 wire [WORDS-1:0] m_addr = ge_alo & ~ge_ahi;
 // (until the IP length word passed, the ip_end compares are stale: both L4
 // masks are limited to words at or after l4, which come later)
-wire [WORDS-1:0] m_l4 = ge_l4 & ~ge_e;
-wire [WORDS-1:0] m_l4_half = ge_l4 & at_e & {WORDS{ip_end_lo_reg[0]}};
 // the L4 sum's words: high and low byte
-wire [WORDS-1:0] m_l4_hi = m_addr | m_l4 | m_l4_half | m_len_reg;
-wire [WORDS-1:0] m_l4_lo = m_addr | m_l4 | m_len_reg;
+wire [WORDS-1:0] m_l4_hi = m_addr | (ge_l4 & ~ge_e_hi) | m_len_reg;
+wire [WORDS-1:0] m_l4_lo = m_addr | (ge_l4 & ~ge_e_lo) | m_len_reg;
 
 // ip_end's beat compares for each word as the length word: straight from
 // the data, the mask only selects a result
@@ -365,16 +391,12 @@ end
 endgenerate
 
 reg [15:0]      len_word_sel;           // the length word (0 outside its beat)
-reg [KEEP_WIDTH-1:0] m_cc_b;
-integer w;
 
 always @* begin
     len_word_sel = 16'd0;
     for (w = 0; w < WORDS; w = w + 1) begin
         // frame bytes 2j (high) and 2j+1 (low) of big-endian word j
         len_word_sel = len_word_sel | (m_len_reg[w] ? {t_data_reg[16*w +: 8], t_data_reg[16*w+8 +: 8]} : 16'd0);
-        m_cc_b[2*w] = m_cc[w] && t_keep_reg[2*w];
-        m_cc_b[2*w+1] = m_cc[w] && t_keep_reg[2*w+1];
     end
 end
 
@@ -385,34 +407,29 @@ wire [16:0] ip_end_full = c_base_reg + {1'b0, len_word_reg};     // bits [3:0]: 
 /* verilator lint_on UNUSEDSIGNAL */
 
 // The complete sum's words need no per-frame bound but byte 14: they are
-// reduced in the beat's own cycle (the tkeep and first-beat masks, no
-// handshake term) and the pair is registered; d_v_reg (below) says whether
-// a beat moved, as for the IP and L4 sums
+// reduced in the beat's own cycle and the pair is registered; d_v_reg
+// (below) says whether a beat moved, as for the IP and L4 sums. The byte
+// mask (tkeep, and bytes 14.. on a frame's first beat) is registered with
+// the tap (t_cck_reg): whether the beat is a first beat is beat0_reg as it
+// loads in that cycle (from flops, no handshake term), so each byte's mask is
+// one flop, not a decode in front of the reduction.
+reg [KEEP_WIDTH-1:0] t_cck_reg = {KEEP_WIDTH{1'b0}};
+wire                 beat0_nx = xfer ? t_last_reg : beat0_reg;
+integer b;
+always @(posedge clk) begin
+    for (b = 0; b < KEEP_WIDTH; b = b + 1) begin
+        t_cck_reg[b] <= s_axis_tkeep[b] && (b >= 14 || !beat0_nx);
+    end
+end
 wire [127:0] v_cc0;
 generate
 for (gw = 0; gw < WORDS; gw = gw + 1) begin : g_cc0
-    assign v_cc0[16*gw +: 16] = {m_cc_b[2*gw] ? t_data_reg[16*gw +: 8] : 8'd0,
-                                 m_cc_b[2*gw+1] ? t_data_reg[16*gw+8 +: 8] : 8'd0};
+    assign v_cc0[16*gw +: 16] = {t_cck_reg[2*gw] ? t_data_reg[16*gw +: 8] : 8'd0,
+                                 t_cck_reg[2*gw+1] ? t_data_reg[16*gw+8 +: 8] : 8'd0};
 end
 endgenerate
 
 reg [31:0]           pc_cc_reg = 32'd0;
-
-genvar gc;
-generate
-for (gc = 0; gc < WORDS - 1; gc = gc + 1) begin : g_cc_on
-    reg on_reg = 1'b0;
-    (* keep *) always @(posedge clk) begin
-        if (xfer) begin
-            on_reg <= !t_last_reg;
-        end
-        if (rst) begin
-            on_reg <= 1'b0;
-        end
-    end
-    assign cc_on[gc] = on_reg;
-end
-endgenerate
 
 // stage 0 registers: the beat and its masks (masks 0 when no beat moved)
 // The beat's bytes for the IP and L4 sums, already masked (a mask clears
@@ -421,6 +438,10 @@ endgenerate
 reg [DATA_WIDTH-1:0] d_ip_d_reg = {DATA_WIDTH{1'b0}};
 reg [DATA_WIDTH-1:0] d_l4_d_reg = {DATA_WIDTH{1'b0}};
 reg                  d_v_reg = 1'b0;
+// the beat's L4 bytes at or after ip_end when it is the beat right after the
+// length word's and holds ip_end (e_in_p_reg): cleared in stage 1
+reg [WORDS-1:0]      d_fix_lo_reg = {WORDS{1'b0}};
+reg [WORDS-1:0]      d_fix_hi_reg = {WORDS{1'b0}};
 reg [15:0]           d_inj0_reg = 16'd0;           // pseudo-header constants (first beat)
 reg [15:0]           d_inj1_reg = 16'd0;
 reg                  d_last_reg = 1'b0;
@@ -477,6 +498,10 @@ always @(posedge clk) begin
         c_ahi_w_reg <= h_ahi_w;
         c_len_w_reg <= h_len_w;
         c_uz_w_reg <= h_uz_w;
+        c_l3_ge_reg <= {WORDS{1'b1}} << h_l3[3:1];
+        c_l4_ge_reg <= {WORDS{1'b1}} << h_l4[3:1];
+        c_alo_ge_reg <= {WORDS{1'b1}} << h_alo_off;
+        c_ahi_ge_reg <= {WORDS{1'b1}} << h_ahi_off;
         if (!mq_empty) begin
             mq_rd_ptr_reg <= mq_rd_ptr_reg + 1'b1;
         end
@@ -494,18 +519,16 @@ always @(posedge clk) begin
     // does not involve the handshake: the beat's xfer only gates enables)
     if (st_step) begin
         if (st_load) begin
-            {l3_gt_reg, l4_gt_reg, alo_gt_reg, ahi_gt_reg} <= 4'd0;
-            {l3_eq_reg, l4_eq_reg, alo_eq_reg} <= mq_head[CTX_W-1 -: 3];
-            ahi_eq_reg <= 1'b0;                                                 // l3/2 + 10 >= 8
+            // (the offsets as loaded into c_*_ge_reg now)
+            ge_l3_reg <= ge_dec(1'b0, mq_head[CTX_W-1], h_l3[3:1]);
+            ge_l4_reg <= ge_dec(1'b0, mq_head[CTX_W-2], h_l4[3:1]);
+            ge_alo_reg <= ge_dec(1'b0, mq_head[CTX_W-3], h_alo_off);
+            ge_ahi_reg <= {WORDS{1'b0}};                                        // l3/2 + 10 >= 8
         end else begin
-            l3_gt_reg <= l3_gt_reg || l3_eq_reg;
-            l3_eq_reg <= nx_beat_eq[3];
-            l4_gt_reg <= l4_gt_reg || l4_eq_reg;
-            l4_eq_reg <= nx_beat_eq[2];
-            alo_gt_reg <= alo_gt_reg || alo_eq_reg;
-            alo_eq_reg <= nx_beat_eq[1];
-            ahi_gt_reg <= ahi_gt_reg || ahi_eq_reg;
-            ahi_eq_reg <= nx_beat_eq[0];
+            ge_l3_reg <= {WORDS{ge_l3_reg[WORDS-1]}} | ({WORDS{nx_beat_eq[3]}} & c_l3_ge_reg);
+            ge_l4_reg <= {WORDS{ge_l4_reg[WORDS-1]}} | ({WORDS{nx_beat_eq[2]}} & c_l4_ge_reg);
+            ge_alo_reg <= {WORDS{ge_alo_reg[WORDS-1]}} | ({WORDS{nx_beat_eq[1]}} & c_alo_ge_reg);
+            ge_ahi_reg <= {WORDS{ge_ahi_reg[WORDS-1]}} | ({WORDS{nx_beat_eq[0]}} & c_ahi_ge_reg);
         end
     end
     // the length word's threshold, a function of the context (valid from
@@ -554,6 +577,10 @@ always @(posedge clk) begin
         d_l4_d_reg[16*w +: 8] <= m_l4_lo[w] ? t_data_reg[16*w+8 +: 8] : 8'd0;
     end
     d_v_reg <= xfer;
+    for (w = 0; w < WORDS; w = w + 1) begin
+        d_fix_lo_reg[w] <= (|e_in_p_reg) && (w >= ip_end_lo_reg[WW:1]);
+        d_fix_hi_reg[w] <= (|e_in_p_reg) && (2*w >= ip_end_lo_reg);
+    end
     pc_cc_reg <= csa8(v_cc0);
     // pseudo-header protocol and -(l4 - base), added once per frame
     d_inj0_reg <= beat0_reg ? (c_udp_reg ? 16'd17 : 16'd6) : 16'd0;
@@ -594,8 +621,10 @@ always @(posedge clk) begin
         beat0_reg <= 1'b1;
         m_len_reg <= {WORDS{1'b0}};
         m_uz_reg <= {WORDS{1'b0}};
-        {l3_gt_reg, l3_eq_reg, l4_gt_reg, l4_eq_reg} <= 4'd0;
-        {alo_gt_reg, alo_eq_reg, ahi_gt_reg, ahi_eq_reg} <= 4'd0;
+        ge_l3_reg <= {WORDS{1'b0}};
+        ge_l4_reg <= {WORDS{1'b0}};
+        ge_alo_reg <= {WORDS{1'b0}};
+        ge_ahi_reg <= {WORDS{1'b0}};
         e_gt_reg <= 1'b0;
         e_eq_reg <= 1'b0;
         e_in_p_reg <= {WORDS/2{1'b0}};
@@ -622,9 +651,12 @@ for (g = 0; g < WORDS; g = g + 1) begin : g_word
     // the first beat's L4 words are all outside the pseudo-header / L4
     // range: words 6 and 7 (one carry-save level shallower in csa8 than
     // words 0..5) carry the frame's pseudo-header constants there
+    // (d_fix_*_reg: the L4 bytes past ip_end in the beat after the length
+    // word's; never in the first beat, so never on the injected constants)
     wire [15:0] inj = (g == WORDS-2) ? d_inj0_reg : (g == WORDS-1) ? d_inj1_reg : 16'd0;
     assign v_ip[16*g +: 16] = d_ip_d_reg[16*g +: 16];
-    assign v_l4[16*g +: 16] = d_l4_d_reg[16*g +: 16] | inj;
+    assign v_l4[16*g +: 16] = {d_fix_hi_reg[g] ? 8'd0 : d_l4_d_reg[16*g+8 +: 8],
+                               d_fix_lo_reg[g] ? 8'd0 : d_l4_d_reg[16*g +: 8]} | inj;
 end
 endgenerate
 
@@ -686,10 +718,30 @@ reg [31:0] acc_l4_reg = 32'd0;
 (* keep *) wire [31:0] t_l4 = csa(u_l4[31:16], u_l4[15:0], p_l4_reg[15:0]);
 
 // the ones'-complement sum of the pair is 0xFFFF: x + y is 0xFFFF or 0x1FFFE
-// (x + y = 0 is the all-zero sum, which folds to 0)
-function ones(input [31:0] t);
-    ones = (&(t[31:16] ^ t[15:0])) || (&(t[31:16] & t[15:0]));
-endfunction
+// (x + y = 0 is the all-zero sum, which folds to 0): &(x ^ y) or &(x & y),
+// as a tree of kept nets (two bit positions per LUT, then four of those,
+// then the verdict's LUT): 3 LUT levels after the carry-save pair (left to
+// itself the mapper folded them into the carry-save levels as wide-mux
+// chains, 5 to 7 levels deep)
+(* keep *) wire [7:0] ip_xa, ip_aa, l4_xa, l4_aa;
+(* keep *) wire [1:0] ip_xb, ip_ab, l4_xb, l4_ab;
+genvar go;
+generate
+for (go = 0; go < 8; go = go + 1) begin : g_ones_a
+    assign ip_xa[go] = &(t_ip[16+2*go +: 2] ^ t_ip[2*go +: 2]);
+    assign ip_aa[go] = &(t_ip[16+2*go +: 2] & t_ip[2*go +: 2]);
+    assign l4_xa[go] = &(t_l4[16+2*go +: 2] ^ t_l4[2*go +: 2]);
+    assign l4_aa[go] = &(t_l4[16+2*go +: 2] & t_l4[2*go +: 2]);
+end
+for (go = 0; go < 2; go = go + 1) begin : g_ones_b
+    assign ip_xb[go] = &ip_xa[4*go +: 4];
+    assign ip_ab[go] = &ip_aa[4*go +: 4];
+    assign l4_xb[go] = &l4_xa[4*go +: 4];
+    assign l4_ab[go] = &l4_aa[4*go +: 4];
+end
+endgenerate
+wire ones_ip = (&ip_xb) || (&ip_ab);
+wire ones_l4 = (&l4_xb) || (&l4_ab);
 
 // the folded sum (end-around carry): 0 only for the all-zero sum
 wire [16:0] cc_s0 = {1'b0, fin_cc_reg[31:16]} + {1'b0, fin_cc_reg[15:0]};
@@ -707,8 +759,8 @@ always @(posedge clk) begin
     end
     if (p_last_reg) begin
         complete_reg <= cc_fold;
-        ip_csum_reg <= p_ip_none_reg ? C_NONE : (ones(t_ip) ? C_GOOD : C_BAD);
-        l4_csum_reg <= p_l4_fixed_reg ? p_l4_val_reg : (ones(t_l4) ? C_GOOD : C_BAD);
+        ip_csum_reg <= p_ip_none_reg ? C_NONE : (ones_ip ? C_GOOD : C_BAD);
+        l4_csum_reg <= p_l4_fixed_reg ? p_l4_val_reg : (ones_l4 ? C_GOOD : C_BAD);
     end
     if (rst) begin
         acc_ip_reg <= 32'd0;
