@@ -73,9 +73,9 @@
  * most recently ended frame. The DMA writer reads it for the frame's
  * completion record, which it builds only after the frame's data and before
  * any beat of the next frame: no result queue is needed. The record's
- * second beat, right behind the data, waits one cycle for it (minimum
- * frames back to back: about a cycle more per frame, 7.0 cycles per 60-byte
- * frame, under the 10.5 of a 10 Gb/s line). A reset clears the queue, the
+ * second beat, right behind the data, waits two cycles for it (minimum
+ * frames back to back: 8.0 cycles per 60-byte frame, under the 10.5 of a
+ * 10 Gb/s line; the registered tap costs the second of them). A reset clears the queue, the
  * pipeline and the accumulators: the next frame's result does not depend on
  * a frame cut by it.
  * The next-beat compare state is written as an enable (st_step: a beat or no
