@@ -617,16 +617,9 @@ fn multiflow_capture_spreads_flows_over_queues() {
     assert!(per_queue.iter().all(|&n| n > 0), "every queue gets traffic: {per_queue:?}");
 }
 
-/// Minimum-size frames of many flows at a 10 Gb/s line's full rate (84
-/// wire bytes each: 10.5 cycles per frame at 156.25 MHz), spread over every
-/// queue: nothing is dropped, and each frame lands where the model says.
-/// (The unpaced MAC stream, one 60-byte frame per 8 cycles, is faster than
-/// any line and than the datapath's 8.0 cycles per minimum frame: see
-/// `minimum_frames_faster_than_the_line_drop_only_at_the_fifo`.)
-#[test]
-fn back_to_back_minimum_frames_of_many_flows() {
-    let n = 20_000u32;
-    let frames: Vec<Vec<u8>> = (0..n)
+/// `n` 60-byte TCP and UDP frames over 512 flows.
+fn minimum_frames_of_many_flows(n: u32) -> Vec<Vec<u8>> {
+    (0..n)
         .map(|i| {
             let flow = i % 512;
             let src = [10, 1, (flow >> 8) as u8, flow as u8];
@@ -639,8 +632,19 @@ fn back_to_back_minimum_frames_of_many_flows() {
             // 60 bytes: the Ethernet minimum without FCS.
             build::pad60(f)
         })
-        .collect();
-    assert!(frames.iter().all(|f| f.len() == 60));
+        .collect()
+}
+
+/// Minimum-size frames of many flows at a 10 Gb/s line's full rate (84
+/// wire bytes each: 10.5 cycles per frame at 156.25 MHz), spread over every
+/// queue: nothing is dropped, and each frame lands where the model says.
+/// (The unpaced MAC stream, one 60-byte frame per 8 cycles, is faster than
+/// any line and than the datapath's 8.0 cycles per minimum frame: see
+/// `minimum_frames_faster_than_the_line_drop_only_at_the_fifo`.)
+#[test]
+fn back_to_back_minimum_frames_of_many_flows() {
+    let n = 20_000u32;
+    let frames = minimum_frames_of_many_flows(n);
     let cfg = ReplayConfig {
         ring_log: 10,
         chunk_cycles: 1024,
@@ -669,24 +673,17 @@ fn back_to_back_minimum_frames_of_many_flows() {
 /// order, and nothing else goes wrong.
 #[test]
 fn minimum_frames_faster_than_the_line_drop_only_at_the_fifo() {
-    let n = 4_000u32;
-    let frames: Vec<Vec<u8>> = (0..n)
-        .map(|i| {
-            build::pad60(build::udp4(
-                [10, 1, 0, (i % 251) as u8],
-                [10, 2, 0, 1],
-                5000 + (i % 509) as u16,
-                53,
-                &(i as u16).to_be_bytes(),
-            ))
-        })
-        .collect();
+    let n = 20_000u32;
+    let frames = minimum_frames_of_many_flows(n);
     let cfg = ReplayConfig { ring_log: 10, chunk_cycles: 1024, poll_budget: 1024, ..ReplayConfig::default() };
     let (r, out, model) = replay(cfg, &frames);
     assert_eq!(r.corrupt_frames.count, 0, "corrupt frames: {:#?}", r.corrupt_frames.list);
     assert_eq!(r.tlp_violations.count, 0, "violations: {:#?}", r.tlp_violations.list);
     assert_eq!(r.driver_device_faults, 0);
     assert_eq!(r.frames_dropped.total, r.frames_dropped.fifo_full, "{:#?}", r.frames_dropped);
+    // 8 cycles per frame in, 8.0 at best out, and descriptor reads and
+    // interrupts share the request channel: the FIFO overflows.
+    assert!(r.frames_dropped.fifo_full > 0, "no overload (does the engine now outrun the unpaced MAC?): {:#?}", r.frames_dropped);
     assert_eq!(r.frames_delivered + r.frames_dropped.total, r.frames_in, "{r:#?}");
     assert_per_queue_order(&out);
     for (d, data) in &out {
