@@ -683,7 +683,11 @@ fn minimum_frames_faster_than_the_line_drop_only_at_the_fifo() {
     assert_eq!(r.frames_dropped.total, r.frames_dropped.fifo_full, "{:#?}", r.frames_dropped);
     // 8 cycles per frame in, 8.0 at best out, and descriptor reads and
     // interrupts share the request channel: the FIFO overflows.
-    assert!(r.frames_dropped.fifo_full > 0, "no overload (does the engine now outrun the unpaced MAC?): {:#?}", r.frames_dropped);
+    assert!(
+        r.frames_dropped.fifo_full > 0,
+        "no overload (does the engine now outrun the unpaced MAC?): {:#?}",
+        r.frames_dropped
+    );
     assert_eq!(r.frames_delivered + r.frames_dropped.total, r.frames_in, "{r:#?}");
     assert_per_queue_order(&out);
     for (d, data) in &out {
