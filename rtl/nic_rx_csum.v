@@ -312,7 +312,7 @@ reg              e_gt_reg = 1'b0, e_eq_reg = 1'b0;     // ip_end
 // beat j + 1 or j + 2 (e_in2_p_reg) when the word is below thr2: thr2 =
 // 16 (j + 3) - base, 50 - ((l3 + 2) mod 16) for IPv4, 12 - ((l3 + 4) mod 16)
 // (0 when below) for IPv6, so the compare made for beat j + 2 (in beat
-// j + 1, while ip_end_hi_reg is loaded) is e_gt = e_in_p, e_eq = e_in2_p
+// j + 1, while ip_end_hi_reg is loaded) is e_gt_reg = e_in_p, e_eq_reg = e_in2_p
 // and not e_in_p (resolved there, from flops, to keep the data compares
 // one shape).
 // For other frames ip_end only shapes the L4 sum, which is then not used.
@@ -342,34 +342,32 @@ function beat_eq(input [BEAT_W-1:0] k, input [BW-WW-1:0] kb);
     beat_eq = {{(BW-WW-BEAT_W){1'b0}}, k} == kb;
 endfunction
 
-wire [WORDS-1:0] ge_l3 = ge_l3_reg;
-wire [WORDS-1:0] ge_l4 = ge_l4_reg;
-wire [WORDS-1:0] ge_alo = ge_alo_reg;
-wire [WORDS-1:0] ge_ahi = ge_ahi_reg;
-// ip_end's beat is below / equal to this beat's
-wire e_gt = e_gt_reg;
-wire e_eq = e_eq_reg;
-// the bytes at or after ip_end: a word's low byte (2w + 1) when w >= half
-// ip_end's offset in the beat, its high byte (2w) when 2w >= the offset
+// the bytes of a beat at or after ip_end's offset in its beat: a word's low
+// byte (2w + 1) when w >= half the offset, its high byte (2w) when 2w >= it
+reg [WORDS-1:0] past_e_lo, past_e_hi;
+// ... of this beat: all when ip_end's beat is below this one (e_gt_reg), those
+// at or after the offset when it is this one (e_eq_reg)
 reg [WORDS-1:0] ge_e_lo, ge_e_hi;
 integer w;
 always @* begin
     for (w = 0; w < WORDS; w = w + 1) begin
-        ge_e_lo[w] = e_gt || (e_eq && (w >= ip_end_lo_reg[WW:1]));
-        ge_e_hi[w] = e_gt || (e_eq && (2*w >= ip_end_lo_reg));
+        past_e_lo[w] = w >= ip_end_lo_reg[WW:1];
+        past_e_hi[w] = 2*w >= ip_end_lo_reg;
     end
+    ge_e_lo = {WORDS{e_gt_reg}} | ({WORDS{e_eq_reg}} & past_e_lo);
+    ge_e_hi = {WORDS{e_gt_reg}} | ({WORDS{e_eq_reg}} & past_e_hi);
 end
 // In the beat right after the length word's ip_end may fall in that beat
 // (e_in_p_reg): its bytes are then cleared in stage 1 (d_fix_*_reg), from
 // flops, so the stage-0 clears need no term from the length word's data.
 
-wire [WORDS-1:0] m_ip = ge_l3 & ~ge_l4;
-wire [WORDS-1:0] m_addr = ge_alo & ~ge_ahi;
+wire [WORDS-1:0] m_ip = ge_l3_reg & ~ge_l4_reg;
+wire [WORDS-1:0] m_addr = ge_alo_reg & ~ge_ahi_reg;
 // (until the IP length word passed, the ip_end compares are stale: both L4
 // masks are limited to words at or after l4, which come later)
 // the L4 sum's words: high and low byte
-wire [WORDS-1:0] m_l4_hi = m_addr | (ge_l4 & ~ge_e_hi) | m_len_reg;
-wire [WORDS-1:0] m_l4_lo = m_addr | (ge_l4 & ~ge_e_lo) | m_len_reg;
+wire [WORDS-1:0] m_l4_hi = m_addr | (ge_l4_reg & ~ge_e_hi) | m_len_reg;
+wire [WORDS-1:0] m_l4_lo = m_addr | (ge_l4_reg & ~ge_e_lo) | m_len_reg;
 
 // ip_end's beat compares for each word as the length word: straight from
 // the data, the mask only selects a result
@@ -548,7 +546,7 @@ always @(posedge clk) begin
             m_len_reg <= nx_len_m;
             m_uz_reg <= nx_uz_m;
             // next beat against ip_end = base + length word, in the length
-            // word's beat: per position, picked in the next beat (e_eq)
+            // word's beat: per position, picked in the next beat (e_eq_reg)
             for (w = 0; w < WORDS / 2; w = w + 1) begin
                 e_in_p_reg[w] <= (m_len_reg[2*w] && e_in_w[2*w]) || (m_len_reg[2*w+1] && e_in_w[2*w+1]);
                 e_in2_p_reg[w] <= (m_len_reg[2*w] && e_in2_w[2*w]) || (m_len_reg[2*w+1] && e_in2_w[2*w+1]);
@@ -577,10 +575,8 @@ always @(posedge clk) begin
         d_l4_d_reg[16*w +: 8] <= m_l4_lo[w] ? t_data_reg[16*w+8 +: 8] : 8'd0;
     end
     d_v_reg <= xfer;
-    for (w = 0; w < WORDS; w = w + 1) begin
-        d_fix_lo_reg[w] <= (|e_in_p_reg) && (w >= ip_end_lo_reg[WW:1]);
-        d_fix_hi_reg[w] <= (|e_in_p_reg) && (2*w >= ip_end_lo_reg);
-    end
+    d_fix_lo_reg <= {WORDS{|e_in_p_reg}} & past_e_lo;
+    d_fix_hi_reg <= {WORDS{|e_in_p_reg}} & past_e_hi;
     pc_cc_reg <= csa8(v_cc0);
     // pseudo-header protocol and -(l4 - base), added once per frame
     d_inj0_reg <= beat0_reg ? (c_udp_reg ? 16'd17 : 16'd6) : 16'd0;
