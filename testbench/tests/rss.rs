@@ -126,10 +126,15 @@ fn assert_per_queue_order(got: &[(Delivered, Vec<u8>)]) {
     }
 }
 
-fn assert_clean_and_complete(r: &Report) {
+/// No corrupt frame, no TLP violation, no device fault.
+fn assert_clean(r: &Report) {
     assert_eq!(r.corrupt_frames.count, 0, "corrupt frames: {:#?}", r.corrupt_frames.list);
     assert_eq!(r.tlp_violations.count, 0, "violations: {:#?}", r.tlp_violations.list);
     assert_eq!(r.driver_device_faults, 0);
+}
+
+fn assert_clean_and_complete(r: &Report) {
+    assert_clean(r);
     assert_eq!(r.frames_dropped.total, 0, "{:#?}", r.frames_dropped);
     assert_eq!(r.frames_delivered, r.frames_in, "every frame delivered: {r:#?}");
 }
@@ -619,7 +624,7 @@ fn multiflow_capture_spreads_flows_over_queues() {
 
 /// `n` 60-byte TCP and UDP frames over 512 flows.
 fn minimum_frames_of_many_flows(n: u32) -> Vec<Vec<u8>> {
-    (0..n)
+    let frames: Vec<Vec<u8>> = (0..n)
         .map(|i| {
             let flow = i % 512;
             let src = [10, 1, (flow >> 8) as u8, flow as u8];
@@ -632,7 +637,21 @@ fn minimum_frames_of_many_flows(n: u32) -> Vec<Vec<u8>> {
             // 60 bytes: the Ethernet minimum without FCS.
             build::pad60(f)
         })
-        .collect()
+        .collect();
+    assert!(frames.iter().all(|f| f.len() == 60));
+    frames
+}
+
+/// Every delivered frame's fields are what the model says; returns the
+/// frames per queue.
+fn assert_each_frame_as_model(model: &nic_model::RssConfig, out: &[(Delivered, Vec<u8>)], queues: usize) -> Vec<u64> {
+    let mut per_queue = vec![0u64; queues];
+    for (d, data) in out {
+        let c = nic_model::classify(model, data);
+        assert_eq!(got(d), expected(&c, data), "frame {}: {}", d.frame, describe(&expected(&c, data), &got(d)));
+        per_queue[d.queue] += 1;
+    }
+    per_queue
 }
 
 /// Minimum-size frames of many flows at a 10 Gb/s line's full rate (84
@@ -642,7 +661,7 @@ fn minimum_frames_of_many_flows(n: u32) -> Vec<Vec<u8>> {
 /// any line and than the datapath's 8.0 cycles per minimum frame: see
 /// `minimum_frames_faster_than_the_line_drop_only_at_the_fifo`.)
 #[test]
-fn back_to_back_minimum_frames_of_many_flows() {
+fn minimum_frames_of_many_flows_at_line_rate() {
     let n = 20_000u32;
     let frames = minimum_frames_of_many_flows(n);
     let cfg = ReplayConfig {
@@ -655,13 +674,8 @@ fn back_to_back_minimum_frames_of_many_flows() {
     let (r, out, model) = replay(cfg, &frames);
     assert_clean_and_complete(&r);
     assert_per_queue_order(&out);
-    let mut per_queue = vec![0u64; r.queues.len()];
-    for (d, data) in &out {
-        let c = nic_model::classify(&model, data);
-        assert_eq!(got(d), expected(&c, data), "frame {}: {}", d.frame, describe(&expected(&c, data), &got(d)));
-        per_queue[d.queue] += 1;
-    }
-    eprintln!("back-to-back: {} frames in {} cycles, per queue {per_queue:?}", out.len(), r.sim_cycles);
+    let per_queue = assert_each_frame_as_model(&model, &out, r.queues.len());
+    eprintln!("line rate: {} frames in {} cycles, per queue {per_queue:?}", out.len(), r.sim_cycles);
     assert!(per_queue.iter().all(|&q| q > 0), "spread over every queue: {per_queue:?}");
     // 10.5 cycles per frame on the line; the whole run is not much longer than the line needs.
     assert!(r.sim_cycles < u64::from(n) * 21 / 2 * 5 / 4, "{} cycles", r.sim_cycles);
@@ -677,9 +691,7 @@ fn minimum_frames_faster_than_the_line_drop_only_at_the_fifo() {
     let frames = minimum_frames_of_many_flows(n);
     let cfg = ReplayConfig { ring_log: 10, chunk_cycles: 1024, poll_budget: 1024, ..ReplayConfig::default() };
     let (r, out, model) = replay(cfg, &frames);
-    assert_eq!(r.corrupt_frames.count, 0, "corrupt frames: {:#?}", r.corrupt_frames.list);
-    assert_eq!(r.tlp_violations.count, 0, "violations: {:#?}", r.tlp_violations.list);
-    assert_eq!(r.driver_device_faults, 0);
+    assert_clean(&r);
     assert_eq!(r.frames_dropped.total, r.frames_dropped.fifo_full, "{:#?}", r.frames_dropped);
     // 8 cycles per frame in, 8.0 at best out, and descriptor reads and
     // interrupts share the request channel: the FIFO overflows.
@@ -690,10 +702,7 @@ fn minimum_frames_faster_than_the_line_drop_only_at_the_fifo() {
     );
     assert_eq!(r.frames_delivered + r.frames_dropped.total, r.frames_in, "{r:#?}");
     assert_per_queue_order(&out);
-    for (d, data) in &out {
-        let c = nic_model::classify(&model, data);
-        assert_eq!(got(d), expected(&c, data), "frame {}: {}", d.frame, describe(&expected(&c, data), &got(d)));
-    }
+    assert_each_frame_as_model(&model, &out, r.queues.len());
     eprintln!("overload: {} of {n} frames delivered, {} dropped at the FIFO", out.len(), r.frames_dropped.fifo_full);
 }
 
