@@ -31,7 +31,12 @@
  * pulse err_cpl_unexpected, discard. Status != SC -> err_cpl_status, halt,
  * tag freed. Byte Count != bytes outstanding, Length > Byte Count, Lower
  * Address mismatch -> err_cpl_unexpected, discard. No completion for
- * CPL_TIMEOUT_CYCLES -> err_cpl_timeout, halt, tag freed.
+ * CPL_TIMEOUT_CYCLES -> err_cpl_timeout, halt, tag freed. The timeout is
+ * coarse, as PCIe's completion timeout ranges are: one prescaler ticks every
+ * P = floor(CPL_TIMEOUT_CYCLES / 8) cycles and each tag counts 8 ticks since
+ * its request or its last completion, so a tag times out after more than 7P
+ * and at most 8P cycles without one. Exact below 8 cycles (a tick every
+ * cycle). A 3-bit age per tag instead of a full-width timer each.
  *
  * Disable (!q_enable): indices, cache and issue state are zero; outstanding
  * tags become stale: their completions are swallowed silently (not flagged)
@@ -71,7 +76,9 @@ module nic_desc_fetch #(
     parameter FLAG_FOREIGN = 1,
     parameter CACHE_AW = $clog2(DESC_CACHE_DEPTH),
     parameter TAG_W = DMA_READ_TAGS > 1 ? $clog2(DMA_READ_TAGS) : 1,
-    parameter TIMER_W = $clog2(CPL_TIMEOUT_CYCLES + 1)
+    parameter AGE_STEPS = CPL_TIMEOUT_CYCLES >= 8 ? 8 : CPL_TIMEOUT_CYCLES,
+    parameter TICK_CYCLES = CPL_TIMEOUT_CYCLES >= 8 ? CPL_TIMEOUT_CYCLES / 8 : 1,
+    parameter TICK_W = TICK_CYCLES > 1 ? $clog2(TICK_CYCLES) : 1
 ) (
     input  wire                       clk,
     input  wire                       rst,
@@ -129,7 +136,13 @@ localparam integer FETCH_THRESH_I = FETCH_LIMIT > 1 ? FETCH_LIMIT / 2 : 1;
 localparam [CNT_W-1:0] FETCH_THRESH = FETCH_THRESH_I[CNT_W-1:0];
 localparam [16:0] DEPTH_17 = DESC_CACHE_DEPTH[16:0];
 localparam integer DWPOS_W = CACHE_AW + 2;
-localparam [TIMER_W-1:0] TIMEOUT_INIT = CPL_TIMEOUT_CYCLES[TIMER_W-1:0];
+// a tag's age counts down from AGE_STEPS - 1 on each tick; the tick after
+// it reached 0 sets its timed-out flag (AGE_STEPS ticks in all)
+localparam integer AGE_INIT_I = AGE_STEPS > 0 ? AGE_STEPS - 1 : 0;
+localparam [2:0] AGE_INIT = AGE_INIT_I[2:0];
+localparam integer TICK_LAST_I = TICK_CYCLES - 1;
+localparam [TICK_W-1:0] TICK_LAST = TICK_LAST_I[TICK_W-1:0];
+localparam AGE_NONE = AGE_STEPS == 0;     // CPL_TIMEOUT_CYCLES 0: at once
 localparam [8:0] TAG_LO_9 = TAG_BASE[8:0];
 localparam [8:0] TAG_HI_9 = TAG_LO_9 + DMA_READ_TAGS[8:0];
 localparam [7:0] TAG_BASE_8 = TAG_BASE[7:0];
@@ -202,8 +215,13 @@ reg [DMA_READ_TAGS-1:0] tag_stale_reg = 0;
 reg [12:0]              tag_rem_reg [0:DMA_READ_TAGS-1];
 reg [DWPOS_W-1:0]       tag_dw_reg [0:DMA_READ_TAGS-1];
 reg [6:0]               tag_la_reg [0:DMA_READ_TAGS-1];
-reg [TIMER_W-1:0]       tag_timer_reg [0:DMA_READ_TAGS-1];
-reg [DMA_READ_TAGS-1:0] tag_tzero_reg = 0;      // tag_timer_reg == 0, registered
+reg [2:0]               tag_age_reg [0:DMA_READ_TAGS-1];
+reg [DMA_READ_TAGS-1:0] tag_tzero_reg = 0;      // timed out (AGE_STEPS ticks seen)
+
+// timeout prescaler, shared by the tags: tick_reg is high one cycle in
+// TICK_CYCLES
+reg [TICK_W-1:0]        tick_cnt_reg = 0;
+reg                     tick_reg = 1'b0;
 
 // completion pipeline
 reg                     c1_valid_reg = 1'b0;
@@ -551,10 +569,19 @@ always @* begin
 end
 
 always @(posedge clk) begin
+    tick_reg <= tick_cnt_reg == TICK_LAST;
+    tick_cnt_reg <= (tick_cnt_reg == TICK_LAST) ? {TICK_W{1'b0}} : tick_cnt_reg + 1'b1;
+    if (rst) begin
+        tick_cnt_reg <= {TICK_W{1'b0}};
+        tick_reg <= 1'b0;
+    end
+end
+
+always @(posedge clk) begin
     for (i_seq = 0; i_seq < DMA_READ_TAGS; i_seq = i_seq + 1) begin
-        if (tag_busy_reg[i_seq] && !tag_tzero_reg[i_seq]) begin
-            tag_timer_reg[i_seq] <= tag_timer_reg[i_seq] - 1'b1;
-            tag_tzero_reg[i_seq] <= tag_timer_reg[i_seq] == {{(TIMER_W-1){1'b0}}, 1'b1};
+        if (tag_busy_reg[i_seq] && !tag_tzero_reg[i_seq] && tick_reg) begin
+            tag_age_reg[i_seq] <= tag_age_reg[i_seq] - 3'd1;
+            tag_tzero_reg[i_seq] <= tag_age_reg[i_seq] == 3'd0;
         end
         if (timeout_hit[i_seq]) begin
             tag_busy_reg[i_seq] <= 1'b0;
@@ -570,15 +597,15 @@ always @(posedge clk) begin
             if (c_final) begin
                 tag_busy_reg[i_seq] <= 1'b0;
             end
-            tag_timer_reg[i_seq] <= TIMEOUT_INIT;
-            tag_tzero_reg[i_seq] <= TIMEOUT_INIT == 0;
+            tag_age_reg[i_seq] <= AGE_INIT;
+            tag_tzero_reg[i_seq] <= AGE_NONE;
         end
         if (c_acc_t[i_seq]) begin
             tag_rem_reg[i_seq] <= tag_rem_reg[i_seq] - c_len_bytes;
             tag_dw_reg[i_seq] <= tag_dw_reg[i_seq] + c_len_dw[DWPOS_W-1:0];
             tag_la_reg[i_seq] <= tag_la_reg[i_seq] + c_len_bytes[6:0];
-            tag_timer_reg[i_seq] <= TIMEOUT_INIT;
-            tag_tzero_reg[i_seq] <= TIMEOUT_INIT == 0;
+            tag_age_reg[i_seq] <= AGE_INIT;
+            tag_tzero_reg[i_seq] <= AGE_NONE;
             if (c_final) begin
                 tag_busy_reg[i_seq] <= 1'b0;
             end
@@ -591,8 +618,8 @@ always @(posedge clk) begin
         tag_rem_reg[req_tag_reg] <= {{(9-CNT_W){1'b0}}, req_count_reg, 4'd0};
         tag_dw_reg[req_tag_reg] <= {fetch_ptr_reg[CACHE_AW-1:0], 2'b00};
         tag_la_reg[req_tag_reg] <= req_la_reg;
-        tag_timer_reg[req_tag_reg] <= TIMEOUT_INIT;
-        tag_tzero_reg[req_tag_reg] <= TIMEOUT_INIT == 0;
+        tag_age_reg[req_tag_reg] <= AGE_INIT;
+        tag_tzero_reg[req_tag_reg] <= AGE_NONE;
     end
 
     // current completion's following beats

@@ -429,8 +429,10 @@ reg [3:0]   tlp_lbe_reg = 4'd0;
 reg [3:0]   tlp_lb_reg = 4'd0;
 reg         tlp_4dw_reg = 1'b0;
 reg         tlp_b0_reg = 1'b0;          // tlp_beats_m1_reg == 0
+reg         tlp_b1_reg = 1'b0;          // tlp_beats_m1_reg == 1
 reg         tlp_shend_reg = 1'b0;       // seg_shift_reg + tlp_lb_reg >= 16
 reg         drain_b0_reg = 1'b0;        // seg_drain_m1_reg == 0
+reg         drain_b1_reg = 1'b0;        // seg_drain_m1_reg == 1
 reg         rec_ok_reg = 1'b1;          // rec_status_reg == 0
 
 // completion record fields for the current frame
@@ -477,7 +479,8 @@ localparam integer HC_SH0 = HC_B0 + 1;       // 1: shift == 0
 localparam integer HC_OK = HC_SH0 + 1;       // 1: CPL: STATUS == 0 (record fields below, for the statistics)
 localparam integer HC_SPLIT = HC_OK + 1;     // 1: CPL: SPLIT
 localparam integer HC_OVF = HC_SPLIT + 1;    // 1: CPL: HDR_OVERFLOW
-localparam integer HC_Q = HC_OVF + 1;        // QW
+localparam integer HC_B1 = HC_OVF + 1;       // 1: beats - 1 == 1
+localparam integer HC_Q = HC_B1 + 1;         // QW
 localparam integer HC_W = HC_Q + QW;
 reg [HC_W-1:0]           cmd_ctl_reg [0:CMD_FIFO_DEPTH-1];
 reg [HC_W-1:0]           hc_reg = {HC_W{1'b0}};
@@ -496,6 +499,7 @@ reg [CMD_FIFO_DEPTH:0]   lvl_reg = {{CMD_FIFO_DEPTH{1'b0}}, 1'b1};
 reg                      hv_reg = 1'b0;
 reg                      first_reg = 1'b1;
 reg                      last_reg = 1'b0;
+reg                      lbs_reg = 1'b0;       // cnt_reg + 1 == the head's beats - 1
 reg                      habort_reg = 1'b0;
 // the head beat's flags (see the streamer): exact functions of the state
 // above, registered
@@ -794,10 +798,12 @@ wire [11:0] badc_words = words_m1_reg + 12'd1 - vend_p15[15:4];
 reg  [9:0]  badc_words_reg = 10'd0;
 reg         badc_zero_reg = 1'b0;
 reg         badc_one_reg = 1'b0;
+reg         badc_two_reg = 1'b0;
 always @(posedge clk) begin
     badc_words_reg <= badc_words[9:0];
     badc_zero_reg <= badc_words == 12'd0;
     badc_one_reg <= badc_words[9:0] == 10'd1;
+    badc_two_reg <= badc_words[9:0] == 10'd2;
 end
 
 // ---------------------------------------------------------------------------
@@ -1034,6 +1040,7 @@ always @(posedge clk) begin
             rec_meta_reg <= len_meta_reg;
             seg_drain_m1_reg <= len_m1[13:4];
             drain_b0_reg <= len_m1[13:4] == 10'd0;
+            drain_b1_reg <= len_m1[13:4] == 10'd1;
             words_m1_reg <= len_m1[15:4];
             cap_reg <= dec_cap;
 
@@ -1130,6 +1137,7 @@ always @(posedge clk) begin
             tlp_lb_reg <= prep_last ? prep_rem_m1[3:0] : 4'hF;
             // beats - 1 == 0, and shift + last-beat bytes > 16 (a full last beat: shift != 0)
             tlp_b0_reg <= prep_last ? (prep_rem_m1[11:4] == 8'd0) : (seg_room_reg[12:4] == 9'd1);
+            tlp_b1_reg <= prep_last ? (prep_rem_m1[11:4] == 8'd1) : (seg_room_reg[12:4] == 9'd2);
             tlp_shend_reg <= prep_last ? prep_shend_last : !seg_sh0;
             tlp_4dw_reg <= |seg_addr_reg[63:32];
         end
@@ -1200,6 +1208,7 @@ always @(posedge clk) begin
             // drain what the written segments did not pop, then the record
             seg_drain_m1_reg <= badc_words_reg[9:0] - 10'd1;
             drain_b0_reg <= badc_one_reg;
+            drain_b1_reg <= badc_two_reg;
             seg_cpl_after_reg <= 1'b1;
         end
         S_DRAIN: begin
@@ -1250,9 +1259,10 @@ end
 // another kind are don't-cares)
 wire       w_push = st_push_reg;
 wire       w_b0 = w_push ? tlp_b0_reg : st_drain_reg ? drain_b0_reg : 1'b0;
+wire       w_b1 = w_push ? tlp_b1_reg : st_drain_reg ? drain_b1_reg : 1'b1;
 wire [1:0] w_kind = w_push ? K_DATA : st_cpl_reg ? K_CPL : K_DRAIN;
 wire [9:0] w_beats = w_push ? tlp_beats_m1_reg : st_cpl_reg ? 10'd1 : seg_drain_m1_reg;
-wire [HC_W-1:0] w_ctl = {rec_q_reg, rec_ovf_reg, rec_split_reg, rec_ok_reg,
+wire [HC_W-1:0] w_ctl = {rec_q_reg, w_b1, rec_ovf_reg, rec_split_reg, rec_ok_reg,
                          !w_push || seg_sh0, w_b0,
                          seg_first_reg, w_push && seg_prime_reg,
                          w_push && tlp_shend_reg, seg_shift_reg - 4'd1, w_beats, w_kind};
@@ -1376,10 +1386,12 @@ wire              ha_next1 = hc_byp1 ? w_abort : (cmd_abort_reg[hc_idx1] || !q_e
 // last_reg after this edge: a pop restarts at the next head's beat 0, a
 // beat moves on within the head, else it stays (or is that of a command
 // just pushed into the empty FIFO)
-/* verilator lint_off UNUSEDSIGNAL */
-wire [9:0]        cnt_p1 = cnt_reg + 10'd1;
-/* verilator lint_on UNUSEDSIGNAL */
-wire              lb_step = cnt_p1 == h_beats_m1;
+// cnt_reg + 1 == h_beats_m1, kept in a flop (lbs_reg; loaded as last_reg is,
+// one beat ahead: the beats - 1 == 1 flag of a new head, else the compare
+// of the beat after next): the beat compare is off the handshake's path
+wire [9:0]        cnt_p2 = cnt_reg + 10'd2;
+wire              lb_step = lbs_reg;
+wire              lb_step2 = cnt_p2 == h_beats_m1;
 wire              lb_stay = hc_new0 ? w_ctl[HC_B0] : last_reg;
 
 // The beat's flags after this edge (is_data_reg ... eff_abort_reg: functions
@@ -1421,6 +1433,7 @@ always @(posedge clk) begin
     hc_reg <= hc_next;
     habort_reg <= pop ? ha_next1 : ha_next0;
     last_reg <= pop ? hc_next1[HC_B0] : beat_done ? lb_step : lb_stay;
+    lbs_reg <= pop ? hc_next1[HC_B1] : beat_done ? lb_step2 : hc_new0 ? w_ctl[HC_B1] : lbs_reg;
     if (beat_done) begin
         first_reg <= pop;
     end

@@ -221,28 +221,41 @@ assign s_tlp_cpl_ready = 1'b1;
 // descriptor fetch, one per queue
 // ---------------------------------------------------------------------------
 
+// completion payload, one register stage shared by the fetch engines (their
+// header copies are per engine, below): in step with those copies
+reg [TLP_DATA_WIDTH-1:0] cq_data_reg = {TLP_DATA_WIDTH{1'b0}};
+always @(posedge clk) begin
+    cq_data_reg <= s_tlp_cpl_data;
+end
+
 genvar q;
 generate
 for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
-    // Each fetch engine snoops the completion stream through its own
+    // Each fetch engine snoops the completion stream's header through its own
     // registered copy: the engines are spread over the device, and a shared
     // source drove their first-stage header checks (which yosys also shared
-    // between them) across it. The copy costs a cycle of descriptor-read
-    // latency; DW3 of the header is not used by the engines.
-    reg [127:32]             cq_hdr_reg = 96'd0;
-    reg [TLP_DATA_WIDTH-1:0] cq_data_reg = {TLP_DATA_WIDTH{1'b0}};
+    // between them) across it. The copy holds only the header fields the
+    // engine reads (Fmt/Type, Length, Status, Byte Count, Tag, Lower
+    // Address: 48 of the 128 bits) and costs a cycle of descriptor-read
+    // latency. The payload goes through one shared register stage instead
+    // (cq_data_reg above): it only feeds each engine's own payload register,
+    // a flop-to-flop hop with no logic.
+    reg [47:0]               cq_fields_reg = 48'd0;
     reg                      cq_sop_reg = 1'b0;
     reg                      cq_eop_reg = 1'b0;
     reg                      cq_valid_reg = 1'b0;
     // `keep` on the process: opt_merge would fold the copies into one
     (* keep *)
     always @(posedge clk) begin
-        cq_hdr_reg <= s_tlp_cpl_hdr[127:32];
-        cq_data_reg <= s_tlp_cpl_data;
+        cq_fields_reg <= {s_tlp_cpl_hdr[127:120], s_tlp_cpl_hdr[105:96], s_tlp_cpl_hdr[79:77],
+                          s_tlp_cpl_hdr[75:64], s_tlp_cpl_hdr[47:40], s_tlp_cpl_hdr[38:32]};
         cq_sop_reg <= s_tlp_cpl_sop;
         cq_eop_reg <= s_tlp_cpl_eop;
         cq_valid_reg <= s_tlp_cpl_valid && !rst;
     end
+    // the header with the fields back in place, every other bit zero
+    wire [127:0] cq_hdr = {cq_fields_reg[47:40], 14'd0, cq_fields_reg[39:30], 16'd0, cq_fields_reg[29:27], 1'b0,
+                           cq_fields_reg[26:15], 16'd0, cq_fields_reg[14:7], 1'b0, cq_fields_reg[6:0], 32'd0};
 
     nic_desc_fetch #(
         .TLP_DATA_WIDTH(TLP_DATA_WIDTH),
@@ -273,7 +286,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
         .m_tlp_hdr(fq_hdr[q*128 +: 128]),
         .m_tlp_valid(fq_valid[q]),
         .m_tlp_ready(fq_ready[q]),
-        .s_tlp_cpl_hdr({cq_hdr_reg, 32'd0}),
+        .s_tlp_cpl_hdr(cq_hdr),
         .s_tlp_cpl_data(cq_data_reg),
         .s_tlp_cpl_sop(cq_sop_reg),
         .s_tlp_cpl_eop(cq_eop_reg),
@@ -380,7 +393,11 @@ always @(posedge clk) begin
             rd_data_reg <= 32'd0;
             rd_q_oh_reg <= pick_found_reg ? pick_oh_reg : {RX_QUEUES{1'b0}};
             if (pick_found_reg) begin
-                rd_hdr_reg <= sq_hdr[pick_reg*128 +: 128];
+                // DW1's Requester ID and byte enables are the same in every
+                // descriptor read: set here, so the engines' and slots'
+                // copies of them are never read (synthesis drops them)
+                rd_hdr_reg <= {sq_hdr[pick_reg*128 + 96 +: 32], cfg_requester_id,
+                               sq_hdr[pick_reg*128 + 72 +: 8], 8'hFF, sq_hdr[pick_reg*128 +: 64]};
                 rd_rr_reg <= ({{(32-QW){1'b0}}, pick_reg} == RX_QUEUES - 1) ? {QW{1'b0}} : pick_reg + 1'b1;
             end
         end

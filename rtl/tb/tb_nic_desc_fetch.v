@@ -123,6 +123,7 @@ integer    fetched = 0;        // descriptors requested (sum of counts) since en
 integer    popped = 0;
 integer    pi, cnt, slot, avail, natural;
 integer    bi, u0, t0;
+integer    t_issue = 0, t_timeout = 0;   // cycles of the last MemRd and timeout
 reg [31:0] d0, d1, d2;
 reg        dup;
 
@@ -153,6 +154,7 @@ always @(posedge clk) begin
         p_due[pi] = cycle + lat + $urandom % 10; p_mode[pi] = next_mode; next_mode = 0;
         fetched = fetched + cnt;
         n_rd = n_rd + 1; sum_rd = sum_rd + cnt;
+        t_issue = cycle;
     end
 end
 
@@ -263,7 +265,7 @@ integer n_status = 0, n_unexp = 0, n_timeout = 0;
 always @(posedge clk) begin
     if (e_status) n_status = n_status + 1;
     if (e_unexp) n_unexp = n_unexp + 1;
-    if (e_timeout) n_timeout = n_timeout + 1;
+    if (e_timeout) begin n_timeout = n_timeout + 1; t_timeout = cycle; end
 end
 
 task restart(input integer log, input [2:0] mrrs);
@@ -403,6 +405,12 @@ initial begin
         repeat (TIMEOUT + 200) @(posedge clk);
         if (n_unexp != u0 + 1) fail("Byte Count mismatch not flagged");
         if (n_timeout != t0 + 1 || !q_halted) fail("timeout after discarded completion must halt");
+        // coarse timer: more than 7/8 and at most all of TIMEOUT after the
+        // request (a discarded completion does not restart it), plus the
+        // two registered stages to the error pulse
+        if (t_timeout - t_issue <= TIMEOUT / 8 * 7 || t_timeout - t_issue > TIMEOUT / 8 * 8 + 3)
+            fail("timeout outside (7/8, 1] of CPL_TIMEOUT_CYCLES");
+        $display("  timeout %0d cycles after the request (CPL_TIMEOUT_CYCLES %0d)", t_timeout - t_issue, TIMEOUT);
         if (d_valid) fail("descriptor delivered from discarded completion");
         for (i = 0; i < MAXP; i = i + 1) p_valid[i] = 0;
     end
