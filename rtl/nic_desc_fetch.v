@@ -75,10 +75,7 @@ module nic_desc_fetch #(
     parameter TAG_BASE = 0,
     parameter FLAG_FOREIGN = 1,
     parameter CACHE_AW = $clog2(DESC_CACHE_DEPTH),
-    parameter TAG_W = DMA_READ_TAGS > 1 ? $clog2(DMA_READ_TAGS) : 1,
-    parameter AGE_STEPS = CPL_TIMEOUT_CYCLES >= 8 ? 8 : CPL_TIMEOUT_CYCLES,
-    parameter TICK_CYCLES = CPL_TIMEOUT_CYCLES >= 8 ? CPL_TIMEOUT_CYCLES / 8 : 1,
-    parameter TICK_W = TICK_CYCLES > 1 ? $clog2(TICK_CYCLES) : 1
+    parameter TAG_W = DMA_READ_TAGS > 1 ? $clog2(DMA_READ_TAGS) : 1
 ) (
     input  wire                       clk,
     input  wire                       rst,
@@ -136,6 +133,10 @@ localparam integer FETCH_THRESH_I = FETCH_LIMIT > 1 ? FETCH_LIMIT / 2 : 1;
 localparam [CNT_W-1:0] FETCH_THRESH = FETCH_THRESH_I[CNT_W-1:0];
 localparam [16:0] DEPTH_17 = DESC_CACHE_DEPTH[16:0];
 localparam integer DWPOS_W = CACHE_AW + 2;
+// timeout geometry: not parameters, the 3-bit age holds at most 8 steps
+localparam integer AGE_STEPS = CPL_TIMEOUT_CYCLES >= 8 ? 8 : CPL_TIMEOUT_CYCLES;
+localparam integer TICK_CYCLES = CPL_TIMEOUT_CYCLES >= 8 ? CPL_TIMEOUT_CYCLES / 8 : 1;
+localparam integer TICK_W = TICK_CYCLES > 1 ? $clog2(TICK_CYCLES) : 1;
 // a tag's age counts down from AGE_STEPS - 1 on each tick; the tick after
 // it reached 0 sets its timed-out flag (AGE_STEPS ticks in all)
 localparam integer AGE_INIT_I = AGE_STEPS > 0 ? AGE_STEPS - 1 : 0;
