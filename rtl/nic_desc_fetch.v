@@ -44,8 +44,10 @@
  * tag is never reused while the host may still answer it.
  *
  * Head output: registered descriptor (address, length, buffer id, header
- * buffer index, free-running index, bad flag) with valid/ready; cache RAM
- * read is registered (BRAM style). m_desc_bad covers only what this block
+ * buffer index, free-running index, bad flag) with valid/ready, loaded
+ * from the cache (distributed RAM, read asynchronously) in the cycle after
+ * the row's last dword was written or the previous head was taken.
+ * m_desc_bad covers only what this block
  * can judge alone (address alignment, LEN 0); HDR_IDX against Q_HDR_COUNT is
  * checked by the frame path, which knows whether the header buffer is used.
  * m_desc_empty: nothing cached, in flight or posted (frames may be dropped).
@@ -74,6 +76,10 @@ module nic_desc_fetch #(
     parameter CPL_TIMEOUT_CYCLES = 1 << 20,
     parameter TAG_BASE = 0,
     parameter FLAG_FOREIGN = 1,
+    // 1: s_tlp_cpl_data arrives one cycle after the beat's header and flags
+    // (a register stage shared by several instances, outside); the instance
+    // then keeps no payload copy of its own before the cache write stage
+    parameter CPL_DATA_LATE = 0,
     parameter CACHE_AW = $clog2(DESC_CACHE_DEPTH),
     parameter TAG_W = DMA_READ_TAGS > 1 ? $clog2(DMA_READ_TAGS) : 1
 ) (
@@ -231,7 +237,7 @@ reg                     c1_eop_reg = 1'b0;
 /* verilator lint_off UNUSEDSIGNAL */
 reg [95:0]              c1_hdr_reg = 96'd0;      // DW0..DW2; IDs, attributes unused
 /* verilator lint_on UNUSEDSIGNAL */
-reg [127:0]             c1_data_reg = 128'd0;
+wire [127:0]            c1_data;                 // the stage-1 beat's payload
 
 reg                     cur_active_reg = 1'b0;
 reg [DWPOS_W-1:0]       cur_dw_reg = 0;
@@ -251,10 +257,8 @@ reg                     err_timeout_reg = 1'b0;
 // cache rows
 reg [DESC_CACHE_DEPTH-1:0] slot_valid_reg = 0;
 
-// head pipeline
-reg                     rdq_valid_reg = 1'b0;
-reg [15:0]              rdq_idx_reg = 16'd0;
-wire [31:0]             rdq_dw [0:3];
+// head output
+wire [31:0]             rdq_dw [0:3];            // the cache row at rd_ptr_reg
 
 reg                     out_valid_reg = 1'b0;
 reg [63:0]              out_addr_reg = 64'd0;
@@ -440,7 +444,6 @@ always @(posedge clk) begin
         c1_sop_reg <= s_tlp_cpl_sop;
         c1_eop_reg <= s_tlp_cpl_eop;
         c1_hdr_reg <= s_tlp_cpl_hdr[127:32];
-        c1_data_reg <= s_tlp_cpl_data[127:0];
         c1_mine_reg <= s_mine;
         c1_cpl_reg <= s_is_cpl && s_mine;
         c1_sc_reg <= s_sc;
@@ -458,6 +461,20 @@ always @(posedge clk) begin
         c1_acc_ok_reg <= 1'b0;
     end
 end
+
+generate
+    if (CPL_DATA_LATE != 0) begin : g_data_late
+        assign c1_data = s_tlp_cpl_data[127:0];
+    end else begin : g_data_reg
+        reg [127:0] c1_data_reg = 128'd0;
+        always @(posedge clk) begin
+            if (s_tlp_cpl_valid) begin
+                c1_data_reg <= s_tlp_cpl_data[127:0];
+            end
+        end
+        assign c1_data = c1_data_reg;
+    end
+endgenerate
 
 // stage 2: check the header against the tag table (every entry compared in
 // parallel, the one-hot tag picks the result), compute cache writes
@@ -669,36 +686,31 @@ always @(posedge clk) begin
     w_en_reg <= w_en_next;
     w_row_reg <= w_row_next;
     w_lane_reg <= w_lane_next;
-    w_data_reg <= c1_data_reg;
+    w_data_reg <= c1_data;
     if (rst) begin
         w_en_reg <= 4'd0;
     end
 end
 
 // ---------------------------------------------------------------------------
-// cache RAM and head pipeline
+// cache RAM and head output
+// The head register loads straight from the cache row at rd_ptr_reg
+// (distributed RAM, asynchronous read): no separate read-data stage, so
+// each queue holds one copy of its head descriptor, not two.
 wire [CACHE_AW-1:0] rd_row = rd_ptr_reg[CACHE_AW-1:0];
-wire out_move = rdq_valid_reg && (!out_valid_reg || m_desc_ready);
 wire desc_pop = out_valid_reg && m_desc_ready;
-wire rd_adv = !rdq_valid_reg || out_move;
-wire rd_en = q_enable && slot_valid_reg[rd_row] && rd_adv;
+wire head_load = q_enable && slot_valid_reg[rd_row] && (!out_valid_reg || m_desc_ready);
 
 genvar b;
 generate
     for (b = 0; b < 4; b = b + 1) begin : bank
         reg [31:0] mem [0:DESC_CACHE_DEPTH-1];
-        reg [31:0] rd_data_reg = 32'd0;
         always @(posedge clk) begin
             if (w_en_reg[b]) begin
                 mem[w_row_reg[b*CACHE_AW +: CACHE_AW]] <= w_data_reg[32*w_lane_reg[b*2 +: 2] +: 32];
             end
-            // loaded whenever the read stage may advance (rd_en without the
-            // slot lookup: a row read without rd_en is never marked valid)
-            if (rd_adv) begin
-                rd_data_reg <= mem[rd_row];
-            end
         end
-        assign rdq_dw[b] = rd_data_reg;
+        assign rdq_dw[b] = mem[rd_row];
     end
 endgenerate
 
@@ -714,21 +726,14 @@ always @(posedge clk) begin
     if (w_en_reg[3] && q_enable) begin
         slot_valid_reg[w_row_reg[3*CACHE_AW +: CACHE_AW]] <= 1'b1;
     end
-    if (rd_en) begin
+    if (head_load) begin
         slot_valid_reg[rd_row] <= 1'b0;
         rd_ptr_reg <= rd_ptr_reg + 16'd1;
-        rdq_idx_reg <= rd_ptr_reg;
-        rdq_valid_reg <= 1'b1;
-    end else if (out_move) begin
-        rdq_valid_reg <= 1'b0;
-    end
-
-    if (out_move) begin
         out_valid_reg <= 1'b1;
         out_addr_reg <= rdq_addr;
         out_len_reg <= rdq_len;
         out_buf_id_reg <= rdq_buf_id;
-        out_idx_reg <= rdq_idx_reg;
+        out_idx_reg <= rd_ptr_reg;
         out_hdr_idx_reg <= rdq_hdr_idx;
         out_bad_reg <= (rdq_addr[3:0] != 4'd0) || (rdq_len == 16'd0);
     end else if (m_desc_ready) begin
@@ -736,7 +741,7 @@ always @(posedge clk) begin
     end
 
     empty_reg <= (fetch_ptr_reg == q_desc_prod) && (fetch_ptr_reg == rd_ptr_reg)
-        && !rdq_valid_reg && !out_valid_reg;
+        && !out_valid_reg;
 
     // the pop of this cycle is folded in, so the consumer never sees a count
     // that still includes a descriptor it already took
@@ -748,7 +753,6 @@ always @(posedge clk) begin
     if (!q_enable || rst) begin
         slot_valid_reg <= 0;
         rd_ptr_reg <= 16'd0;
-        rdq_valid_reg <= 1'b0;
         out_valid_reg <= 1'b0;
         pop_ptr_reg <= 16'd0;
         avail_reg <= 16'd0;
