@@ -228,9 +228,33 @@ always @(posedge clk) begin
     cq_data1_reg <= cq_data_reg;
 end
 
+// Reset tree: the synchronous reset reaches each big block through a
+// register of its own, placed by its loads, so the one
+// reset input drives a few flops instead of every block's LSR pins across
+// the device. Those blocks leave reset a cycle after the glue and the
+// request mux (the fetch engines' requests and the frame path's TLPs only
+// start after that; both frame-path blocks leave it in the same cycle).
+// (`keep` on each process: opt_merge folds equal registers into one
+// otherwise, as it would the per-engine copies)
+reg rst_csum_reg = 1'b1;
+reg rst_dma_wr_reg = 1'b1;
+(* keep *)
+always @(posedge clk) begin
+    rst_csum_reg <= rst;
+end
+(* keep *)
+always @(posedge clk) begin
+    rst_dma_wr_reg <= rst;
+end
+
 genvar q;
 generate
 for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
+    reg f_rst_reg = 1'b1;
+    (* keep *)
+    always @(posedge clk) begin
+        f_rst_reg <= rst;
+    end
     // Each fetch engine snoops the completion stream's header through its own
     // registered copy: the engines are spread over the device, and a shared
     // source drove their first-stage header checks (which yosys also shared
@@ -251,7 +275,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
                           s_tlp_cpl_hdr[75:64], s_tlp_cpl_hdr[47:40], s_tlp_cpl_hdr[38:32]};
         cq_sop_reg <= s_tlp_cpl_sop;
         cq_eop_reg <= s_tlp_cpl_eop;
-        cq_valid_reg <= s_tlp_cpl_valid && !rst;
+        cq_valid_reg <= s_tlp_cpl_valid && !f_rst_reg;
     end
     // the header with the fields back in place, every other bit zero
     wire [127:0] cq_hdr = {cq_fields_reg[47:40], 14'd0, cq_fields_reg[39:30], 16'd0, cq_fields_reg[29:27], 1'b0,
@@ -268,7 +292,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
         .CPL_DATA_LATE(1)
     ) desc_fetch_inst (
         .clk(clk),
-        .rst(rst),
+        .rst(f_rst_reg),
         .q_enable(q_enable[q]),
         .q_desc_base(q_desc_base[q*64 +: 64]),
         .q_desc_log_size(q_desc_log_size[q*4 +: 4]),
@@ -430,7 +454,7 @@ nic_rx_csum #(
     .META_WIDTH(META_WIDTH)
 ) csum_inst (
     .clk(clk),
-    .rst(rst),
+    .rst(rst_csum_reg),
     .s_axis_tdata(s_axis_tdata),
     .s_axis_tkeep(s_axis_tkeep),
     .s_axis_tvalid(s_axis_tvalid),
@@ -455,7 +479,7 @@ nic_rx_dma_wr #(
     .META_WIDTH(META_WIDTH)
 ) dma_wr_inst (
     .clk(clk),
-    .rst(rst),
+    .rst(rst_dma_wr_reg),
     .s_axis_tdata(s_axis_tdata),
     .s_axis_tvalid(s_axis_tvalid),
     .s_axis_tready(s_axis_tready),
