@@ -697,9 +697,29 @@ end
 // The head register loads straight from the cache row at rd_ptr_reg
 // (distributed RAM, asynchronous read): no separate read-data stage, so
 // each queue holds one copy of its head descriptor, not two.
-wire [CACHE_AW-1:0] rd_row = rd_ptr_reg[CACHE_AW-1:0];
+// The head row is kept twice besides rd_ptr_reg, so rd_ptr_reg's low bits
+// do not fan out to every LUT-RAM read port and the row-valid logic: one-hot
+// (head_oh_reg: the valid select and the clear) and binary (ram_row_reg:
+// the RAM read address). `keep`: not merged with rd_ptr_reg.
+reg [DESC_CACHE_DEPTH-1:0] head_oh_reg = {{(DESC_CACHE_DEPTH-1){1'b0}}, 1'b1};
+reg [CACHE_AW-1:0]         ram_row_reg = {CACHE_AW{1'b0}};
 wire desc_pop = out_valid_reg && m_desc_ready;
-wire head_load = q_enable && slot_valid_reg[rd_row] && (!out_valid_reg || m_desc_ready);
+wire [DESC_CACHE_DEPTH-1:0] slot_set = (w_en_reg[3] && q_enable)
+    ? {{(DESC_CACHE_DEPTH-1){1'b0}}, 1'b1} << w_row_reg[3*CACHE_AW +: CACHE_AW] : {DESC_CACHE_DEPTH{1'b0}};
+wire head_valid = |(slot_valid_reg & head_oh_reg);
+wire head_load = q_enable && head_valid && (!out_valid_reg || m_desc_ready);
+
+(* keep *)
+always @(posedge clk) begin
+    if (head_load) begin
+        head_oh_reg <= (head_oh_reg << 1) | (head_oh_reg >> (DESC_CACHE_DEPTH - 1));
+        ram_row_reg <= ram_row_reg + 1'b1;
+    end
+    if (!q_enable || rst) begin
+        head_oh_reg <= {{(DESC_CACHE_DEPTH-1){1'b0}}, 1'b1};
+        ram_row_reg <= {CACHE_AW{1'b0}};
+    end
+end
 
 genvar b;
 generate
@@ -710,7 +730,7 @@ generate
                 mem[w_row_reg[b*CACHE_AW +: CACHE_AW]] <= w_data_reg[32*w_lane_reg[b*2 +: 2] +: 32];
             end
         end
-        assign rdq_dw[b] = mem[rd_row];
+        assign rdq_dw[b] = mem[ram_row_reg];
     end
 endgenerate
 
@@ -723,11 +743,10 @@ wire [15:0]  rdq_hdr_idx = rdq_desc[DESC_HDR_IDX_LSB +: DESC_HDR_IDX_W];
 /* verilator lint_on UNUSEDSIGNAL */
 
 always @(posedge clk) begin
-    if (w_en_reg[3] && q_enable) begin
-        slot_valid_reg[w_row_reg[3*CACHE_AW +: CACHE_AW]] <= 1'b1;
-    end
+    // a row becomes valid with its last dword, and free when it is loaded
+    // into the head register (both in one cycle: different rows)
+    slot_valid_reg <= (slot_valid_reg | slot_set) & ~(head_load ? head_oh_reg : {DESC_CACHE_DEPTH{1'b0}});
     if (head_load) begin
-        slot_valid_reg[rd_row] <= 1'b0;
         rd_ptr_reg <= rd_ptr_reg + 16'd1;
         out_valid_reg <= 1'b1;
         out_addr_reg <= rdq_addr;
