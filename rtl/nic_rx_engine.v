@@ -365,9 +365,10 @@ wire [QW-1:0] rd_grant;
 // (take_reg): the arbiter's pick (spread over the device) then drives only
 // a flop per engine, not the engine's tag allocation and issue logic behind
 // m_tlp_ready. The engine holds its request (valid and header) until that
-// ready, so the header is read from it in the cycle of the take; its valid
-// is still high in the next cycle, where take_reg masks it from the pick.
-// A request is seen by the pick from its second cycle on (req_seen_reg):
+// ready, so the header is read from it in the cycle of the take.
+// A request is seen by the pick from its second cycle on (req_seen_reg,
+// cleared by the take and in the cycle after it, while the engine's valid
+// is still high):
 // the MemRd then leaves in the same cycle relative to the descriptor pops
 // as it did through a request slot, so it takes an idle cycle of the MemWr
 // stream of back-to-back minimum frames rather than one of its beats
@@ -375,7 +376,7 @@ wire [QW-1:0] rd_grant;
 reg  [RX_QUEUES-1:0] take_reg = {RX_QUEUES{1'b0}};
 reg  [RX_QUEUES-1:0] req_seen_reg = {RX_QUEUES{1'b0}};
 wire [RX_QUEUES-1:0] rd_take_oh;
-wire [RX_QUEUES-1:0] rd_req = fq_valid & req_seen_reg & ~take_reg;
+wire [RX_QUEUES-1:0] rd_req = fq_valid & req_seen_reg;
 
 assign fq_ready = take_reg;
 
