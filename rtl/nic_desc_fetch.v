@@ -706,13 +706,21 @@ reg [CACHE_AW-1:0]         ram_row_reg = {CACHE_AW{1'b0}};
 wire desc_pop = out_valid_reg && m_desc_ready;
 wire [DESC_CACHE_DEPTH-1:0] slot_set = (w_en_reg[3] && q_enable)
     ? {{(DESC_CACHE_DEPTH-1){1'b0}}, 1'b1} << w_row_reg[3*CACHE_AW +: CACHE_AW] : {DESC_CACHE_DEPTH{1'b0}};
-wire head_valid = |(slot_valid_reg & head_oh_reg);
-wire head_load = q_enable && head_valid && (!out_valid_reg || m_desc_ready);
+// "the head row is valid" is a register of its own, computed from the next
+// values of slot_valid_reg and head_oh_reg, so head_load (which enables the
+// ~130 head-register flops) is one LUT from flops instead of behind the
+// 16-row AND-OR; it always equals |(slot_valid_reg & head_oh_reg)
+reg  head_valid_reg = 1'b0;
+wire head_load = q_enable && head_valid_reg && (!out_valid_reg || m_desc_ready);
+wire [DESC_CACHE_DEPTH-1:0] head_oh_next = head_load
+    ? (head_oh_reg << 1) | (head_oh_reg >> (DESC_CACHE_DEPTH - 1)) : head_oh_reg;
+wire [DESC_CACHE_DEPTH-1:0] slot_valid_next =
+    (slot_valid_reg | slot_set) & ~(head_load ? head_oh_reg : {DESC_CACHE_DEPTH{1'b0}});
 
 (* keep *)
 always @(posedge clk) begin
+    head_oh_reg <= head_oh_next;
     if (head_load) begin
-        head_oh_reg <= (head_oh_reg << 1) | (head_oh_reg >> (DESC_CACHE_DEPTH - 1));
         ram_row_reg <= ram_row_reg + 1'b1;
     end
     if (!q_enable || rst) begin
@@ -745,7 +753,8 @@ wire [15:0]  rdq_hdr_idx = rdq_desc[DESC_HDR_IDX_LSB +: DESC_HDR_IDX_W];
 always @(posedge clk) begin
     // a row becomes valid with its last dword, and free when it is loaded
     // into the head register (both in one cycle: different rows)
-    slot_valid_reg <= (slot_valid_reg | slot_set) & ~(head_load ? head_oh_reg : {DESC_CACHE_DEPTH{1'b0}});
+    slot_valid_reg <= slot_valid_next;
+    head_valid_reg <= |(slot_valid_next & head_oh_next);
     if (head_load) begin
         rd_ptr_reg <= rd_ptr_reg + 16'd1;
         out_valid_reg <= 1'b1;
@@ -771,6 +780,7 @@ always @(posedge clk) begin
 
     if (!q_enable || rst) begin
         slot_valid_reg <= 0;
+        head_valid_reg <= 1'b0;
         rd_ptr_reg <= 16'd0;
         out_valid_reg <= 1'b0;
         pop_ptr_reg <= 16'd0;

@@ -383,6 +383,11 @@ reg         cnt_done_reg = 1'b0;
 reg         cnt_big_reg = 1'b0;
 reg [7:0]   cnt_n_reg = 8'd0;
 reg [15:0]  cnt_rem_reg = 16'd0;
+// cnt_rem_reg <= cap_reg and cnt_n_reg == MAX_SCATTER_BUFS, each registered
+// with the value it judges (computed from that value's own operands), so
+// S_COUNT's step and its exit are a LUT from flops, not behind a 16-bit compare
+reg         cnt_le_reg = 1'b1;
+reg         cnt_max_reg = 1'b0;
 reg [7:0]   cnt_nres_reg = 8'd0;        // the count's result: buffers
 reg [15:0]  cnt_last_reg = 16'd0;       // and bytes in the last one
 reg [15:0]  cap_reg = 16'd0;
@@ -549,7 +554,24 @@ wire [QW-1:0] dq_d = ~len_qdn_reg;
 wire [RX_QUEUES-1:0] dq_oh = len_qoh_reg;
 wire        d_enable = |(q_enable & dq_oh);
 wire        d_halted = |(q_halted & dq_oh);
-wire [63:0] d_cpl_base = q_cpl_base[dq_c*64 +: 64];
+// The completion ring base's mux (64 bits of 8:1) has copies of the queue
+// of its own, one per 16 bits: with len_qc_reg alone driving it and the ring
+// state below, that one register's fanout net was the engine's worst path
+// (9-10 ns of routing in nic_rx_engine). `keep`: the copies stay apart.
+localparam integer CB_SLICES = 4;
+wire [63:0] d_cpl_base;
+genvar gcb;
+generate
+    for (gcb = 0; gcb < CB_SLICES; gcb = gcb + 1) begin : g_cb_sel
+        reg [QW-1:0] sel_reg = {QW{1'b0}};
+        (* keep *) always @(posedge clk) begin
+            if (s_meta_tvalid && s_meta_tready) begin
+                sel_reg <= qmap(s_meta_tdata[META_QUEUE_LSB +: 8]);
+            end
+        end
+        assign d_cpl_base[gcb*16 +: 16] = q_cpl_base[sel_reg*64 + gcb*16 +: 16];
+    end
+endgenerate
 wire [3:0]  d_cpl_log = q_cpl_log_size[dq_c*4 +: 4];
 wire [15:0] d_cpl_cons = q_cpl_cons[dq_c*16 +: 16];
 wire [15:0] d_cpl_alloc = cpl_alloc_reg[dq_c];
@@ -855,35 +877,29 @@ always @* begin
     cmd_wdata[C_Q +: QW] = rec_q_reg;
     cmd_wdata[C_META +: RM_W] = rec_meta_reg;
     cmd_wdata[C_FIRST] = seg_first_reg;
-    case (state_reg)
-        S_PUSH: begin
-            cmd_wdata[C_KIND +: 2] = K_DATA;
-            cmd_wdata[C_BEATS +: 10] = tlp_beats_m1_reg;
-            cmd_wdata[C_ADDR +: 60] = seg_addr_reg[63:4];
-            cmd_wdata[C_4DW] = tlp_4dw_reg;
-            cmd_wdata[C_DW +: 10] = tlp_dw_reg;
-            cmd_wdata[C_FBE +: 4] = tlp_fbe_reg;
-            cmd_wdata[C_LBE +: 4] = tlp_lbe_reg;
-            cmd_wdata[C_SHIFT +: 4] = seg_shift_reg;
-            cmd_wdata[C_LB +: 4] = tlp_lb_reg;
-            cmd_wdata[C_PRIME] = seg_prime_reg;
-        end
-        S_CPL: begin
-            cmd_wdata[C_KIND +: 2] = K_CPL;
-            cmd_wdata[C_BEATS +: 10] = 10'd1;
-            cmd_wdata[C_ADDR +: 60] = rec_addr_reg[63:4];
-            cmd_wdata[C_4DW] = rec_4dw_reg;
-            cmd_wdata[C_DW +: 10] = 10'd8;
-            cmd_wdata[C_FBE +: 4] = 4'hF;
-            cmd_wdata[C_LBE +: 4] = 4'hF;
-        end
-        S_DRAIN: begin
-            cmd_wdata[C_KIND +: 2] = K_DRAIN;
-            cmd_wdata[C_BEATS +: 10] = seg_drain_m1_reg;
-        end
-        default: begin
-        end
-    endcase
+    if (st_push_reg) begin
+        cmd_wdata[C_KIND +: 2] = K_DATA;
+        cmd_wdata[C_BEATS +: 10] = tlp_beats_m1_reg;
+        cmd_wdata[C_ADDR +: 60] = seg_addr_reg[63:4];
+        cmd_wdata[C_4DW] = tlp_4dw_reg;
+        cmd_wdata[C_DW +: 10] = tlp_dw_reg;
+        cmd_wdata[C_FBE +: 4] = tlp_fbe_reg;
+        cmd_wdata[C_LBE +: 4] = tlp_lbe_reg;
+        cmd_wdata[C_SHIFT +: 4] = seg_shift_reg;
+        cmd_wdata[C_LB +: 4] = tlp_lb_reg;
+        cmd_wdata[C_PRIME] = seg_prime_reg;
+    end else if (st_cpl_reg) begin
+        cmd_wdata[C_KIND +: 2] = K_CPL;
+        cmd_wdata[C_BEATS +: 10] = 10'd1;
+        cmd_wdata[C_ADDR +: 60] = rec_addr_reg[63:4];
+        cmd_wdata[C_4DW] = rec_4dw_reg;
+        cmd_wdata[C_DW +: 10] = 10'd8;
+        cmd_wdata[C_FBE +: 4] = 4'hF;
+        cmd_wdata[C_LBE +: 4] = 4'hF;
+    end else if (st_drain_reg) begin
+        cmd_wdata[C_KIND +: 2] = K_DRAIN;
+        cmd_wdata[C_BEATS +: 10] = seg_drain_m1_reg;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -907,7 +923,7 @@ always @* begin
             end
         end
         S_COUNT: begin
-            if (cnt_rem_reg <= cap_reg || cnt_n_reg == MAX_SCATTER_BUFS[7:0]) begin
+            if (cnt_le_reg || cnt_max_reg) begin
                 state_next = S_IDLE;
             end
         end
@@ -958,6 +974,67 @@ always @(posedge clk) begin
     st_push_reg <= state_next == S_PUSH;
     st_cpl_reg <= state_next == S_CPL;
     st_drain_reg <= state_next == S_DRAIN;
+end
+
+// The wide segment registers (address, room, remaining bytes: 93 flops) load
+// under state flags of their own, decoded from state_next a cycle ahead, so
+// their clock enables are a LUT or two from flops and not behind the 4-bit
+// state decode (which put five LUT levels and 8.7 ns of routing in front of
+// seg_addr_reg's enables). `keep`: not merged with the st_*_reg flags.
+// one-hot state flags, `keep` (not merged with st_*_reg or sg_*_reg): the
+// per-state loads of the scheduler's sequential block (each a single flag,
+// not a 4-bit decode, ahead of the clock enables)
+reg [8:0] st_oh_reg = 9'd1 << S_IDLE;
+(* keep *)
+always @(posedge clk) begin
+    st_oh_reg <= 9'd1 << state_next;
+end
+
+reg sg_idle_reg = 1'b1;
+reg sg_push_reg = 1'b0;
+reg sg_upd_reg = 1'b0;
+reg sg_next_reg = 1'b0;
+(* keep *)
+always @(posedge clk) begin
+    sg_idle_reg <= state_next == S_IDLE;
+    sg_push_reg <= state_next == S_PUSH;
+    sg_upd_reg <= state_next == S_UPD;
+    sg_next_reg <= state_next == S_NEXT;
+end
+
+always @(posedge clk) begin
+    if (sg_idle_reg) begin
+        // first segment: the header buffer if used, else data buffer 0
+        if (plan_use_hdr_reg) begin
+            seg_addr_reg <= hdr_addr;
+            seg_room_reg <= room_of(hdr_addr[11:0], mps, mps_mask);
+            seg_rem_reg <= {5'd0, plan_hdr_len_reg};
+        end else begin
+            seg_addr_reg <= hd_addr_reg;
+            seg_room_reg <= hd_room_reg;
+            seg_rem_reg <= dec_fits ? plan_data_len_reg : cap_reg;
+        end
+    end
+    if (sg_push_reg && !cmd_full) begin
+        seg_addr_reg[11:0] <= push_lo_sum[11:0];
+        seg_rem_reg <= seg_rem_reg - {3'd0, seg_room_reg};
+        seg_room_reg <= mps;
+        if (tlp_last_reg && seg_hdr_reg && data_nz_reg) begin
+            // header done: data buffer 0 (the head descriptor's)
+            seg_addr_reg <= dbuf_addr_reg;
+            seg_room_reg <= dbuf_room_reg;
+            seg_rem_reg <= len0_reg;
+        end
+    end
+    if (sg_upd_reg) begin
+        seg_addr_reg[63:12] <= seg_addr_reg[63:12] + {51'd0, seg_carry_reg};
+    end
+    if (sg_next_reg) begin
+        // the head descriptor, every cycle of S_NEXT (see there)
+        seg_addr_reg <= hd_addr_reg;
+        seg_room_reg <= hd_room_reg;
+        seg_rem_reg <= nx_share_reg;
+    end
 end
 
 // ---------------------------------------------------------------------------
@@ -1033,192 +1110,174 @@ always @(posedge clk) begin
     // (S_COUNT's last cycle compares the count it stores)
     cnt_fit_reg <= {8'd0, cnt_nres_reg} <= avail_reg;
 
-    case (state_reg)
-        S_IDLE: begin
-            seg_abort_reg <= !d_enable;
-            rec_q_reg <= dq;
-            rec_meta_reg <= len_meta_reg;
-            seg_drain_m1_reg <= len_m1[13:4];
-            drain_b0_reg <= len_m1[13:4] == 10'd0;
-            drain_b1_reg <= len_m1[13:4] == 10'd1;
-            words_m1_reg <= len_m1[15:4];
-            cap_reg <= dec_cap;
+    if (st_oh_reg[S_IDLE]) begin
+        seg_abort_reg <= !d_enable;
+        rec_q_reg <= dq;
+        rec_meta_reg <= len_meta_reg;
+        seg_drain_m1_reg <= len_m1[13:4];
+        drain_b0_reg <= len_m1[13:4] == 10'd0;
+        drain_b1_reg <= len_m1[13:4] == 10'd1;
+        words_m1_reg <= len_m1[15:4];
+        cap_reg <= dec_cap;
 
-            // first segment: the header buffer if used, else data buffer 0
-            dbuf_addr_reg <= hd_addr_reg;
-            dbuf_room_reg <= hd_room_reg;
-            len0_reg <= dec_fits ? plan_data_len_reg : cap_reg;
-            last_len_reg <= dec_fits ? plan_data_len_reg : cnt_last_reg;
-            n_reg <= dec_fits ? 8'd1 : cnt_nres_reg;
-            seg_k_reg <= 8'd0;
-            nx_last_reg <= !dec_fits && cnt_nres_reg == 8'd2;
-            seg_more_reg <= !dec_fits && cnt_nres_reg != 8'd1;
-            data_nz_reg <= plan_data_len_reg != 16'd0;
-            dshift_reg <= (plan_strip_reg ? 4'd4 : 4'd0) + plan_hdr_len_reg[3:0];
-            seg_hdr_reg <= plan_use_hdr_reg;
-            seg_shift_reg <= plan_strip_reg ? 4'd4 : 4'd0;
-            seg_prime_reg <= plan_strip_reg;
-            seg_first_reg <= 1'b1;
-            if (plan_use_hdr_reg) begin
-                seg_addr_reg <= hdr_addr;
-                seg_room_reg <= room_of(hdr_addr[11:0], mps, mps_mask);
-                seg_rem_reg <= {5'd0, plan_hdr_len_reg};
-                seg_len_lo_reg <= plan_hdr_len_reg[1:0];
-                vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + {5'd0, plan_hdr_len_reg};
-            end else begin
-                seg_addr_reg <= hd_addr_reg;
-                seg_room_reg <= hd_room_reg;
-                seg_rem_reg <= dec_fits ? plan_data_len_reg : cap_reg;
-                seg_len_lo_reg <= dec_fits ? plan_data_len_reg[1:0] : 2'd0;
-                vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + (dec_fits ? plan_data_len_reg : cap_reg);
+        // first segment: the header buffer if used, else data buffer 0
+        dbuf_addr_reg <= hd_addr_reg;
+        dbuf_room_reg <= hd_room_reg;
+        len0_reg <= dec_fits ? plan_data_len_reg : cap_reg;
+        last_len_reg <= dec_fits ? plan_data_len_reg : cnt_last_reg;
+        n_reg <= dec_fits ? 8'd1 : cnt_nres_reg;
+        seg_k_reg <= 8'd0;
+        nx_last_reg <= !dec_fits && cnt_nres_reg == 8'd2;
+        seg_more_reg <= !dec_fits && cnt_nres_reg != 8'd1;
+        data_nz_reg <= plan_data_len_reg != 16'd0;
+        dshift_reg <= (plan_strip_reg ? 4'd4 : 4'd0) + plan_hdr_len_reg[3:0];
+        seg_hdr_reg <= plan_use_hdr_reg;
+        seg_shift_reg <= plan_strip_reg ? 4'd4 : 4'd0;
+        seg_prime_reg <= plan_strip_reg;
+        seg_first_reg <= 1'b1;
+        if (plan_use_hdr_reg) begin
+            seg_len_lo_reg <= plan_hdr_len_reg[1:0];
+            vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + {5'd0, plan_hdr_len_reg};
+        end else begin
+            seg_len_lo_reg <= dec_fits ? plan_data_len_reg[1:0] : 2'd0;
+            vend_reg <= (plan_strip_reg ? 16'd4 : 16'd0) + (dec_fits ? plan_data_len_reg : cap_reg);
+        end
+
+        // dec_bad, not act_bad: only the values loaded with act_bad or
+        // act_dma are used (a plain drain has no record), and there they agree
+        rec_len_reg <= dec_bad ? 16'd0 : plan_lenp_reg;
+        rec_buf_id_reg <= hd_buf_id_reg;
+        rec_status_reg <= dec_bad ? (8'd1 << CPL_STATUS_BAD_DESC_BIT) : 8'd0;
+        rec_ok_reg <= !dec_bad;
+        rec_idx_reg <= hd_idx_reg;
+        rec_phase_reg <= cpl_phase_reg;
+        rec_addr_reg <= cpl_slot_addr_reg;
+        rec_4dw_reg <= |cpl_slot_addr_reg[63:32];
+        rec_hlen_reg <= dec_bad ? 12'd0 : {1'b0, plan_hdr_len_reg};
+        rec_dcnt_reg <= (dec_bad || dec_fits) ? 8'd1 : cnt_nres_reg;
+        rec_llen_reg <= dec_bad ? 16'd0 : dec_fits ? plan_data_len_reg : cnt_last_reg;
+        rec_split_reg <= !dec_bad && plan_split_reg;
+        rec_ovf_reg <= !dec_bad && plan_ovf_reg;
+        rec_strip_reg <= !dec_bad && plan_strip_reg;
+
+        // the count's start values, loaded whether or not it starts
+        // (no clock enable from the descriptor compare)
+        cnt_rem_reg <= plan_data_len_reg - dec_cap;
+        cnt_le_reg <= plan_data_len_reg - dec_cap <= dec_cap;
+        cnt_n_reg <= 8'd2;
+        cnt_max_reg <= MAX_SCATTER_BUFS[7:0] == 8'd2;
+        // the count belongs to this head descriptor only
+        if (!dec_desc && len_valid_reg) begin
+            cnt_done_reg <= 1'b0;
+        end
+        // one-descriptor frames release the meta now; a scattered frame
+        // keeps it (and so dq) until its last descriptor is popped
+        if (act_drain || (act_dma && dec_fits)) begin
+            len_valid_reg <= 1'b0;
+        end
+        seg_cpl_after_reg <= act_bad;
+    end
+    if (st_oh_reg[S_COUNT]) begin
+        // n = ceil(data_len / cap), one buffer per cycle; > 255 is too small
+        cnt_nres_reg <= cnt_n_reg;
+        cnt_fit_reg <= {8'd0, cnt_n_reg} <= avail_reg;
+        cnt_last_reg <= cnt_rem_reg;
+        if (cnt_le_reg) begin
+            cnt_done_reg <= 1'b1;
+            cnt_big_reg <= 1'b0;
+        end else if (cnt_max_reg) begin
+            cnt_done_reg <= 1'b1;
+            cnt_big_reg <= 1'b1;
+        end else begin
+            cnt_rem_reg <= cnt_rem_reg - cap_reg;
+            cnt_le_reg <= cnt_rem_reg - cap_reg <= cap_reg;
+            cnt_n_reg <= cnt_n_reg + 8'd1;
+            cnt_max_reg <= cnt_n_reg + 8'd1 == MAX_SCATTER_BUFS[7:0];
+        end
+    end
+    if (st_oh_reg[S_PREP]) begin
+        if (nx_took_reg) begin
+            nx_took_reg <= 1'b0;
+            seg_k_reg <= seg_k_reg + 8'd1;
+            nx_last_reg <= seg_k_reg + 8'd3 == n_reg;
+            seg_more_reg <= seg_k_reg + 8'd2 != n_reg;
+            vend_reg <= vend_reg + nx_share_reg;
+        end
+        tlp_last_reg <= prep_last;
+        tlp_dw_reg <= prep_dw[9:0];
+        tlp_beats_m1_reg <= prep_beats_m1;
+        tlp_fbe_reg <= prep_one_dw ? prep_mask : 4'hF;
+        tlp_lbe_reg <= prep_one_dw ? 4'h0 : (prep_last ? prep_mask : 4'hF);
+        tlp_lb_reg <= prep_last ? prep_rem_m1[3:0] : 4'hF;
+        // beats - 1 == 0, and shift + last-beat bytes > 16 (a full last beat: shift != 0)
+        tlp_b0_reg <= prep_last ? (prep_rem_m1[11:4] == 8'd0) : (seg_room_reg[12:4] == 9'd1);
+        tlp_b1_reg <= prep_last ? (prep_rem_m1[11:4] == 8'd1) : (seg_room_reg[12:4] == 9'd2);
+        tlp_shend_reg <= prep_last ? prep_shend_last : !seg_sh0;
+        tlp_4dw_reg <= |seg_addr_reg[63:32];
+    end
+    if (st_oh_reg[S_PUSH]) begin
+        if (!cmd_full) begin
+            seg_prime_reg <= 1'b0;
+            seg_first_reg <= 1'b0;
+            seg_carry_reg <= push_lo_sum[12];
+            nx_share_reg <= nx_last ? last_len_reg : cap_reg;
+            if (tlp_last_reg && seg_hdr_reg && data_nz_reg) begin
+                // header done: data buffer 0 (the head descriptor's)
+                seg_hdr_reg <= 1'b0;
+                seg_len_lo_reg <= len0_reg[1:0];
+                seg_shift_reg <= dshift_reg;
+                vend_reg <= vend_reg + len0_reg;
             end
-
-            // dec_bad, not act_bad: only the values loaded with act_bad or
-            // act_dma are used (a plain drain has no record), and there they agree
-            rec_len_reg <= dec_bad ? 16'd0 : plan_lenp_reg;
-            rec_buf_id_reg <= hd_buf_id_reg;
-            rec_status_reg <= dec_bad ? (8'd1 << CPL_STATUS_BAD_DESC_BIT) : 8'd0;
-            rec_ok_reg <= !dec_bad;
-            rec_idx_reg <= hd_idx_reg;
-            rec_phase_reg <= cpl_phase_reg;
-            rec_addr_reg <= cpl_slot_addr_reg;
-            rec_4dw_reg <= |cpl_slot_addr_reg[63:32];
-            rec_hlen_reg <= dec_bad ? 12'd0 : {1'b0, plan_hdr_len_reg};
-            rec_dcnt_reg <= (dec_bad || dec_fits) ? 8'd1 : cnt_nres_reg;
-            rec_llen_reg <= dec_bad ? 16'd0 : dec_fits ? plan_data_len_reg : cnt_last_reg;
-            rec_split_reg <= !dec_bad && plan_split_reg;
-            rec_ovf_reg <= !dec_bad && plan_ovf_reg;
-            rec_strip_reg <= !dec_bad && plan_strip_reg;
-
-            // the count's start values, loaded whether or not it starts
-            // (no clock enable from the descriptor compare)
-            cnt_rem_reg <= plan_data_len_reg - dec_cap;
-            cnt_n_reg <= 8'd2;
-            // the count belongs to this head descriptor only
-            if (!dec_desc && len_valid_reg) begin
-                cnt_done_reg <= 1'b0;
-            end
-            // one-descriptor frames release the meta now; a scattered frame
-            // keeps it (and so dq) until its last descriptor is popped
-            if (act_drain || (act_dma && dec_fits)) begin
+        end
+    end
+    if (st_oh_reg[S_NEXT]) begin
+        // The segment registers load the head descriptor every cycle, used
+        // only if it is taken and good: the descriptor mux and the
+        // (registered) LEN check drive a few control flops, not the clock
+        // enables of the wide segment registers (the counting is done in
+        // PREP). seg_addr/room/rem: see their own block below.
+        seg_len_lo_reg <= nx_share_reg[1:0];
+        seg_shift_reg <= dshift_reg;
+        nx_badf_reg <= 1'b0;
+        if (nx_dis) begin
+            // no more descriptors will come: abort like a disable
+            seg_abort_reg <= 1'b1;
+            len_valid_reg <= 1'b0;
+        end else if (nx_ok) begin
+            if (nx_bad) begin
+                nx_badf_reg <= 1'b1;
                 len_valid_reg <= 1'b0;
-            end
-            seg_cpl_after_reg <= act_bad;
-        end
-        S_COUNT: begin
-            // n = ceil(data_len / cap), one buffer per cycle; > 255 is too small
-            cnt_nres_reg <= cnt_n_reg;
-            cnt_fit_reg <= {8'd0, cnt_n_reg} <= avail_reg;
-            cnt_last_reg <= cnt_rem_reg;
-            if (cnt_rem_reg <= cap_reg) begin
-                cnt_done_reg <= 1'b1;
-                cnt_big_reg <= 1'b0;
-            end else if (cnt_n_reg == MAX_SCATTER_BUFS[7:0]) begin
-                cnt_done_reg <= 1'b1;
-                cnt_big_reg <= 1'b1;
             end else begin
-                cnt_rem_reg <= cnt_rem_reg - cap_reg;
-                cnt_n_reg <= cnt_n_reg + 8'd1;
-            end
-        end
-        S_PREP: begin
-            if (nx_took_reg) begin
-                nx_took_reg <= 1'b0;
-                seg_k_reg <= seg_k_reg + 8'd1;
-                nx_last_reg <= seg_k_reg + 8'd3 == n_reg;
-                seg_more_reg <= seg_k_reg + 8'd2 != n_reg;
-                vend_reg <= vend_reg + nx_share_reg;
-            end
-            tlp_last_reg <= prep_last;
-            tlp_dw_reg <= prep_dw[9:0];
-            tlp_beats_m1_reg <= prep_beats_m1;
-            tlp_fbe_reg <= prep_one_dw ? prep_mask : 4'hF;
-            tlp_lbe_reg <= prep_one_dw ? 4'h0 : (prep_last ? prep_mask : 4'hF);
-            tlp_lb_reg <= prep_last ? prep_rem_m1[3:0] : 4'hF;
-            // beats - 1 == 0, and shift + last-beat bytes > 16 (a full last beat: shift != 0)
-            tlp_b0_reg <= prep_last ? (prep_rem_m1[11:4] == 8'd0) : (seg_room_reg[12:4] == 9'd1);
-            tlp_b1_reg <= prep_last ? (prep_rem_m1[11:4] == 8'd1) : (seg_room_reg[12:4] == 9'd2);
-            tlp_shend_reg <= prep_last ? prep_shend_last : !seg_sh0;
-            tlp_4dw_reg <= |seg_addr_reg[63:32];
-        end
-        S_PUSH: begin
-            if (!cmd_full) begin
-                seg_prime_reg <= 1'b0;
-                seg_first_reg <= 1'b0;
-                seg_addr_reg[11:0] <= push_lo_sum[11:0];
-                seg_carry_reg <= push_lo_sum[12];
-                seg_rem_reg <= seg_rem_reg - {3'd0, seg_room_reg};
-                seg_room_reg <= mps;
-                nx_share_reg <= nx_last ? last_len_reg : cap_reg;
-                if (tlp_last_reg && seg_hdr_reg && data_nz_reg) begin
-                    // header done: data buffer 0 (the head descriptor's)
-                    seg_hdr_reg <= 1'b0;
-                    seg_addr_reg <= dbuf_addr_reg;
-                    seg_room_reg <= dbuf_room_reg;
-                    seg_rem_reg <= len0_reg;
-                    seg_len_lo_reg <= len0_reg[1:0];
-                    seg_shift_reg <= dshift_reg;
-                    vend_reg <= vend_reg + len0_reg;
-                end
-            end
-        end
-        S_UPD: begin
-            seg_addr_reg[63:12] <= seg_addr_reg[63:12] + {51'd0, seg_carry_reg};
-        end
-        S_NEXT: begin
-            // The segment registers load the head descriptor every cycle, used
-            // only if it is taken and good: the descriptor mux and the
-            // (registered) LEN check drive a few control flops, not the clock
-            // enables of the wide segment registers (the counting is done in
-            // PREP).
-            seg_addr_reg <= hd_addr_reg;
-            seg_room_reg <= hd_room_reg;
-            seg_rem_reg <= nx_share_reg;
-            seg_len_lo_reg <= nx_share_reg[1:0];
-            seg_shift_reg <= dshift_reg;
-            nx_badf_reg <= 1'b0;
-            if (nx_dis) begin
-                // no more descriptors will come: abort like a disable
-                seg_abort_reg <= 1'b1;
-                len_valid_reg <= 1'b0;
-            end else if (nx_ok) begin
-                if (nx_bad) begin
-                    nx_badf_reg <= 1'b1;
+                nx_took_reg <= 1'b1;
+                if (nx_last) begin
                     len_valid_reg <= 1'b0;
-                end else begin
-                    nx_took_reg <= 1'b1;
-                    if (nx_last) begin
-                        len_valid_reg <= 1'b0;
-                    end
                 end
             end
         end
-        S_BADC: begin
-            if (nx_badf_reg) begin
-                rec_len_reg <= 16'd0;
-                rec_status_reg <= 8'd1 << CPL_STATUS_BAD_DESC_BIT;
-                rec_ok_reg <= 1'b0;
-                rec_hlen_reg <= 12'd0;
-                rec_dcnt_reg <= seg_k_reg + 8'd2;
-                rec_llen_reg <= 16'd0;
-                rec_split_reg <= 1'b0;
-                rec_ovf_reg <= 1'b0;
-                rec_strip_reg <= 1'b0;
-            end
-            // drain what the written segments did not pop, then the record
-            seg_drain_m1_reg <= badc_words_reg[9:0] - 10'd1;
-            drain_b0_reg <= badc_one_reg;
-            drain_b1_reg <= badc_two_reg;
-            seg_cpl_after_reg <= 1'b1;
+    end
+    if (st_oh_reg[S_BADC]) begin
+        if (nx_badf_reg) begin
+            rec_len_reg <= 16'd0;
+            rec_status_reg <= 8'd1 << CPL_STATUS_BAD_DESC_BIT;
+            rec_ok_reg <= 1'b0;
+            rec_hlen_reg <= 12'd0;
+            rec_dcnt_reg <= seg_k_reg + 8'd2;
+            rec_llen_reg <= 16'd0;
+            rec_split_reg <= 1'b0;
+            rec_ovf_reg <= 1'b0;
+            rec_strip_reg <= 1'b0;
         end
-        S_DRAIN: begin
-            if (!cmd_full) begin
-                seg_first_reg <= 1'b0;
-            end
+        // drain what the written segments did not pop, then the record
+        seg_drain_m1_reg <= badc_words_reg[9:0] - 10'd1;
+        drain_b0_reg <= badc_one_reg;
+        drain_b1_reg <= badc_two_reg;
+        seg_cpl_after_reg <= 1'b1;
+    end
+    if (st_oh_reg[S_DRAIN]) begin
+        if (!cmd_full) begin
+            seg_first_reg <= 1'b0;
         end
-        default: begin
-        end
-    endcase
+    end
 
     for (qi = 0; qi < RX_QUEUES; qi = qi + 1) begin
         if (!q_enable[qi] || rst) begin

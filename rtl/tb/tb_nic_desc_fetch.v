@@ -164,6 +164,12 @@ always @(posedge clk) begin
     if (c_valid && c_sop && (dut.c_acc_t & (1 << (c_hdr[47:40] % TAGS))) != 0) n_fwd = n_fwd + 1;
 end
 
+// the registered head-row-valid flag always agrees with the row flags it
+// stands for
+always @(posedge clk) begin
+    if (dut.head_valid_reg != |(dut.slot_valid_reg & dut.head_oh_reg)) fail("head_valid_reg out of step");
+end
+
 reg     busy = 0;
 integer cb, cbeats, coff, cn, ci, cpick, cbytes, bnd;
 reg [127:0] chdr;

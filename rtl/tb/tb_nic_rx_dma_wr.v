@@ -272,6 +272,14 @@ task add_desc(input [63:0] a, input integer len);
     end
 endtask
 
+// ---------------------------------------------------------------- internal copies
+// registers that stand for a decode or compare of others always agree with it
+always @(posedge clk) begin
+    if (dut.st_oh_reg != (9'd1 << dut.state_reg)) fail("st_oh_reg out of step");
+    if (dut.cnt_le_reg != (dut.cnt_rem_reg <= dut.cap_reg)) fail("cnt_le_reg out of step");
+    if (dut.cnt_max_reg != (dut.cnt_n_reg == dut.MAX_SCATTER_BUFS[7:0])) fail("cnt_max_reg out of step");
+end
+
 // ---------------------------------------------------------------- TLP checker
 integer beat = 0, kk, jj;
 reg [127:0] expd;
