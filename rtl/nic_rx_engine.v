@@ -247,6 +247,9 @@ always @(posedge clk) begin
     rst_dma_wr_reg <= rst;
 end
 
+// each fetch engine's reset (its requests drop a cycle after it)
+wire [RX_QUEUES-1:0] f_rst;
+
 genvar q;
 generate
 for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
@@ -255,6 +258,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
     always @(posedge clk) begin
         f_rst_reg <= rst;
     end
+    assign f_rst[q] = f_rst_reg;
     // Each fetch engine snoops the completion stream's header through its own
     // registered copy: the engines are spread over the device, and a shared
     // source drove their first-stage header checks (which yosys also shared
@@ -368,7 +372,8 @@ wire [QW-1:0] rd_grant;
 // ready, so the header is read from it in the cycle of the take.
 // A request is seen by the pick from its second cycle on (req_seen_reg,
 // cleared by the take and in the cycle after it, while the engine's valid
-// is still high):
+// is still high, and by the engine's reset; so req_seen_reg implies the
+// engine's valid, and the pick reads only local flops):
 // the MemRd then leaves in the same cycle relative to the descriptor pops
 // as it did through a request slot, so it takes an idle cycle of the MemWr
 // stream of back-to-back minimum frames rather than one of its beats
@@ -376,7 +381,7 @@ wire [QW-1:0] rd_grant;
 reg  [RX_QUEUES-1:0] take_reg = {RX_QUEUES{1'b0}};
 reg  [RX_QUEUES-1:0] req_seen_reg = {RX_QUEUES{1'b0}};
 wire [RX_QUEUES-1:0] rd_take_oh;
-wire [RX_QUEUES-1:0] rd_req = fq_valid & req_seen_reg;
+wire [RX_QUEUES-1:0] rd_req = req_seen_reg;
 
 assign fq_ready = take_reg;
 
@@ -399,7 +404,8 @@ assign rd_take_oh = rd_take ? pick_oh_reg : {RX_QUEUES{1'b0}};
 
 always @(posedge clk) begin
     take_reg <= rd_take_oh;
-    req_seen_reg <= fq_valid & ~take_reg & ~rd_take_oh;
+    // an engine's valid drops only after a take or its reset
+    req_seen_reg <= fq_valid & ~take_reg & ~rd_take_oh & ~f_rst;
     pick_found_reg <= rd_found;
     pick_reg <= rd_grant;
     pick_oh_reg <= ONE << rd_grant;

@@ -333,6 +333,11 @@ integer    L;
 reg        dup;
 integer    req_beats_total = 0;
 
+// the MemRd pick reads req_seen_reg alone: it must imply the engine's valid
+always @(posedge clk) begin
+    if ((dut.req_seen_reg & ~dut.fq_valid) != 0) fail("req_seen_reg without the engine's request");
+end
+
 always @(posedge clk) begin
     if (!rst) begin
         // stream rule: beat held while valid && !ready
