@@ -81,6 +81,7 @@ JOBS ?= 1
 VARIANT ?=
 PNR_ARGS ?=
 REUSE_YOSYS ?=
+FIRST_SEED ?=
 
 ## Install the FPGA toolchain into $(SYNTH_VENV) (idempotent).
 synth-deps:
@@ -88,9 +89,10 @@ synth-deps:
 
 ## Full flow: make synth BOARD=ecp5-core|ecp5-rss|colorlight-i5|versa-ecp5|ice40|all|block:<module> [SEEDS=3 (0: yosys only)] [JOBS=1] [VARIANT=name]
 ##   [PNR_ARGS='--placer static' (extra nextpnr arguments)] [REUSE_YOSYS=1 (place and route the last netlist again)]
+##   [FIRST_SEED=4 (seeds 4..3+SEEDS: more seeds for a median)]
 ## -> build/synth/$(BOARD)/report.md, report.json, bitstream.
 synth: synth-deps
-	$(SYNTH_VENV)/bin/python synth/synth.py run --board $(BOARD) --seeds $(SEEDS) --jobs $(JOBS)$(if $(VARIANT), --variant $(VARIANT))$(if $(REUSE_YOSYS), --reuse-yosys)$(if $(PNR_ARGS), --nextpnr-args "$(PNR_ARGS)")
+	$(SYNTH_VENV)/bin/python synth/synth.py run --board $(BOARD) --seeds $(SEEDS)$(if $(FIRST_SEED), --first-seed $(FIRST_SEED)) --jobs $(JOBS)$(if $(VARIANT), --variant $(VARIANT))$(if $(REUSE_YOSYS), --reuse-yosys)$(if $(PNR_ARGS), --nextpnr-args "$(PNR_ARGS)")
 
 ## CI gate without place and route: lint + yosys of every board top and nic_core.
 synth-check: deps synth-deps

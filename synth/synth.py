@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """FPGA synthesis flow for the NIC (yosys + nextpnr + ecppack/icepack, YoWASP builds).
 
-    synth.py run   --board NAME|all [--seeds N] [--jobs N] [--variant V]   full flow, reports under build/synth/NAME/
+    synth.py run   --board NAME|all [--seeds N] [--first-seed S] [--jobs N] [--variant V]   full flow, reports under build/synth/NAME/
     synth.py check [--jobs N]                                  lint + yosys of every target, no place and route
     synth.py list                                              the targets in synth/boards.json
     synth.py run   --board block:<module>                      one NIC module alone (registered-I/O wrapper)
@@ -736,7 +736,7 @@ def score(res, targets):
 # ---------------------------------------------------------------------------
 # full flow
 
-def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None, pnr_args=()):
+def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None, pnr_args=(), first_seed=1):
     b = resolve_board(cfg, name)
     fam = b["family"]
     if only_variants:
@@ -777,9 +777,9 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None, pnr_args=(
         vdir = outdir / v["name"]
         targets = {k: float(x) for k, x in v.get("targets_mhz", {}).items()}
         say(f"synth {name}/{v['name']}: nextpnr-{fam} {v['device']} {v.get('package', '')} "
-            f"{'speed ' + str(v['speed']) if 'speed' in v else ''}, seeds 1..{seeds}" + (f", {jobs} at a time" if jobs > 1 else ""))
+            f"{'speed ' + str(v['speed']) if 'speed' in v else ''}, seeds {first_seed}..{first_seed + seeds - 1}" + (f", {jobs} at a time" if jobs > 1 else ""))
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
-            futs = [ex.submit(run_seed, b, v, netlist, vdir, s, pnr_args) for s in range(1, seeds + 1)]
+            futs = [ex.submit(run_seed, b, v, netlist, vdir, s, pnr_args) for s in range(first_seed, first_seed + seeds)]
             results = []
             for f in futs:
                 r = f.result()
@@ -1062,6 +1062,8 @@ def main():
     r.add_argument("--board", required=True, help="target in synth/boards.json, or 'all'")
     r.add_argument("--seeds", type=int, default=3, help="placer seeds per variant; 0: yosys only (resources, per-block figures)")
     r.add_argument("--jobs", type=int, default=1, help="nextpnr seeds run at once")
+    r.add_argument("--first-seed", type=int, default=1,
+                   help="first placer seed (seeds FIRST..FIRST+N-1): more seeds for a median without redoing the first ones")
     r.add_argument("--reuse-yosys", action="store_true", help="keep build/synth/BOARD's netlist, redo place and route")
     r.add_argument("--variant", action="append", help="place and route only this device variant (repeatable; default: all)")
     r.add_argument("--nextpnr-args", default="", help="extra nextpnr arguments for every seed, one string "
@@ -1088,7 +1090,7 @@ def main():
         fails = []
         for n in names:
             try:
-                do_board(cfg, n, a.seeds, a.jobs, a.reuse_yosys, a.variant, shlex.split(a.nextpnr_args))
+                do_board(cfg, n, a.seeds, a.jobs, a.reuse_yosys, a.variant, shlex.split(a.nextpnr_args), a.first_seed)
             except FlowError as e:
                 if len(names) == 1:
                     raise
