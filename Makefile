@@ -15,7 +15,7 @@ RTL_TB := $(wildcard rtl/tb/tb_*.v)
 RTL_EXT_SRC := $(filter-out rtl/board/nic_rgmii_sim_top.v,$(wildcard rtl/eth/*.v rtl/board/*.v))
 RTL_EXT_TB := $(wildcard rtl/eth/tb/tb_*.v rtl/board/tb/tb_*.v)
 
-.PHONY: all deps demo replay test lint gen gen-check rtl-test cargo-test bench mem-bench clean synth-deps synth synth-check
+.PHONY: all deps demo replay test lint gen gen-check rtl-test cargo-test sim-params-check bench mem-bench clean synth-deps synth synth-check
 
 all: test
 
@@ -30,7 +30,7 @@ demo: deps
 replay: deps
 	$(CARGO) run --release -q -p nic-testbench --bin replay -- $(PCAP) --out $(OUT) $(ARGS)
 
-test: deps lint gen-check rtl-test synth-check cargo-test
+test: deps lint gen-check rtl-test synth-check cargo-test sim-params-check
 
 ## verilator -Wall on the synthesizable RTL: must be silent.
 lint: deps
@@ -50,6 +50,11 @@ rtl-test: deps
 
 cargo-test: deps
 	$(CARGO) test --workspace
+
+## A reduced model (NIC_SIM_PARAMS, one queue) replays the bundled capture
+## like the default one (same streams, every frame delivered).
+sim-params-check: deps
+	scripts/sim-params-check.sh
 
 ## Simulation speed: harness vs bare C++ clock loop (figures go in BENCHMARKS.md).
 bench: deps

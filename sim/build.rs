@@ -7,6 +7,12 @@
 //! * All C++ is built at -O3 in every profile: an unoptimised model is
 //!   10-50x slower, which no debug build is worth.
 //! * Feature `fst` adds `--trace-fst` and the FST writer (see lib.rs docs).
+//! * `$NIC_SIM_PARAMS` overrides `nic_core` parameters, e.g.
+//!   `NIC_SIM_PARAMS="RX_QUEUES=2 MSIX_VECTORS=4"` (passed as `-G`). The
+//!   model's cost per cycle grows with the logic it holds, so a build with
+//!   the queues a run needs is faster (figures in BENCHMARKS.md); the driver
+//!   reads the queue count and MSI-X table size from the device, and the
+//!   test suite expects the default parameters.
 
 use std::env;
 use std::fs;
@@ -31,6 +37,28 @@ fn parse_version(out: &str) -> Option<(u32, u32)> {
     Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
+/// `$NIC_SIM_PARAMS`: `NAME=VALUE` pairs separated by spaces or commas,
+/// NAME a Verilog identifier, VALUE a decimal integer.
+fn sim_params() -> Vec<(String, u64)> {
+    let Ok(raw) = env::var("NIC_SIM_PARAMS") else { return Vec::new() };
+    let mut params = Vec::new();
+    for item in raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+        let parsed = item.split_once('=').and_then(|(name, value)| {
+            let ident = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            Some((name.to_string(), value.parse::<u64>().ok()?)).filter(|_| ident)
+        });
+        match parsed {
+            Some(p) => params.push(p),
+            None => fail(&format!(
+                "NIC_SIM_PARAMS: `{item}` is not NAME=VALUE (a parameter name and a decimal integer), in \"{raw}\""
+            )),
+        }
+    }
+    params
+}
+
 fn verilator_root(verilator: &str) -> PathBuf {
     let out = Command::new(verilator).args(["--getenv", "VERILATOR_ROOT"]).output();
     match out {
@@ -45,6 +73,12 @@ fn main() {
     let fst = env::var_os("CARGO_FEATURE_FST").is_some();
     println!("cargo:rerun-if-env-changed=NIC_RTL_DIR");
     println!("cargo:rerun-if-env-changed=VERILATOR");
+    println!("cargo:rerun-if-env-changed=NIC_SIM_PARAMS");
+    let params = sim_params();
+    if !params.is_empty() {
+        let list: Vec<String> = params.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        println!("cargo:warning=building the NIC model with non-default parameters: {}", list.join(" "));
+    }
     for f in ["build.rs", "csrc/harness.h", "csrc/harness.cpp", "src/ffi.rs"] {
         println!("cargo:rerun-if-changed={f}");
     }
@@ -102,13 +136,21 @@ fn main() {
     if fst {
         cmd.arg("--trace-fst");
     }
+    for (name, value) in &params {
+        cmd.arg(format!("-G{name}={value}"));
+    }
     cmd.args(&sources);
     let out = cmd.output().unwrap_or_else(|_| fail(MISSING));
     let log = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     let log_path = out_dir.join("verilator.log");
     let _ = fs::write(&log_path, &log);
     if !out.status.success() {
-        fail(&format!("Verilator failed on {}:\n{log}", rtl_dir.display()));
+        let with = if params.is_empty() {
+            String::new()
+        } else {
+            format!(" with NIC_SIM_PARAMS=\"{}\"", env::var("NIC_SIM_PARAMS").unwrap_or_default())
+        };
+        fail(&format!("Verilator failed on {}{with}:\n{log}", rtl_dir.display()));
     }
     let warnings = log.lines().filter(|l| l.starts_with("%Warning")).count();
     if warnings > 0 {
