@@ -16,6 +16,12 @@
  *   CPL    present the completion until accepted
  * Request sop beat accepted -> completion valid: 3 cycles; a 1-DW write takes
  * 3 cycles (the next request is accepted 3 cycles after the write).
+ * Statistics counters (Q_FRAMES, Q_BYTES, Q_DROP_*, Q_SPLIT_FRAMES,
+ * Q_HDR_OVERFLOW, RX_FRAMES_IN, RX_DROP_*) live in RAM swept by
+ * nic_stat_counters (the event counters in one, the queues' byte counters in
+ * another): their reads add a STAT state between DECODE and ACCESS that
+ * waits for the counter's turn in the sweep, 5 to 7 * RX_QUEUES + 10 cycles;
+ * the value is the count as of a moment after the request.
  * RSS_RETA accesses add a RETA state between DECODE and ACCESS: the four
  * entries of the dword are written (byte enables honoured) / read one per
  * cycle through reta_wr_* / reta_rd_* (read data one cycle after the
@@ -212,7 +218,8 @@ localparam [2:0]
     ST_ACCESS = 3'd3,
     ST_CPL = 3'd4,
     ST_RETA = 3'd5,
-    ST_MSIX = 3'd6;
+    ST_MSIX = 3'd6,
+    ST_STAT = 3'd7;
 
 `include "nic_be_merge.vh"
 
@@ -289,12 +296,19 @@ always @* begin
                 state_next = ST_RETA;
             end else if (dec_msix_hit) begin
                 state_next = ST_MSIX;
+            end else if (dec_stat_rd) begin
+                state_next = ST_STAT;
             end else begin
                 state_next = ST_ACCESS;
             end
         end
         ST_MSIX: begin
             if (reg_ack) begin
+                state_next = ST_ACCESS;
+            end
+        end
+        ST_STAT: begin
+            if (stat_ack) begin
                 state_next = ST_ACCESS;
             end
         end
@@ -410,6 +424,31 @@ always @* begin
     end
 end
 
+// statistics counters, in two nic_stat_counters blocks: the event counters
+// (7 per queue, counter q*7 + k, k as below; then the 6 global ones from
+// RX_FRAMES_IN) and a byte counter per queue. Their reads wait in ST_STAT
+// for the counter sweep.
+localparam integer QEV_N = 7;
+localparam integer GEV_N = 6;
+localparam integer EV_Q_N = RX_QUEUES * QEV_N;
+localparam integer EV_N = EV_Q_N + GEV_N;
+localparam integer EV_IDX_W = $clog2(EV_N > 4 ? EV_N : 4);
+localparam integer BY_IDX_W = $clog2(RX_QUEUES > 4 ? RX_QUEUES : 4);
+wire [QEV_N-1:0] dec_qev_oh = {dec_qsel[Q_HDR_OVF], dec_qsel[Q_SPLIT], dec_qsel[Q_DROP_DIS], dec_qsel[Q_DROP_BAD],
+                               dec_qsel[Q_DROP_SMALL], dec_qsel[Q_DROP_NO_DESC], dec_qsel[Q_FRAMES]};
+wire [2:0] dec_qev = {|dec_qev_oh[6:4], |{dec_qev_oh[6], dec_qev_oh[3:2]}, |{dec_qev_oh[5], dec_qev_oh[3], dec_qev_oh[1]}};
+// RX_FRAMES_IN, RX_DROP_FIFO_FULL, _MAC_ERROR, _RUNT, _OVERSIZE, _DISABLED
+wire [GEV_N-1:0] dec_gev_oh = dec_gsel[G_DROP_DIS:G_FRAMES_IN];
+wire [2:0] dec_gev = {|dec_gev_oh[5:4], |dec_gev_oh[3:2], |{dec_gev_oh[5], dec_gev_oh[3], dec_gev_oh[1]}};
+wire dec_stat_rd = dec_ok_rd && (|dec_qev_oh || dec_qsel[Q_BYTES] || |dec_gev_oh);
+localparam [15:0] EV_Q_N_16 = EV_Q_N[15:0];
+// q * 7 as (q << 3) - q: a constant multiply would take a DSP block
+wire [15:0] dec_q16 = {{(16-QSEL_W){1'b0}}, dec_qidx[QSEL_W-1:0]};
+/* verilator lint_off UNUSEDSIGNAL */
+wire [15:0] dec_ev_idx = |dec_gev_oh ? EV_Q_N_16 + {13'd0, dec_gev}
+    : (dec_q16 << 3) - dec_q16 + {13'd0, dec_qev};
+/* verilator lint_on UNUSEDSIGNAL */
+
 // completion fields (ACCESS state, from the latched fields)
 function [1:0] first_set(input [3:0] be);
     first_set = be[0] ? 2'd0 : be[1] ? 2'd1 : be[2] ? 2'd2 : be[3] ? 2'd3 : 2'd0;
@@ -490,7 +529,7 @@ end
 
 reg srst_misc_reg = 1'b0;   // RETA sweep, RSS_HASH_TYPES, RSS_DEFAULT_QUEUE
 reg srst_key_reg = 1'b0;    // RSS_KEY
-reg srst_glob_reg = 1'b0;   // global registers and counters
+reg srst_glob_reg = 1'b0;   // global registers
 (* keep *) always @(posedge clk) srst_misc_reg <= soft_rst_next;
 (* keep *) always @(posedge clk) srst_key_reg <= soft_rst_next;
 (* keep *) always @(posedge clk) srst_glob_reg <= soft_rst_next;
@@ -508,12 +547,6 @@ reg [31:0] peak_reg = 32'd0;
 reg [31:0] peak_fill_reg = 32'd0;   // fill_reg a cycle ago
 reg peak_gt_reg = 1'b0;             // it exceeded the peak: load it
 wire [31:0] peak_eff = peak_gt_reg ? peak_fill_reg : peak_reg;
-reg [31:0] cnt_frames_in_reg = 32'd0;
-reg [31:0] cnt_drop_full_reg = 32'd0;
-reg [31:0] cnt_drop_mac_reg = 32'd0;
-reg [31:0] cnt_drop_runt_reg = 32'd0;
-reg [31:0] cnt_drop_over_reg = 32'd0;
-reg [31:0] cnt_drop_dis_reg = 32'd0;
 reg [5:0] rss_types_reg = 6'd0;
 reg [7:0] rss_defq_reg = 8'd0;
 reg [31:0] rss_key_reg [0:RSS_KEY_DWORDS-1];
@@ -660,13 +693,6 @@ always @(posedge clk) begin
         peak_reg <= peak_fill_reg;
     end
 
-    cnt_frames_in_reg <= cnt_frames_in_reg + {31'd0, stat_rx_frame_in};
-    cnt_drop_full_reg <= cnt_drop_full_reg + {31'd0, stat_rx_drop_fifo_full};
-    cnt_drop_mac_reg <= cnt_drop_mac_reg + {31'd0, stat_rx_drop_mac_error};
-    cnt_drop_runt_reg <= cnt_drop_runt_reg + {31'd0, stat_rx_drop_runt};
-    cnt_drop_over_reg <= cnt_drop_over_reg + {31'd0, stat_rx_drop_oversize};
-    cnt_drop_dis_reg <= cnt_drop_dis_reg + {31'd0, stat_rx_drop_disabled};
-
     if (rst || srst_glob_reg) begin
         rx_enable_reg <= 1'b0;
         scratch_reg <= 32'd0;
@@ -677,12 +703,6 @@ always @(posedge clk) begin
         peak_reg <= 32'd0;
         peak_fill_reg <= 32'd0;
         peak_gt_reg <= 1'b0;
-        cnt_frames_in_reg <= 32'd0;
-        cnt_drop_full_reg <= 32'd0;
-        cnt_drop_mac_reg <= 32'd0;
-        cnt_drop_runt_reg <= 32'd0;
-        cnt_drop_over_reg <= 32'd0;
-        cnt_drop_dis_reg <= 32'd0;
     end
 end
 
@@ -695,12 +715,13 @@ assign gval[G_CAPS*32 +: 32] = CAPS_VAL;
 assign gval[G_SCRATCH*32 +: 32] = scratch_reg;
 assign gval[G_FIFO_BYTES*32 +: 32] = FIFO_BYTES_VAL;
 assign gval[G_FIFO_PEAK*32 +: 32] = peak_reg;
-assign gval[G_FRAMES_IN*32 +: 32] = cnt_frames_in_reg;
-assign gval[G_DROP_FULL*32 +: 32] = cnt_drop_full_reg;
-assign gval[G_DROP_MAC*32 +: 32] = cnt_drop_mac_reg;
-assign gval[G_DROP_RUNT*32 +: 32] = cnt_drop_runt_reg;
-assign gval[G_DROP_OVER*32 +: 32] = cnt_drop_over_reg;
-assign gval[G_DROP_DIS*32 +: 32] = cnt_drop_dis_reg;
+// (the statistics counters read 0 here: they are answered from ST_STAT)
+assign gval[G_FRAMES_IN*32 +: 32] = 32'd0;
+assign gval[G_DROP_FULL*32 +: 32] = 32'd0;
+assign gval[G_DROP_MAC*32 +: 32] = 32'd0;
+assign gval[G_DROP_RUNT*32 +: 32] = 32'd0;
+assign gval[G_DROP_OVER*32 +: 32] = 32'd0;
+assign gval[G_DROP_DIS*32 +: 32] = 32'd0;
 assign gval[G_RSS_TYPES*32 +: 32] = {26'd0, rss_types_reg};
 assign gval[G_RSS_DEFQ*32 +: 32] = {24'd0, rss_defq_reg};
 assign gval[G_RSS_RETA_SIZE*32 +: 32] = RETA_SIZE_VAL;
@@ -708,6 +729,79 @@ assign gval[G_CLK_PERIOD*32 +: 32] = CLK_PERIOD_VAL;
 assign gval[G_ERR_VEC*32 +: 32] = {24'd0, err_vec_reg};
 
 wire [RX_QUEUES*32-1:0] q_rd;    // per-queue read values (zero unless read)
+
+// ---------------------------------------------------------------------------
+// statistics counters (Q_FRAMES, Q_BYTES, Q_DROP_*, Q_SPLIT_FRAMES,
+// Q_HDR_OVERFLOW, RX_FRAMES_IN, RX_DROP_*): RAM words swept by
+// nic_stat_counters instead of a 32-bit register and adder each. A read is requested from DECODE
+// (stat_rd_reg) and answered in ST_STAT (stat_ack); cleared by every reset.
+reg srst_stat_reg = 1'b0;
+(* keep *) always @(posedge clk) srst_stat_reg <= soft_rst_next;
+reg stat_rd_reg = 1'b0;
+reg stat_bytes_reg = 1'b0;                  // the read is of Q_BYTES
+reg [EV_IDX_W-1:0] stat_ev_idx_reg = {EV_IDX_W{1'b0}};
+reg [BY_IDX_W-1:0] stat_by_idx_reg = {BY_IDX_W{1'b0}};
+reg [31:0] stat_rdata_reg = 32'd0;
+
+wire [EV_N-1:0] ev_inc;
+assign ev_inc[EV_N-1 -: GEV_N] = {stat_rx_drop_disabled, stat_rx_drop_oversize, stat_rx_drop_runt,
+    stat_rx_drop_mac_error, stat_rx_drop_fifo_full, stat_rx_frame_in};
+wire [RX_QUEUES*16-1:0] by_inc;
+genvar qs;
+generate
+for (qs = 0; qs < RX_QUEUES; qs = qs + 1) begin : g_stat_in
+    // event counter q*7 + k, k: Q_FRAMES, Q_DROP_NO_DESC, Q_DROP_BUF_TOO_SMALL,
+    // Q_DROP_BAD_DESC, Q_DROP_DISABLED, Q_SPLIT_FRAMES, Q_HDR_OVERFLOW
+    assign ev_inc[qs*QEV_N +: QEV_N] = {stat_q_hdr_overflow[qs], stat_q_split[qs], stat_q_drop_disabled[qs],
+        stat_q_drop_bad_desc[qs], stat_q_drop_buf_too_small[qs], stat_q_drop_no_desc[qs], stat_q_frame_ok[qs]};
+    assign by_inc[qs*16 +: 16] = stat_q_frame_ok[qs] ? stat_q_frame_bytes[qs*16 +: 16] : 16'd0;
+end
+endgenerate
+
+wire ev_valid, by_valid;
+wire [31:0] ev_data, by_data;
+nic_stat_counters #(
+    .COUNTERS(EV_N),
+    .INC_W(1),
+    .CNT_W(32)
+) ev_cnt_inst (
+    .clk(clk),
+    .rst(rst || srst_stat_reg),
+    .s_inc(ev_inc),
+    .rd_req(stat_rd_reg && !stat_bytes_reg),
+    .rd_idx(stat_ev_idx_reg),
+    .rd_valid(ev_valid),
+    .rd_data(ev_data)
+);
+nic_stat_counters #(
+    .COUNTERS(RX_QUEUES),
+    .INC_W(16),
+    .CNT_W(32)
+) by_cnt_inst (
+    .clk(clk),
+    .rst(rst || srst_stat_reg),
+    .s_inc(by_inc),
+    .rd_req(stat_rd_reg && stat_bytes_reg),
+    .rd_idx(stat_by_idx_reg),
+    .rd_valid(by_valid),
+    .rd_data(by_data)
+);
+wire stat_ack = ev_valid || by_valid;
+
+always @(posedge clk) begin
+    stat_rd_reg <= state_reg == ST_DECODE && dec_stat_rd;
+    if (state_reg == ST_DECODE) begin
+        stat_bytes_reg <= dec_qsel[Q_BYTES];
+        stat_ev_idx_reg <= dec_ev_idx[EV_IDX_W-1:0];
+        stat_by_idx_reg <= {{(BY_IDX_W-QSEL_W){1'b0}}, dec_qidx[QSEL_W-1:0]};
+    end
+    if (state_reg == ST_STAT && stat_ack) begin
+        stat_rdata_reg <= ev_valid ? ev_data : by_data;
+    end
+    if (rst) begin
+        stat_rd_reg <= 1'b0;
+    end
+end
 
 // min(v, MAX_LOG_RING) for the 4-bit log fields, v the byte-enable merge
 // of the write into the field: MAX_LOG_RING is 15, the fields' maximum, so
@@ -748,17 +842,9 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     reg [63:12] cpl_base_reg = 52'd0;
     reg [3:0] cpl_log_reg = 4'd0;
     reg [15:0] cpl_cons_reg = 16'd0;
-    reg [31:0] cnt_frames_reg = 32'd0;
-    reg [31:0] cnt_bytes_reg = 32'd0;
-    reg [31:0] cnt_no_desc_reg = 32'd0;
-    reg [31:0] cnt_small_reg = 32'd0;
-    reg [31:0] cnt_bad_reg = 32'd0;
-    reg [31:0] cnt_dis_reg = 32'd0;
     reg [63:4] hdr_base_reg = 60'd0;
     reg [15:0] hdr_count_reg = 16'd0;
     reg [31:0] rx_cfg_reg = 32'd0;
-    reg [31:0] cnt_split_reg = 32'd0;
-    reg [31:0] cnt_hdr_ovf_reg = 32'd0;
     localparam integer IRQ_VEC_RST_I = q < MSIX_VECTORS - 1 ? q : MSIX_VECTORS - 1;
     localparam [7:0] IRQ_VEC_RST = IRQ_VEC_RST_I[7:0];
     reg [7:0] irq_vec_reg = IRQ_VEC_RST;
@@ -767,10 +853,8 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     // write to it (decoded in DECODE, like key_we_reg): the enables of the
     // queue's registers come straight from flops.
     localparam [QSEL_W-1:0] QI = q;
-    reg srst_cfg_reg = 1'b0;    // this queue's configuration, counters
-    reg srst_cnt_reg = 1'b0;
+    reg srst_cfg_reg = 1'b0;    // this queue's configuration
     (* keep *) always @(posedge clk) srst_cfg_reg <= soft_rst_next;
-    (* keep *) always @(posedge clk) srst_cnt_reg <= soft_rst_next;
     reg [Q_N-1:0] we_reg = {Q_N{1'b0}};
     always @(posedge clk) begin
         // (the queue blocks, 1..64 of them, lie between the RSS table and
@@ -827,17 +911,6 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
             end
         end
 
-        cnt_frames_reg <= cnt_frames_reg + {31'd0, stat_q_frame_ok[q]};
-        if (stat_q_frame_ok[q]) begin
-            cnt_bytes_reg <= cnt_bytes_reg + {16'd0, stat_q_frame_bytes[q*16 +: 16]};
-        end
-        cnt_no_desc_reg <= cnt_no_desc_reg + {31'd0, stat_q_drop_no_desc[q]};
-        cnt_small_reg <= cnt_small_reg + {31'd0, stat_q_drop_buf_too_small[q]};
-        cnt_bad_reg <= cnt_bad_reg + {31'd0, stat_q_drop_bad_desc[q]};
-        cnt_dis_reg <= cnt_dis_reg + {31'd0, stat_q_drop_disabled[q]};
-        cnt_split_reg <= cnt_split_reg + {31'd0, stat_q_split[q]};
-        cnt_hdr_ovf_reg <= cnt_hdr_ovf_reg + {31'd0, stat_q_hdr_overflow[q]};
-
         if (rst || srst_cfg_reg) begin
             enable_reg <= 1'b0;
             desc_base_reg <= 52'd0;
@@ -850,16 +923,6 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
             hdr_base_reg <= 60'd0;
             hdr_count_reg <= 16'd0;
             rx_cfg_reg <= 32'd0;
-        end
-        if (rst || srst_cnt_reg) begin
-            cnt_frames_reg <= 32'd0;
-            cnt_bytes_reg <= 32'd0;
-            cnt_no_desc_reg <= 32'd0;
-            cnt_small_reg <= 32'd0;
-            cnt_bad_reg <= 32'd0;
-            cnt_dis_reg <= 32'd0;
-            cnt_split_reg <= 32'd0;
-            cnt_hdr_ovf_reg <= 32'd0;
         end
     end
 
@@ -893,21 +956,22 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     reg [31:0] rd_reg = 32'd0;
     always @(posedge clk) begin
         if (state_reg == ST_ACCESS) begin
-            // this queue's registers as read, by index (Q_*: Q_HDR_OVF first)
+            // this queue's registers as read, by index (Q_*: Q_HDR_OVF first;
+            // the counters read 0 here: they are answered from ST_STAT)
             rd_reg <= q_read(re_lo_reg, re_hi_reg, {
-                cnt_hdr_ovf_reg,
-                cnt_split_reg,
+                32'd0,
+                32'd0,
                 rx_cfg_reg,
                 {16'd0, hdr_count_reg},
                 hdr_base_reg[63:32],
                 {hdr_base_reg[31:4], 4'd0},
                 {24'd0, irq_vec_reg},
-                cnt_dis_reg,
-                cnt_bad_reg,
-                cnt_small_reg,
-                cnt_no_desc_reg,
-                cnt_bytes_reg,
-                cnt_frames_reg,
+                32'd0,
+                32'd0,
+                32'd0,
+                32'd0,
+                32'd0,
+                32'd0,
                 ({31'd0, enable_reg | q_busy[q]} << QSTATUS_ENABLED_BIT) | ({31'd0, q_halted[q]} << QSTATUS_HALTED_BIT),
                 {31'd0, enable_reg} << QCTRL_ENABLE_BIT,
                 {16'd0, cpl_cons_reg},
@@ -935,7 +999,7 @@ endgenerate
 // DECODE, in two copies: each drives one half of the read value. It is
 // registered per group of 8 selects (rd_grp_reg, loaded in ACCESS like the
 // queues' rd_reg) and the groups are OR'd into the completion data.
-localparam NSEL = G_N + RSS_KEY_DWORDS + 2;
+localparam NSEL = G_N + RSS_KEY_DWORDS + 3;
 wire [RSS_KEY_DWORDS-1:0] dec_key_oh;
 genvar kh;
 generate
@@ -943,8 +1007,8 @@ for (kh = 0; kh < RSS_KEY_DWORDS; kh = kh + 1) begin : g_key_oh
     assign dec_key_oh[kh] = dec_key_hit && dec_key_rel[5:2] == kh;
 end
 endgenerate
-wire [NSEL-1:0] dec_rsel = {dec_msix_hit, dec_reta_hit, dec_key_oh, dec_gsel};
-wire [NSEL*32-1:0] rval = {msix_rdata_reg, reta_rdata_reg, rss_key, gval};
+wire [NSEL-1:0] dec_rsel = {dec_stat_rd, dec_msix_hit, dec_reta_hit, dec_key_oh, dec_gsel};
+wire [NSEL*32-1:0] rval = {stat_rdata_reg, msix_rdata_reg, reta_rdata_reg, rss_key, gval};
 reg [NSEL-1:0] rsel_lo_reg = {NSEL{1'b0}};
 reg [NSEL-1:0] rsel_hi_reg = {NSEL{1'b0}};
 (* keep *) always @(posedge clk) begin

@@ -62,6 +62,7 @@ BLOCKS = [
     ("DMA engine (write)", r"^nic_rx_dma_wr"),
     ("desc fetch", r"^nic_desc_fetch"),
     ("CSR", r"^nic_csr"),
+    ("statistics counters", r"^nic_stat_counters"),
     ("MSI-X", r"msix"),
     ("RX FIFO", r"^nic_rx_fifo"),
     ("TLP req mux", r"^nic_tlp_req_mux"),
