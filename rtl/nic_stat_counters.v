@@ -73,6 +73,9 @@ reg [CNT_W-1:0]  s2_sum_reg = {CNT_W{1'b0}};
 reg              rd_valid_reg = 1'b0;
 reg [CNT_W-1:0]  rd_data_reg = {CNT_W{1'b0}};
 
+// no_rw_check: the word read (the sweep's) is never the one written in the
+// same cycle (written 2 slots behind it, PERIOD >= 4): no bypass logic
+(* no_rw_check *)
 reg [CNT_W-1:0]  mem [0:PERIOD-1];
 
 assign rd_valid = rd_valid_reg;
