@@ -438,6 +438,7 @@ wire [QEV_N-1:0] dec_qev_oh = {dec_qsel[Q_HDR_OVF], dec_qsel[Q_SPLIT], dec_qsel[
                                dec_qsel[Q_DROP_SMALL], dec_qsel[Q_DROP_NO_DESC], dec_qsel[Q_FRAMES]};
 wire [2:0] dec_qev = {|dec_qev_oh[6:4], |{dec_qev_oh[6], dec_qev_oh[3:2]}, |{dec_qev_oh[5], dec_qev_oh[3], dec_qev_oh[1]}};
 // RX_FRAMES_IN, RX_DROP_FIFO_FULL, _MAC_ERROR, _RUNT, _OVERSIZE, _DISABLED
+// (G_FRAMES_IN .. G_DROP_DIS are consecutive indices, in this order)
 wire [GEV_N-1:0] dec_gev_oh = dec_gsel[G_DROP_DIS:G_FRAMES_IN];
 wire [2:0] dec_gev = {|dec_gev_oh[5:4], |dec_gev_oh[3:2], |{dec_gev_oh[5], dec_gev_oh[3], dec_gev_oh[1]}};
 wire dec_stat_rd = dec_ok_rd && (|dec_qev_oh || dec_qsel[Q_BYTES] || |dec_gev_oh);
