@@ -495,6 +495,7 @@ pub struct Report {
     /// carry a zero-length frame).
     pub frames_skipped_empty: u64,
     pub queues: Vec<QueueSummary>,
+    /// Cycles simulated by the run (the final counter reads not included).
     pub sim_cycles: u64,
     pub wall_seconds: f64,
     pub tlp_violations: Violations,
@@ -946,9 +947,11 @@ impl Replayer {
         let wall_seconds = self.started.elapsed().as_secs_f64();
         let clock_mhz = self.cfg.clock_mhz;
         let (nic, sim) = self.dev.as_mut().expect("the replayer's device is lent out only while it runs");
+        // the run's length, not counting the counter reads below (each waits
+        // for the device's statistics sweep: thousands of cycles in all)
+        let sim_cycles = sim.cycle();
         let s = nic.stats(sim)?;
         let violations = sim.violations();
-        let sim_cycles = sim.cycle();
         let m = self.matcher.borrow();
         let interrupts: Vec<VectorCount> =
             s.vectors.iter().map(|v| VectorCount { vector: v.vector, count: v.interrupts }).collect();
