@@ -436,11 +436,18 @@ localparam integer EV_IDX_W = $clog2(EV_N > 4 ? EV_N : 4);
 localparam integer BY_IDX_W = $clog2(RX_QUEUES > 4 ? RX_QUEUES : 4);
 wire [QEV_N-1:0] dec_qev_oh = {dec_qsel[Q_HDR_OVF], dec_qsel[Q_SPLIT], dec_qsel[Q_DROP_DIS], dec_qsel[Q_DROP_BAD],
                                dec_qsel[Q_DROP_SMALL], dec_qsel[Q_DROP_NO_DESC], dec_qsel[Q_FRAMES]};
-wire [2:0] dec_qev = {|dec_qev_oh[6:4], |{dec_qev_oh[6], dec_qev_oh[3:2]}, |{dec_qev_oh[5], dec_qev_oh[3], dec_qev_oh[1]}};
+// the index of the set bit of a one-hot select of up to 7 (bit 0 is index
+// 0, as is no bit set: it is not read)
+/* verilator lint_off UNUSEDSIGNAL */
+function [2:0] oh_index7(input [6:0] oh);
+    oh_index7 = {|oh[6:4], |{oh[6], oh[3:2]}, |{oh[5], oh[3], oh[1]}};
+endfunction
+/* verilator lint_on UNUSEDSIGNAL */
+wire [2:0] dec_qev = oh_index7(dec_qev_oh);
 // RX_FRAMES_IN, RX_DROP_FIFO_FULL, _MAC_ERROR, _RUNT, _OVERSIZE, _DISABLED
 // (G_FRAMES_IN .. G_DROP_DIS are consecutive indices, in this order)
 wire [GEV_N-1:0] dec_gev_oh = dec_gsel[G_DROP_DIS:G_FRAMES_IN];
-wire [2:0] dec_gev = {|dec_gev_oh[5:4], |dec_gev_oh[3:2], |{dec_gev_oh[5], dec_gev_oh[3], dec_gev_oh[1]}};
+wire [2:0] dec_gev = oh_index7({1'b0, dec_gev_oh});
 wire dec_stat_rd = dec_ok_rd && (|dec_qev_oh || dec_qsel[Q_BYTES] || |dec_gev_oh);
 localparam [15:0] EV_Q_N_16 = EV_Q_N[15:0];
 // q * 7 as (q << 3) - q: a constant multiply would take a DSP block

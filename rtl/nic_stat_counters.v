@@ -125,9 +125,10 @@ always @(posedge clk) begin
     s2_valid_reg <= s1_valid_reg;
     s2_cap_reg <= s1_cap_reg;
 
-    // write back, answer a read
-    rd_valid_reg <= s2_cap_reg;
-    if (s2_cap_reg) begin
+    // write back, answer a read (not in a reset cycle: a pending read stays
+    // pending and is answered from the pass after the reset)
+    rd_valid_reg <= s2_cap_reg && !rst;
+    if (s2_cap_reg && !rst) begin
         rd_data_reg <= s2_sum_reg;
         pend_reg <= 1'b0;
     end
@@ -144,12 +145,6 @@ always @(posedge clk) begin
         s1_cap_reg <= 1'b0;
         s2_valid_reg <= 1'b0;
         s2_cap_reg <= 1'b0;
-        rd_valid_reg <= 1'b0;
-        // a pending read stays pending: it is answered from the pass after
-        // the reset (pend_reg is cleared only with its answer)
-        if (!rd_req && s2_cap_reg) begin
-            pend_reg <= 1'b1;
-        end
     end
 end
 
