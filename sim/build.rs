@@ -75,9 +75,9 @@ fn main() {
     println!("cargo:rerun-if-env-changed=VERILATOR");
     println!("cargo:rerun-if-env-changed=NIC_SIM_PARAMS");
     let params = sim_params();
+    let params_list = params.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" ");
     if !params.is_empty() {
-        let list: Vec<String> = params.iter().map(|(n, v)| format!("{n}={v}")).collect();
-        println!("cargo:warning=building the NIC model with non-default parameters: {}", list.join(" "));
+        println!("cargo:warning=building the NIC model with non-default parameters: {params_list}");
     }
     for f in ["build.rs", "csrc/harness.h", "csrc/harness.cpp", "src/ffi.rs"] {
         println!("cargo:rerun-if-changed={f}");
@@ -145,11 +145,7 @@ fn main() {
     let log_path = out_dir.join("verilator.log");
     let _ = fs::write(&log_path, &log);
     if !out.status.success() {
-        let with = if params.is_empty() {
-            String::new()
-        } else {
-            format!(" with NIC_SIM_PARAMS=\"{}\"", env::var("NIC_SIM_PARAMS").unwrap_or_default())
-        };
+        let with = if params.is_empty() { String::new() } else { format!(" with NIC_SIM_PARAMS=\"{params_list}\"") };
         fail(&format!("Verilator failed on {}{with}:\n{log}", rtl_dir.display()));
     }
     let warnings = log.lines().filter(|l| l.starts_with("%Warning")).count();
