@@ -42,10 +42,13 @@
  * scattered frame consumes several descriptors), read from the record's
  * second beat as it leaves, so the two can never disagree with what the
  * host sees in the ring.
+ * q_enable reaches the engine's parts through registered copies, a cycle
+ * late (all of them alike).
  * q_busy[q]: a MemWr of queue q was started and has not yet left the engine,
  * or a descriptor MemRd of queue q was requested by its fetch engine and has
  * not yet left (a request is never withdrawn: one made before a disable still
- * goes out, through the MemRd register and the request mux): the driver frees
+ * goes out, through the MemRd register and the request mux), or the engine
+ * still sees the queue enabled (the cycle after a disable): the driver frees
  * a ring only once the queue reports idle.
  * q_cpl_event[q]: one-cycle pulse in the cycle a completion record of queue
  * q is committed (q_cpl_prod[q] shows it from the next cycle on), for
@@ -247,6 +250,21 @@ always @(posedge clk) begin
     rst_dma_wr_reg <= rst;
 end
 
+// The engine's view of the queue enables. nic_csr's enable flops feed
+// consumers spread over the device (the fetch engines, the DMA engine, the
+// exported indices): one net across it was the core's worst path. Each
+// consumer takes its own registered copy, placed near it (`keep`: opt_merge
+// would fold identical copies into one). Every copy is the enable of one
+// cycle ago, so all parts of the engine still agree on it, as they do on
+// their resets (rst_dma_wr_reg, f_rst), which lag rst by the same cycle.
+// q_busy covers the lag for the driver: it is high while the engine still
+// sees a queue enabled (en_busy_reg), so Q_STATUS.ENABLED (enable | busy)
+// reads 0 only once the engine has seen the disable.
+reg [RX_QUEUES-1:0] en_dma_reg = {RX_QUEUES{1'b0}};
+reg [RX_QUEUES-1:0] en_busy_reg = {RX_QUEUES{1'b0}};
+(* keep *) always @(posedge clk) en_dma_reg <= q_enable;
+(* keep *) always @(posedge clk) en_busy_reg <= q_enable;
+
 // each fetch engine's reset (its requests drop a cycle after it)
 wire [RX_QUEUES-1:0] f_rst;
 
@@ -259,6 +277,8 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
         f_rst_reg <= rst;
     end
     assign f_rst[q] = f_rst_reg;
+    reg en_fetch_reg = 1'b0;    // this engine's copy of q_enable[q] (above)
+    (* keep *) always @(posedge clk) en_fetch_reg <= q_enable[q];
     // Each fetch engine snoops the completion stream's header through its own
     // registered copy: the engines are spread over the device, and a shared
     // source drove their first-stage header checks (which yosys also shared
@@ -297,7 +317,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_fetch
     ) desc_fetch_inst (
         .clk(clk),
         .rst(f_rst_reg),
-        .q_enable(q_enable[q]),
+        .q_enable(en_fetch_reg),
         .q_desc_base(q_desc_base[q*64 +: 64]),
         .q_desc_log_size(q_desc_log_size[q*4 +: 4]),
         .q_desc_prod(q_desc_prod[q*16 +: 16]),
@@ -442,10 +462,12 @@ always @(posedge clk) begin
 end
 
 // Started write TLPs, beats of the queue still held in the arbiter's output
-// stage (MemWr and MemRd), and a MemRd requested by the queue's fetch engine
+// stage (MemWr and MemRd), a MemRd requested by the queue's fetch engine
 // (taken or not: an engine never withdraws a request) or in the MemRd
-// register.
-assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES] | fq_valid | (rd_valid_reg ? rd_q_oh_reg : {RX_QUEUES{1'b0}});
+// register, and the cycle after a disable, while the engine still acts on
+// the enable it registered.
+assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES] | fq_valid | (rd_valid_reg ? rd_q_oh_reg : {RX_QUEUES{1'b0}})
+    | (en_busy_reg & ~q_enable);
 
 // ---------------------------------------------------------------------------
 // checksum offload: passive tap on the frame stream and the meta handshake
@@ -494,7 +516,7 @@ nic_rx_dma_wr #(
     .s_meta_tdata(s_meta_tdata),
     .s_meta_tvalid(s_meta_tvalid),
     .s_meta_tready(s_meta_tready),
-    .q_enable(q_enable),
+    .q_enable(en_dma_reg),
     .q_halted(halted),
     .q_cpl_base(q_cpl_base),
     .q_cpl_log_size(q_cpl_log_size),
@@ -592,13 +614,15 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     // one record per frame, DESC_COUNT descriptors per record
     reg [15:0] desc_cons_reg = 16'd0;
     reg [15:0] cpl_prod_reg = 16'd0;
+    reg        en_idx_reg = 1'b0;   // the indices' copy of q_enable[q] (above)
+    (* keep *) always @(posedge clk) en_idx_reg <= q_enable[q];
 
     always @(posedge clk) begin
         if (commit && commit_q == QI) begin
             desc_cons_reg <= desc_cons_reg + commit_dcount;
             cpl_prod_reg <= cpl_prod_reg + 16'd1;
         end
-        if (rst || !q_enable[q]) begin
+        if (rst || !en_idx_reg) begin
             desc_cons_reg <= 16'd0;
             cpl_prod_reg <= 16'd0;
         end
