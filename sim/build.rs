@@ -29,34 +29,14 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1);
 }
 
-/// Parses `Verilator 5.006 2023-01-22 rev ...` into (5, 6).
-fn parse_version(out: &str) -> Option<(u32, u32)> {
-    let ver = out.split_whitespace().nth(1)?;
-    let (major, minor) = ver.split_once('.')?;
-    let minor: String = minor.chars().take_while(|c| c.is_ascii_digit()).collect();
-    Some((major.parse().ok()?, minor.parse().ok()?))
-}
+mod build_params;
+use build_params::{parse_sim_params, parse_version};
 
-/// `$NIC_SIM_PARAMS`: `NAME=VALUE` pairs separated by spaces or commas,
-/// NAME a Verilog identifier, VALUE a decimal integer.
+/// `$NIC_SIM_PARAMS`, parsed (empty when unset); a malformed list stops the
+/// build with a message naming the variable.
 fn sim_params() -> Vec<(String, u64)> {
     let Ok(raw) = env::var("NIC_SIM_PARAMS") else { return Vec::new() };
-    let mut params = Vec::new();
-    for item in raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
-        let parsed = item.split_once('=').and_then(|(name, value)| {
-            let ident = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !name.starts_with(|c: char| c.is_ascii_digit());
-            Some((name.to_string(), value.parse::<u64>().ok()?)).filter(|_| ident)
-        });
-        match parsed {
-            Some(p) => params.push(p),
-            None => fail(&format!(
-                "NIC_SIM_PARAMS: `{item}` is not NAME=VALUE (a parameter name and a decimal integer), in \"{raw}\""
-            )),
-        }
-    }
-    params
+    parse_sim_params(&raw).unwrap_or_else(|e| fail(&e))
 }
 
 fn verilator_root(verilator: &str) -> PathBuf {
@@ -79,7 +59,7 @@ fn main() {
     if !params.is_empty() {
         println!("cargo:warning=building the NIC model with non-default parameters: {params_list}");
     }
-    for f in ["build.rs", "csrc/harness.h", "csrc/harness.cpp", "src/ffi.rs"] {
+    for f in ["build.rs", "build_params.rs", "csrc/harness.h", "csrc/harness.cpp", "src/ffi.rs"] {
         println!("cargo:rerun-if-changed={f}");
     }
 

@@ -91,6 +91,11 @@ pub mod tlp;
 
 mod ffi;
 
+// build.rs's parsers, for their unit tests
+#[cfg(test)]
+#[path = "../build_params.rs"]
+mod build_params;
+
 use std::fmt;
 use std::path::PathBuf;
 use std::pin::Pin;
