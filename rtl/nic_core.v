@@ -14,8 +14,9 @@
  * announce (docs/interrupts.md). Ports: docs/interfaces.md.
  *
  * Resets: rst is the hard reset. CTRL.RESET (soft reset from nic_csr) is or'ed
- * into the datapath reset (FIFO, engine); the CSR clears its own registers
- * for the same window. The FIFO also gets the hard reset alone, to keep track
+ * into the datapath reset (FIFO, engine), which is registered and so lags
+ * both by a cycle; the CSR clears its own registers for the soft reset's
+ * window. The FIFO also gets the hard reset alone, to keep track
  * of MAC framing across a soft reset; nic_rss sees the same stream and also
  * runs on the hard reset only, so its results stay paired with the FIFO's
  * frames across a soft reset. nic_msix gets both resets apart: soft_rst
@@ -109,7 +110,17 @@ assign cfg_msix_table_size = MSIX_TABLE_SIZE;
 wire soft_rst;
 wire tlp_hold;   // CTRL.RESET quiesce: no new TLP on m_tlp_req
 wire tlp_busy;   // a TLP is still in progress on m_tlp_req
-wire dp_rst = rst || soft_rst;
+// The datapath reset (hard or soft), registered next to each block it
+// resets (`keep`: the copies stay apart). A combinational OR placed between
+// the CSR block and the FIFO made two long hops in one cycle into the FIFO's
+// reset logic (the core's worst path once q_enable was registered). The
+// copies lag rst and soft_rst by a cycle; nic_csr's tlp_hold covers the
+// soft reset's first cycle (no TLP starts while it is high) and the engine's
+// own reset copies lag another cycle, so no TLP starts in the cycle after.
+reg fifo_rst_reg = 1'b1;
+reg engine_rst_reg = 1'b1;
+(* keep *) always @(posedge clk) fifo_rst_reg <= rst || soft_rst;
+(* keep *) always @(posedge clk) engine_rst_reg <= rst || soft_rst;
 
 // ---------------------------------------------------------------------------
 // Registers
@@ -403,7 +414,7 @@ nic_rx_fifo #(
 )
 rx_fifo_inst (
     .clk(clk),
-    .rst(dp_rst),
+    .rst(fifo_rst_reg),
     .mac_rst(rst),
 
     .rx_enable(rx_enable),
@@ -454,7 +465,7 @@ nic_rx_engine #(
 )
 rx_engine_inst (
     .clk(clk),
-    .rst(dp_rst),
+    .rst(engine_rst_reg),
 
     .s_axis_tdata(fifo_tdata),
     .s_axis_tkeep(fifo_tkeep),
