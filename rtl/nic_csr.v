@@ -519,9 +519,12 @@ reg quiesce_reg = 1'b0;
 reg [QWAIT_W-1:0] quiesce_cnt_reg = {QWAIT_W{1'b0}};
 
 // soft_rst_reg's next value (the sequencer below). The register groups are
-// reset by their own copies of soft_rst_reg (srst_*_reg, kept apart: one
-// reset net to every register flop of the block was a critical path), each
-// OR'd with rst: the same cycles as rst || soft_rst_reg.
+// reset by their own registered copies of soft_rst_next || rst (srst_*_reg,
+// kept apart: one reset net to every register flop of the block was a
+// critical path, and so was the OR with rst placed between the reset flops
+// and the registers): the soft reset's cycles, and the hard reset's a cycle
+// late (nothing can write a register within a cycle of the hard reset: the
+// completer needs a request, DECODE and ACCESS).
 reg soft_rst_next;
 always @* begin
     soft_rst_next = soft_rst_reg;
@@ -538,9 +541,9 @@ end
 reg srst_misc_reg = 1'b0;   // RETA sweep, RSS_HASH_TYPES, RSS_DEFAULT_QUEUE
 reg srst_key_reg = 1'b0;    // RSS_KEY
 reg srst_glob_reg = 1'b0;   // global registers
-(* keep *) always @(posedge clk) srst_misc_reg <= soft_rst_next;
-(* keep *) always @(posedge clk) srst_key_reg <= soft_rst_next;
-(* keep *) always @(posedge clk) srst_glob_reg <= soft_rst_next;
+(* keep *) always @(posedge clk) srst_misc_reg <= soft_rst_next || rst;
+(* keep *) always @(posedge clk) srst_key_reg <= soft_rst_next || rst;
+(* keep *) always @(posedge clk) srst_glob_reg <= soft_rst_next || rst;
 
 wire acc_wr = state_reg == ST_ACCESS && op_wr_reg;
 wire [31:0] wdata = req_data_reg;
@@ -611,7 +614,7 @@ always @(posedge clk) begin
         sweep_cnt_reg <= sweep_cnt_reg - 10'd1;
         sweeping_reg <= sweep_cnt_reg != 10'd1;
     end
-    if (rst || srst_misc_reg) begin
+    if (srst_misc_reg) begin
         sweep_cnt_reg <= SWEEP_INIT;
         sweeping_reg <= SWEEP_INIT != 10'd0;
         reta_k_reg <= 3'd0;
@@ -631,11 +634,11 @@ always @(posedge clk) begin
             rss_key_reg[ki] <= be_merge(rss_key_reg[ki], wdata, wbe);
         end
     end
-    if (rst || srst_misc_reg) begin
+    if (srst_misc_reg) begin
         rss_types_reg <= 6'd0;
         rss_defq_reg <= 8'd0;
     end
-    if (rst || srst_key_reg) begin
+    if (srst_key_reg) begin
         for (ki = 0; ki < RSS_KEY_DWORDS; ki = ki + 1) begin
             rss_key_reg[ki] <= 32'd0;
         end
@@ -701,7 +704,7 @@ always @(posedge clk) begin
         peak_reg <= peak_fill_reg;
     end
 
-    if (rst || srst_glob_reg) begin
+    if (srst_glob_reg) begin
         rx_enable_reg <= 1'b0;
         scratch_reg <= 32'd0;
         err_status_reg <= 4'd0;
@@ -744,7 +747,7 @@ wire [RX_QUEUES*32-1:0] q_rd;    // per-queue read values (zero unless read)
 // nic_stat_counters instead of a 32-bit register and adder each. A read is requested from DECODE
 // (stat_rd_reg) and answered in ST_STAT (stat_ack); cleared by every reset.
 reg srst_stat_reg = 1'b0;
-(* keep *) always @(posedge clk) srst_stat_reg <= soft_rst_next;
+(* keep *) always @(posedge clk) srst_stat_reg <= soft_rst_next || rst;
 reg stat_rd_reg = 1'b0;
 reg stat_bytes_reg = 1'b0;                  // the read is of Q_BYTES
 reg [EV_IDX_W-1:0] stat_ev_idx_reg = {EV_IDX_W{1'b0}};
@@ -774,7 +777,7 @@ nic_stat_counters #(
     .CNT_W(32)
 ) ev_cnt_inst (
     .clk(clk),
-    .rst(rst || srst_stat_reg),
+    .rst(srst_stat_reg),
     .s_inc(ev_inc),
     .rd_req(stat_rd_reg && !stat_bytes_reg),
     .rd_idx(stat_ev_idx_reg),
@@ -787,7 +790,7 @@ nic_stat_counters #(
     .CNT_W(32)
 ) by_cnt_inst (
     .clk(clk),
-    .rst(rst || srst_stat_reg),
+    .rst(srst_stat_reg),
     .s_inc(by_inc),
     .rd_req(stat_rd_reg && stat_bytes_reg),
     .rd_idx(stat_by_idx_reg),
@@ -862,7 +865,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     // queue's registers come straight from flops.
     localparam [QSEL_W-1:0] QI = q;
     reg srst_cfg_reg = 1'b0;    // this queue's configuration
-    (* keep *) always @(posedge clk) srst_cfg_reg <= soft_rst_next;
+    (* keep *) always @(posedge clk) srst_cfg_reg <= soft_rst_next || rst;
     reg [Q_N-1:0] we_reg = {Q_N{1'b0}};
     always @(posedge clk) begin
         // (the queue blocks, 1..64 of them, lie between the RSS table and
@@ -919,7 +922,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
             end
         end
 
-        if (rst || srst_cfg_reg) begin
+        if (srst_cfg_reg) begin
             enable_reg <= 1'b0;
             desc_base_reg <= 52'd0;
             desc_log_reg <= 4'd0;
