@@ -8,14 +8,16 @@
  *   IDLE   accept the sop beat (latch header fields, payload DW0 and the
  *          request checks made from the header)
  *   DRAIN  consume the remaining beats of a multi-beat request
- *   DECODE act on the checks, decode the address into registered one-hot
- *          selects (also each queue's register write strobes)
+ *   DECODE two cycles: the first registers the address decode (range
+ *          compares, one-hot register selects); the second acts on it and
+ *          on the checks (registered selects and read selects, each
+ *          queue's register write strobes)
  *   ACCESS apply a write / register the read data (in parts: per queue and
  *          per group of 8 other registers; the completion data is their OR,
  *          all but the part read are 0) and the completion header
  *   CPL    present the completion until accepted
- * Request sop beat accepted -> completion valid: 3 cycles; a 1-DW write takes
- * 3 cycles (the next request is accepted 3 cycles after the write).
+ * Request sop beat accepted -> completion valid: 4 cycles; a 1-DW write takes
+ * 4 cycles (the next request is accepted 4 cycles after the write).
  * Statistics counters (Q_FRAMES, Q_BYTES, Q_DROP_*, Q_SPLIT_FRAMES,
  * Q_HDR_OVERFLOW, RX_FRAMES_IN, RX_DROP_*) live in RAM swept by
  * nic_stat_counters (the event counters in one, the queues' byte counters in
@@ -31,7 +33,7 @@
  * forwarded to nic_msix over the reg_* port in an MSIX state between DECODE
  * and ACCESS: a one-cycle reg_wr/reg_rd strobe, then wait for reg_ack (read
  * data with it); writes wait for the ack too, so MMIO stays one request at
- * a time. Everything else keeps the 3-cycle timing.
+ * a time. Everything else keeps the 4-cycle timing.
  *
  * Interrupt registers: CLK_PERIOD_PS (RO, the parameter), IRQ_ERR_VECTOR (8
  * bits, reset min(RX_QUEUES, MSIX_VECTORS - 1)), per-queue Q_IRQ_VECTOR (8
@@ -290,7 +292,9 @@ always @* begin
             end
         end
         ST_DECODE: begin
-            if (dec_bad) begin
+            if (!dec_ph_reg) begin
+                state_next = ST_DECODE;     // the address decode registers
+            end else if (dec_bad) begin
                 state_next = ST_ACCESS;
             end else if (dec_reta_hit) begin
                 state_next = ST_RETA;
@@ -353,74 +357,106 @@ wire dec_ok_wr = req_ok_wr_reg;
 wire dec_posted = req_posted_reg;
 wire dec_bad = !dec_ok_rd && !dec_ok_wr;
 
-// address decode
-wire [15:0] dec_addr = {req_addr_reg, 2'b00};
-wire [15:0] dec_qrel = dec_addr - RXQ_BASE;
-wire [QIDX_W-1:0] dec_qidx = dec_qrel[15:RXQ_OFF_W];
-wire dec_qhit = dec_addr >= RXQ_BASE && {{32-QIDX_W{1'b0}}, dec_qidx} < RX_QUEUES;
-wire [RXQ_OFF_W-1:2] dec_qoff = dec_qrel[RXQ_OFF_W-1:2];
-wire dec_key_hit = dec_addr >= REG_RSS_KEY && dec_addr < KEY_END;
+// Address decode (adec_*: the range compares and one-hot selects), from
+// req_addr_reg, registered (dec_*_reg) in DECODE's first cycle; whatever
+// acts on the decode does so in its second (dec_go). The compares' carry
+// chains and the per-queue strobes behind them were one path too long for
+// the whole core. An MMIO request takes a cycle more.
+reg dec_ph_reg = 1'b0;                      // DECODE's second cycle
+wire dec_go = state_reg == ST_DECODE && dec_ph_reg;
+wire [15:0] adec_addr = {req_addr_reg, 2'b00};
+wire [15:0] adec_qrel = adec_addr - RXQ_BASE;
+wire [QIDX_W-1:0] adec_qidx = adec_qrel[15:RXQ_OFF_W];
+wire adec_qhit = adec_addr >= RXQ_BASE && {{32-QIDX_W{1'b0}}, adec_qidx} < RX_QUEUES;
+wire [RXQ_OFF_W-1:2] adec_qoff = adec_qrel[RXQ_OFF_W-1:2];
+wire adec_key_hit = adec_addr >= REG_RSS_KEY && adec_addr < KEY_END;
 /* verilator lint_off UNUSEDSIGNAL */
-wire [15:0] dec_key_rel = dec_addr - REG_RSS_KEY;
-wire [15:0] dec_reta_rel = dec_addr - REG_RSS_RETA;
+wire [15:0] adec_key_rel = adec_addr - REG_RSS_KEY;
+wire [15:0] adec_reta_rel = adec_addr - REG_RSS_RETA;
 /* verilator lint_on UNUSEDSIGNAL */
-wire dec_reta_hit = dec_addr >= REG_RSS_RETA && dec_addr < RETA_END;
+wire adec_reta_hit = adec_addr >= REG_RSS_RETA && adec_addr < RETA_END;
 // the MSI-X quarter of BAR0: table (MSIX_TABLE_OFFSET), PBA, ivec blocks
-wire dec_msix_hit = dec_addr[15:14] == MSIX_TABLE_OFFSET[15:14];
+wire adec_msix_hit = adec_addr[15:14] == MSIX_TABLE_OFFSET[15:14];
 
-reg [G_N-1:0] dec_gsel;
-reg [Q_N-1:0] dec_qsel;
+reg [G_N-1:0] adec_gsel;
+reg [Q_N-1:0] adec_qsel;
+
+reg [G_N-1:0] dec_gsel_reg = {G_N{1'b0}};
+reg [Q_N-1:0] dec_qsel_reg = {Q_N{1'b0}};
+reg [QSEL_W-1:0] dec_qidx_reg = {QSEL_W{1'b0}};
+reg dec_key_hit_reg = 1'b0;
+reg [3:0] dec_key_dw_reg = 4'd0;
+reg dec_reta_hit_reg = 1'b0;
+reg [6:0] dec_reta_idx_reg = 7'd0;
+reg dec_msix_hit_reg = 1'b0;
+always @(posedge clk) begin
+    dec_ph_reg <= state_reg == ST_DECODE && !dec_ph_reg && !rst;
+    dec_gsel_reg <= adec_gsel;
+    dec_qsel_reg <= adec_qsel;
+    dec_qidx_reg <= adec_qidx[QSEL_W-1:0];
+    dec_key_hit_reg <= adec_key_hit;
+    dec_key_dw_reg <= adec_key_rel[5:2];
+    dec_reta_hit_reg <= adec_reta_hit;
+    dec_reta_idx_reg <= adec_reta_rel[8:2];
+    dec_msix_hit_reg <= adec_msix_hit;
+end
+wire [G_N-1:0] dec_gsel = dec_gsel_reg;
+wire [Q_N-1:0] dec_qsel = dec_qsel_reg;
+wire [QSEL_W-1:0] dec_qidx = dec_qidx_reg;  // the queue (the range check is in dec_qsel)
+wire dec_key_hit = dec_key_hit_reg;
+wire dec_reta_hit = dec_reta_hit_reg;
+wire dec_msix_hit = dec_msix_hit_reg;
 
 always @* begin
-    dec_gsel = {G_N{1'b0}};
-    dec_gsel[G_ID] = req_addr_reg == REG_ID[15:2];
-    dec_gsel[G_VERSION] = req_addr_reg == REG_VERSION[15:2];
-    dec_gsel[G_CTRL] = req_addr_reg == REG_CTRL[15:2];
-    dec_gsel[G_ERR] = req_addr_reg == REG_ERR_STATUS[15:2];
-    dec_gsel[G_CAPS] = req_addr_reg == REG_CAPS[15:2];
-    dec_gsel[G_SCRATCH] = req_addr_reg == REG_SCRATCH[15:2];
-    dec_gsel[G_FIFO_BYTES] = req_addr_reg == REG_RX_FIFO_BYTES[15:2];
-    dec_gsel[G_FIFO_PEAK] = req_addr_reg == REG_RX_FIFO_PEAK[15:2];
-    dec_gsel[G_FRAMES_IN] = req_addr_reg == REG_RX_FRAMES_IN[15:2];
-    dec_gsel[G_DROP_FULL] = req_addr_reg == REG_RX_DROP_FIFO_FULL[15:2];
-    dec_gsel[G_DROP_MAC] = req_addr_reg == REG_RX_DROP_MAC_ERROR[15:2];
-    dec_gsel[G_DROP_RUNT] = req_addr_reg == REG_RX_DROP_RUNT[15:2];
-    dec_gsel[G_DROP_OVER] = req_addr_reg == REG_RX_DROP_OVERSIZE[15:2];
-    dec_gsel[G_DROP_DIS] = req_addr_reg == REG_RX_DROP_DISABLED[15:2];
-    dec_gsel[G_RSS_TYPES] = req_addr_reg == REG_RSS_HASH_TYPES[15:2];
-    dec_gsel[G_RSS_DEFQ] = req_addr_reg == REG_RSS_DEFAULT_QUEUE[15:2];
-    dec_gsel[G_RSS_RETA_SIZE] = req_addr_reg == REG_RSS_RETA_SIZE[15:2];
-    dec_gsel[G_CLK_PERIOD] = req_addr_reg == REG_CLK_PERIOD_PS[15:2];
-    dec_gsel[G_ERR_VEC] = req_addr_reg == REG_IRQ_ERR_VECTOR[15:2];
+    adec_gsel = {G_N{1'b0}};
+    adec_gsel[G_ID] = req_addr_reg == REG_ID[15:2];
+    adec_gsel[G_VERSION] = req_addr_reg == REG_VERSION[15:2];
+    adec_gsel[G_CTRL] = req_addr_reg == REG_CTRL[15:2];
+    adec_gsel[G_ERR] = req_addr_reg == REG_ERR_STATUS[15:2];
+    adec_gsel[G_CAPS] = req_addr_reg == REG_CAPS[15:2];
+    adec_gsel[G_SCRATCH] = req_addr_reg == REG_SCRATCH[15:2];
+    adec_gsel[G_FIFO_BYTES] = req_addr_reg == REG_RX_FIFO_BYTES[15:2];
+    adec_gsel[G_FIFO_PEAK] = req_addr_reg == REG_RX_FIFO_PEAK[15:2];
+    adec_gsel[G_FRAMES_IN] = req_addr_reg == REG_RX_FRAMES_IN[15:2];
+    adec_gsel[G_DROP_FULL] = req_addr_reg == REG_RX_DROP_FIFO_FULL[15:2];
+    adec_gsel[G_DROP_MAC] = req_addr_reg == REG_RX_DROP_MAC_ERROR[15:2];
+    adec_gsel[G_DROP_RUNT] = req_addr_reg == REG_RX_DROP_RUNT[15:2];
+    adec_gsel[G_DROP_OVER] = req_addr_reg == REG_RX_DROP_OVERSIZE[15:2];
+    adec_gsel[G_DROP_DIS] = req_addr_reg == REG_RX_DROP_DISABLED[15:2];
+    adec_gsel[G_RSS_TYPES] = req_addr_reg == REG_RSS_HASH_TYPES[15:2];
+    adec_gsel[G_RSS_DEFQ] = req_addr_reg == REG_RSS_DEFAULT_QUEUE[15:2];
+    adec_gsel[G_RSS_RETA_SIZE] = req_addr_reg == REG_RSS_RETA_SIZE[15:2];
+    adec_gsel[G_CLK_PERIOD] = req_addr_reg == REG_CLK_PERIOD_PS[15:2];
+    adec_gsel[G_ERR_VEC] = req_addr_reg == REG_IRQ_ERR_VECTOR[15:2];
 
-    dec_qsel = {Q_N{1'b0}};
-    dec_qsel[Q_DESC_BASE_LO] = dec_qoff == RXQ_DESC_BASE_LO[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DESC_BASE_HI] = dec_qoff == RXQ_DESC_BASE_HI[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DESC_LOG] = dec_qoff == RXQ_DESC_LOG_SIZE[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DESC_PROD] = dec_qoff == RXQ_DESC_PROD[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DESC_CONS] = dec_qoff == RXQ_DESC_CONS[RXQ_OFF_W-1:2];
-    dec_qsel[Q_CPL_BASE_LO] = dec_qoff == RXQ_CPL_BASE_LO[RXQ_OFF_W-1:2];
-    dec_qsel[Q_CPL_BASE_HI] = dec_qoff == RXQ_CPL_BASE_HI[RXQ_OFF_W-1:2];
-    dec_qsel[Q_CPL_LOG] = dec_qoff == RXQ_CPL_LOG_SIZE[RXQ_OFF_W-1:2];
-    dec_qsel[Q_CPL_PROD] = dec_qoff == RXQ_CPL_PROD[RXQ_OFF_W-1:2];
-    dec_qsel[Q_CPL_CONS] = dec_qoff == RXQ_CPL_CONS[RXQ_OFF_W-1:2];
-    dec_qsel[Q_CTRL] = dec_qoff == RXQ_Q_CTRL[RXQ_OFF_W-1:2];
-    dec_qsel[Q_STATUS] = dec_qoff == RXQ_Q_STATUS[RXQ_OFF_W-1:2];
-    dec_qsel[Q_FRAMES] = dec_qoff == RXQ_Q_FRAMES[RXQ_OFF_W-1:2];
-    dec_qsel[Q_BYTES] = dec_qoff == RXQ_Q_BYTES[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DROP_NO_DESC] = dec_qoff == RXQ_Q_DROP_NO_DESC[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DROP_SMALL] = dec_qoff == RXQ_Q_DROP_BUF_TOO_SMALL[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DROP_BAD] = dec_qoff == RXQ_Q_DROP_BAD_DESC[RXQ_OFF_W-1:2];
-    dec_qsel[Q_DROP_DIS] = dec_qoff == RXQ_Q_DROP_DISABLED[RXQ_OFF_W-1:2];
-    dec_qsel[Q_IRQ_VEC] = dec_qoff == RXQ_Q_IRQ_VECTOR[RXQ_OFF_W-1:2];
-    dec_qsel[Q_HDR_BASE_LO] = dec_qoff == RXQ_Q_HDR_BASE_LO[RXQ_OFF_W-1:2];
-    dec_qsel[Q_HDR_BASE_HI] = dec_qoff == RXQ_Q_HDR_BASE_HI[RXQ_OFF_W-1:2];
-    dec_qsel[Q_HDR_COUNT] = dec_qoff == RXQ_Q_HDR_COUNT[RXQ_OFF_W-1:2];
-    dec_qsel[Q_RX_CFG] = dec_qoff == RXQ_Q_RX_CFG[RXQ_OFF_W-1:2];
-    dec_qsel[Q_SPLIT] = dec_qoff == RXQ_Q_SPLIT_FRAMES[RXQ_OFF_W-1:2];
-    dec_qsel[Q_HDR_OVF] = dec_qoff == RXQ_Q_HDR_OVERFLOW[RXQ_OFF_W-1:2];
-    if (!dec_qhit) begin
-        dec_qsel = {Q_N{1'b0}};
+    adec_qsel = {Q_N{1'b0}};
+    adec_qsel[Q_DESC_BASE_LO] = adec_qoff == RXQ_DESC_BASE_LO[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DESC_BASE_HI] = adec_qoff == RXQ_DESC_BASE_HI[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DESC_LOG] = adec_qoff == RXQ_DESC_LOG_SIZE[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DESC_PROD] = adec_qoff == RXQ_DESC_PROD[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DESC_CONS] = adec_qoff == RXQ_DESC_CONS[RXQ_OFF_W-1:2];
+    adec_qsel[Q_CPL_BASE_LO] = adec_qoff == RXQ_CPL_BASE_LO[RXQ_OFF_W-1:2];
+    adec_qsel[Q_CPL_BASE_HI] = adec_qoff == RXQ_CPL_BASE_HI[RXQ_OFF_W-1:2];
+    adec_qsel[Q_CPL_LOG] = adec_qoff == RXQ_CPL_LOG_SIZE[RXQ_OFF_W-1:2];
+    adec_qsel[Q_CPL_PROD] = adec_qoff == RXQ_CPL_PROD[RXQ_OFF_W-1:2];
+    adec_qsel[Q_CPL_CONS] = adec_qoff == RXQ_CPL_CONS[RXQ_OFF_W-1:2];
+    adec_qsel[Q_CTRL] = adec_qoff == RXQ_Q_CTRL[RXQ_OFF_W-1:2];
+    adec_qsel[Q_STATUS] = adec_qoff == RXQ_Q_STATUS[RXQ_OFF_W-1:2];
+    adec_qsel[Q_FRAMES] = adec_qoff == RXQ_Q_FRAMES[RXQ_OFF_W-1:2];
+    adec_qsel[Q_BYTES] = adec_qoff == RXQ_Q_BYTES[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DROP_NO_DESC] = adec_qoff == RXQ_Q_DROP_NO_DESC[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DROP_SMALL] = adec_qoff == RXQ_Q_DROP_BUF_TOO_SMALL[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DROP_BAD] = adec_qoff == RXQ_Q_DROP_BAD_DESC[RXQ_OFF_W-1:2];
+    adec_qsel[Q_DROP_DIS] = adec_qoff == RXQ_Q_DROP_DISABLED[RXQ_OFF_W-1:2];
+    adec_qsel[Q_IRQ_VEC] = adec_qoff == RXQ_Q_IRQ_VECTOR[RXQ_OFF_W-1:2];
+    adec_qsel[Q_HDR_BASE_LO] = adec_qoff == RXQ_Q_HDR_BASE_LO[RXQ_OFF_W-1:2];
+    adec_qsel[Q_HDR_BASE_HI] = adec_qoff == RXQ_Q_HDR_BASE_HI[RXQ_OFF_W-1:2];
+    adec_qsel[Q_HDR_COUNT] = adec_qoff == RXQ_Q_HDR_COUNT[RXQ_OFF_W-1:2];
+    adec_qsel[Q_RX_CFG] = adec_qoff == RXQ_Q_RX_CFG[RXQ_OFF_W-1:2];
+    adec_qsel[Q_SPLIT] = adec_qoff == RXQ_Q_SPLIT_FRAMES[RXQ_OFF_W-1:2];
+    adec_qsel[Q_HDR_OVF] = adec_qoff == RXQ_Q_HDR_OVERFLOW[RXQ_OFF_W-1:2];
+    if (!adec_qhit) begin
+        adec_qsel = {Q_N{1'b0}};
     end
 end
 
@@ -548,7 +584,7 @@ reg srst_glob_reg = 1'b0;   // global registers
 wire acc_wr = state_reg == ST_ACCESS && op_wr_reg;
 wire [31:0] wdata = req_data_reg;
 wire [3:0] wbe = req_fbe_reg;
-wire err_bad_set = (state_reg == ST_DECODE && dec_bad) || req_stray_reg;
+wire err_bad_set = (dec_go && dec_bad) || req_stray_reg;
 
 reg rx_enable_reg = 1'b0;
 reg [3:0] err_status_reg = 4'd0;
@@ -800,8 +836,8 @@ nic_stat_counters #(
 wire stat_ack = ev_valid || by_valid;
 
 always @(posedge clk) begin
-    stat_rd_reg <= state_reg == ST_DECODE && dec_stat_rd;
-    if (state_reg == ST_DECODE) begin
+    stat_rd_reg <= dec_go && dec_stat_rd;
+    if (dec_go) begin
         stat_bytes_reg <= dec_qsel[Q_BYTES];
         stat_ev_idx_reg <= dec_ev_idx[EV_IDX_W-1:0];
         stat_by_idx_reg <= {{(BY_IDX_W-QSEL_W){1'b0}}, dec_qidx[QSEL_W-1:0]};
@@ -870,7 +906,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     always @(posedge clk) begin
         // (the queue blocks, 1..64 of them, lie between the RSS table and
         // the MSI-X window: a queue write always goes from DECODE to ACCESS)
-        we_reg <= (state_reg == ST_DECODE && dec_ok_wr && dec_qidx[QSEL_W-1:0] == QI)
+        we_reg <= (dec_go && dec_ok_wr && dec_qidx[QSEL_W-1:0] == QI)
             ? dec_qsel : {Q_N{1'b0}};
         if (rst) begin
             we_reg <= {Q_N{1'b0}};
@@ -959,7 +995,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     // half of the read value's AND-OR
     reg [Q_N-1:0] re_lo_reg = {Q_N{1'b0}};
     reg [Q_N-1:0] re_hi_reg = {Q_N{1'b0}};
-    wire [Q_N-1:0] re_next = (state_reg == ST_DECODE && dec_ok_rd && dec_qidx[QSEL_W-1:0] == QI)
+    wire [Q_N-1:0] re_next = (dec_go && dec_ok_rd && dec_qidx[QSEL_W-1:0] == QI)
         ? dec_qsel : {Q_N{1'b0}};
     (* keep *) always @(posedge clk) re_lo_reg <= rst ? {Q_N{1'b0}} : re_next;
     (* keep *) always @(posedge clk) re_hi_reg <= rst ? {Q_N{1'b0}} : re_next;
@@ -1015,7 +1051,7 @@ wire [RSS_KEY_DWORDS-1:0] dec_key_oh;
 genvar kh;
 generate
 for (kh = 0; kh < RSS_KEY_DWORDS; kh = kh + 1) begin : g_key_oh
-    assign dec_key_oh[kh] = dec_key_hit && dec_key_rel[5:2] == kh;
+    assign dec_key_oh[kh] = dec_key_hit && dec_key_dw_reg == kh;
 end
 endgenerate
 wire [NSEL-1:0] dec_rsel = {dec_stat_rd, dec_msix_hit, dec_reta_hit, dec_key_oh, dec_gsel};
@@ -1023,11 +1059,11 @@ wire [NSEL*32-1:0] rval = {stat_rdata_reg, msix_rdata_reg, reta_rdata_reg, rss_k
 reg [NSEL-1:0] rsel_lo_reg = {NSEL{1'b0}};
 reg [NSEL-1:0] rsel_hi_reg = {NSEL{1'b0}};
 (* keep *) always @(posedge clk) begin
-    if (state_reg == ST_DECODE) rsel_lo_reg <= dec_ok_rd ? dec_rsel : {NSEL{1'b0}};
+    if (dec_go) rsel_lo_reg <= dec_ok_rd ? dec_rsel : {NSEL{1'b0}};
     if (rst) rsel_lo_reg <= {NSEL{1'b0}};
 end
 (* keep *) always @(posedge clk) begin
-    if (state_reg == ST_DECODE) rsel_hi_reg <= dec_ok_rd ? dec_rsel : {NSEL{1'b0}};
+    if (dec_go) rsel_hi_reg <= dec_ok_rd ? dec_rsel : {NSEL{1'b0}};
     if (rst) rsel_hi_reg <= {NSEL{1'b0}};
 end
 
@@ -1100,23 +1136,23 @@ always @(posedge clk) begin
     // a beat without sop outside a TLP is dropped and reported
     req_stray_reg <= state_reg == ST_IDLE && req_beat && !s_tlp_req_sop;
 
-    if (state_reg == ST_DECODE) begin
+    if (dec_go) begin
         op_rd_reg <= dec_ok_rd;
         op_wr_reg <= dec_ok_wr;
         op_ur_reg <= dec_bad && !dec_posted;
         op_mem_reg <= dec_is_mem;
         gsel_reg <= dec_gsel;
-        reta_idx_reg <= dec_reta_rel[8:2];
+        reta_idx_reg <= dec_reta_idx_reg;
     end
 
     for (kw = 0; kw < RSS_KEY_DWORDS; kw = kw + 1) begin
-        key_we_reg[kw] <= state_reg == ST_DECODE && dec_ok_wr && dec_key_hit
-            && dec_key_rel[5:2] == kw[3:0];
+        key_we_reg[kw] <= dec_go && dec_ok_wr && dec_key_hit
+            && dec_key_dw_reg == kw[3:0];
     end
 
     // MSI-X window: one-cycle strobe on entering ST_MSIX, data with the ack
-    msix_wr_reg <= state_reg == ST_DECODE && !dec_bad && dec_msix_hit && dec_ok_wr;
-    msix_rd_reg <= state_reg == ST_DECODE && !dec_bad && dec_msix_hit && dec_ok_rd;
+    msix_wr_reg <= dec_go && !dec_bad && dec_msix_hit && dec_ok_wr;
+    msix_rd_reg <= dec_go && !dec_bad && dec_msix_hit && dec_ok_rd;
     if (state_reg == ST_MSIX && reg_ack) begin
         msix_rdata_reg <= reg_rd_data;
     end
@@ -1146,7 +1182,7 @@ end
 // bits outside the 64 KiB BAR, payload past DW0
 wire _unused_ok = &{1'b0, rss_types_wr[31:6], rss_defq_wr[31:8], err_vec_wr[31:8], s_tlp_req_hdr[113:111], s_tlp_req_hdr[107:106],
     s_tlp_req_hdr[63:48], s_tlp_req_hdr[33:32], s_tlp_req_hdr[31:16], s_tlp_req_hdr[1:0],
-    s_tlp_req_data[TLP_DATA_WIDTH-1:32], cpl_bc[12], dec_qrel[1:0], 1'b0};
+    s_tlp_req_data[TLP_DATA_WIDTH-1:32], cpl_bc[12], adec_qrel[1:0], 1'b0};
 
 endmodule
 

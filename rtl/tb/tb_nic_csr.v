@@ -722,7 +722,7 @@ initial begin
     expect_rd(qa(1, RXQ_DESC_PROD), 32'h10);
     // disable: unlocked again
     wr(qa(1, RXQ_Q_CTRL), 32'd0);
-    repeat (3) @(posedge clk);              // posted write lands 2 cycles after acceptance
+    repeat (4) @(posedge clk);              // posted write lands 3 cycles after acceptance
     if (q_enable !== 2'b00) $fatal(1, "q_enable %b", q_enable);
     wr(qa(1, RXQ_DESC_BASE_LO), 32'h00002000);
     expect_rd(qa(1, RXQ_DESC_BASE_LO), 32'h00002000);
@@ -886,7 +886,7 @@ initial begin
     repeat (3) @(posedge clk);
     if (n_err_event != t + 2) $fatal(1, "err_event for a held cause: %0d", n_err_event - t);
     wr(REG_ERR_STATUS, 32'd1 << ERR_DMA_CPL_STATUS_BIT);
-    repeat (3) @(posedge clk);                                // posted write lands 2 cycles after acceptance
+    repeat (4) @(posedge clk);                                // posted write lands 3 cycles after acceptance
     `PULSE(e_status[1])
     repeat (3) @(posedge clk);
     if (n_err_event != t + 3) $fatal(1, "err_event after W1C");
