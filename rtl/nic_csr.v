@@ -902,12 +902,22 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     localparam [QSEL_W-1:0] QI = q;
     reg srst_cfg_reg = 1'b0;    // this queue's configuration
     (* keep *) always @(posedge clk) srst_cfg_reg <= soft_rst_next || rst;
+    // This queue is the one addressed, registered in DECODE's first cycle
+    // with the address decode, so in its second (dec_go) this queue's
+    // strobes hang off a local flop instead of the state register, whose
+    // decode fanned out to every queue's strobes (the core's worst path).
+    reg hit_wr_reg = 1'b0;
+    reg hit_rd_reg = 1'b0;
+    wire dec_first = state_reg == ST_DECODE && !dec_ph_reg && !rst;
+    always @(posedge clk) begin
+        hit_wr_reg <= dec_first && dec_ok_wr && adec_qidx[QSEL_W-1:0] == QI;
+        hit_rd_reg <= dec_first && dec_ok_rd && adec_qidx[QSEL_W-1:0] == QI;
+    end
     reg [Q_N-1:0] we_reg = {Q_N{1'b0}};
     always @(posedge clk) begin
         // (the queue blocks, 1..64 of them, lie between the RSS table and
         // the MSI-X window: a queue write always goes from DECODE to ACCESS)
-        we_reg <= (dec_go && dec_ok_wr && dec_qidx[QSEL_W-1:0] == QI)
-            ? dec_qsel : {Q_N{1'b0}};
+        we_reg <= hit_wr_reg ? dec_qsel : {Q_N{1'b0}};
         if (rst) begin
             we_reg <= {Q_N{1'b0}};
         end
@@ -995,8 +1005,7 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     // half of the read value's AND-OR
     reg [Q_N-1:0] re_lo_reg = {Q_N{1'b0}};
     reg [Q_N-1:0] re_hi_reg = {Q_N{1'b0}};
-    wire [Q_N-1:0] re_next = (dec_go && dec_ok_rd && dec_qidx[QSEL_W-1:0] == QI)
-        ? dec_qsel : {Q_N{1'b0}};
+    wire [Q_N-1:0] re_next = hit_rd_reg ? dec_qsel : {Q_N{1'b0}};
     (* keep *) always @(posedge clk) re_lo_reg <= rst ? {Q_N{1'b0}} : re_next;
     (* keep *) always @(posedge clk) re_hi_reg <= rst ? {Q_N{1'b0}} : re_next;
 
