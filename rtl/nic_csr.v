@@ -364,6 +364,7 @@ wire dec_bad = !dec_ok_rd && !dec_ok_wr;
 // the whole core. An MMIO request takes a cycle more.
 reg dec_ph_reg = 1'b0;                      // DECODE's second cycle
 wire dec_go = state_reg == ST_DECODE && dec_ph_reg;
+wire dec_first = state_reg == ST_DECODE && !dec_ph_reg && !rst;   // DECODE's first cycle
 wire [15:0] adec_addr = {req_addr_reg, 2'b00};
 wire [15:0] adec_qrel = adec_addr - RXQ_BASE;
 wire [QIDX_W-1:0] adec_qidx = adec_qrel[15:RXQ_OFF_W];
@@ -390,7 +391,7 @@ reg dec_reta_hit_reg = 1'b0;
 reg [6:0] dec_reta_idx_reg = 7'd0;
 reg dec_msix_hit_reg = 1'b0;
 always @(posedge clk) begin
-    dec_ph_reg <= state_reg == ST_DECODE && !dec_ph_reg && !rst;
+    dec_ph_reg <= dec_first;
     dec_gsel_reg <= adec_gsel;
     dec_qsel_reg <= adec_qsel;
     dec_qidx_reg <= adec_qidx[QSEL_W-1:0];
@@ -908,7 +909,6 @@ for (q = 0; q < RX_QUEUES; q = q + 1) begin : g_q
     // decode fanned out to every queue's strobes (the core's worst path).
     reg hit_wr_reg = 1'b0;
     reg hit_rd_reg = 1'b0;
-    wire dec_first = state_reg == ST_DECODE && !dec_ph_reg && !rst;
     always @(posedge clk) begin
         hit_wr_reg <= dec_first && dec_ok_wr && adec_qidx[QSEL_W-1:0] == QI;
         hit_rd_reg <= dec_first && dec_ok_rd && adec_qidx[QSEL_W-1:0] == QI;
