@@ -67,10 +67,15 @@
  * subtraction as a ones'-complement constant) are summed as words: the
  * constants on the frame's first beat, the length word as it passes (the
  * same sum as ip_end - l4 for every frame with an L4 verdict: the parser
- * flags l4 + L4 header > ip_end as MALFORMED). m_valid
- * is low exactly in the 3 cycles after a tlast beat (while a frame that has
- * ended is still in the pipeline), so it is high with the result of the
- * most recently ended frame. The DMA writer reads it for the frame's
+ * flags l4 + L4 header > ip_end as MALFORMED). The result registers hold
+ * the most recently ended frame's result except in the 3 cycles after a
+ * tlast beat (while a frame that has ended is still in the pipeline). This
+ * block does not register that "result valid" flag itself: its consumer
+ * does, next to the logic that waits on it (the DMA writer's completion
+ * record, far from this tap), as
+ *     valid_reg <= !((tvalid && tready && tlast) || m_pend_tail)
+ * (1 after a reset), where m_pend_tail (from flops here) says a tlast beat
+ * was taken 1 or 2 cycles ago. The DMA writer reads the result for the frame's
  * completion record, which it builds only after the frame's data and before
  * any beat of the next frame: no result queue is needed. The record's
  * second beat, right behind the data, waits two cycles for it (minimum
@@ -110,7 +115,10 @@ module nic_rx_csum #(
     output wire [1:0]             m_ip_csum,
     output wire [1:0]             m_l4_csum,
     output wire [15:0]            m_csum_complete,
-    output wire                   m_valid
+    // a tlast beat was taken 1 or 2 cycles ago: the result registers are
+    // not the last frame's in the next cycle (see above: the consumer
+    // registers the valid flag)
+    output wire                   m_pend_tail
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -160,7 +168,7 @@ wire [CTX_W-1:0] mi_ctx = {mi_l3_eq0, mi_l4_eq0, mi_alo_eq0, mi_alo_off, mi_ahi_
 // ---------------------------------------------------------------------------
 // stage i: the tap, registered. The stream's tready is late (the DMA writer's
 // streamer decides it from the request mux's grant) and this block may sit
-// far from it: here it only reaches two flops (t_v_reg, pend_reg), not the
+// far from it: here it only reaches a flop (t_v_reg), not the
 // clock enables of the data path. The meta handshake likewise (its context
 // compares are made before the register). Everything below sees the stream
 // and the metas a cycle later, in the same order and spacing.
@@ -671,8 +679,6 @@ reg        p_v_reg = 1'b0;              // p_* hold a beat's words
 reg        p_ip_none_reg = 1'b0;
 reg        p_l4_fixed_reg = 1'b0;
 reg [1:0]  p_l4_val_reg = 2'd0;
-// a frame has ended and its result is not in the m_* registers yet
-reg        pend_reg = 1'b0;
 
 always @(posedge clk) begin
     p_ip_reg <= csa8(v_ip);
@@ -690,12 +696,10 @@ always @(posedge clk) begin
         p_l4_fixed_reg <= !d_chk_l4_reg || (d_udp_reg && udp_zero_cur);
         p_l4_val_reg <= (d_chk_l4_reg && d_v6_reg) ? C_BAD : C_NONE;
     end
-    pend_reg <= (s_axis_tvalid && s_axis_tready && s_axis_tlast) || (xfer && t_last_reg) || d_last_reg;
     if (rst) begin
         p_v_reg <= 1'b0;
         acc_cc_reg <= 32'd0;
         p_last_reg <= 1'b0;
-        pend_reg <= 1'b0;
     end
 end
 
@@ -770,7 +774,9 @@ end
 assign m_ip_csum = ip_csum_reg;
 assign m_l4_csum = l4_csum_reg;
 assign m_csum_complete = complete_reg;
-assign m_valid = !pend_reg;
+// the frame's tlast beat is in stage t (taken) or d: its result lands in
+// the m_* registers 2 or 1 cycles after the next edge
+assign m_pend_tail = (xfer && t_last_reg) || d_last_reg;
 
 endmodule
 

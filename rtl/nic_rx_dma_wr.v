@@ -103,9 +103,11 @@
  *   CPL   - the 2-beat completion record MemWr; m_tlp_commit marks its eop
  *           beat so the top advances the exported indices when the record
  *           has left the engine. The second beat (DW4..7, with the checksum
- *           fields) waits for s_csum_valid: the checksum result of the frame
- *           whose data just left (valid 2 cycles after its last beat, so a
- *           record right behind its data does not wait).
+ *           fields) waits for the checksum result of the frame whose data
+ *           just left: valid 4 cycles after its last beat, a flop here
+ *           (csum_ok_reg) from this engine's own tlast pop and
+ *           s_csum_pend_tail, so the wait starts next to the handshake it
+ *           holds back (a record right behind its data waits 2 cycles).
  * While a queue is disabled every queued command of that queue is marked
  * aborted: data TLPs not yet started run without output (their FIFO pops are
  * those of the TLP, so the realignment state stays right) and completion
@@ -135,6 +137,9 @@ module nic_rx_dma_wr #(
     input  wire [TLP_DATA_WIDTH-1:0]  s_axis_tdata,
     input  wire                       s_axis_tvalid,
     output wire                       s_axis_tready,
+    // only for the checksum result's wait (csum_ok_reg): the frame's words
+    // are counted from its length
+    input  wire                       s_axis_tlast,
 
     input  wire [15:0]                s_meta_len,
     input  wire [META_WIDTH-1:0]      s_meta_tdata,
@@ -166,11 +171,12 @@ module nic_rx_dma_wr #(
     input  wire [RX_QUEUES*16-1:0]    s_desc_avail,
 
     // checksum result of the most recently ended frame (nic_rx_csum): read
-    // for a frame's completion record, whose second beat waits for s_csum_valid
+    // for a frame's completion record, whose second beat waits until it is
+    // the last frame's (nic_rx_csum: a tlast beat taken 1 or 2 cycles ago)
     input  wire [1:0]                 s_csum_ip,
     input  wire [1:0]                 s_csum_l4,
     input  wire [15:0]                s_csum_complete,
-    input  wire                       s_csum_valid,
+    input  wire                       s_csum_pend_tail,
 
     input  wire [15:0]                cfg_requester_id,
     input  wire                       cfg_bus_master_enable,
@@ -1405,8 +1411,13 @@ wire wr_out = data_beat && !eff_abort;
 wire in_ok = !need_pop || s_axis_tvalid;
 wire out_ok = eff_abort || m_tlp_ready;
 // the record's second beat carries the checksum fields: it waits for them
-// (the frame's data has left by then; nic_rx_csum needs 2 cycles after it)
-wire cpl_wait = cnt_reg[0] && !s_csum_valid;
+// (the frame's data has left by then; nic_rx_csum needs 2 cycles after it).
+// The result is the last frame's unless a tlast beat was popped in the 3
+// cycles before: registered here from this engine's pop and nic_rx_csum's
+// tail flag (a flop of that block's, far from here, was the core's worst
+// path through this wait, the pop and the next head)
+reg  csum_ok_reg = 1'b1;
+wire cpl_wait = cnt_reg[0] && !csum_ok_reg;
 wire cpl_out = is_cpl && !eff_abort && !cpl_wait;
 wire cpl_skip = is_cpl && eff_abort;
 
@@ -1423,6 +1434,13 @@ assign s_axis_tready = rdy_a_reg || (rdy_b_reg && m_tlp_ready);
 wire hold_load = s_axis_tvalid && (hld_a_reg || (rdy_b_reg && m_tlp_ready));
 
 wire axis_xfer = s_axis_tvalid && s_axis_tready;
+
+always @(posedge clk) begin
+    csum_ok_reg <= !((axis_xfer && s_axis_tlast) || s_csum_pend_tail);
+    if (rst) begin
+        csum_ok_reg <= 1'b1;
+    end
+end
 wire beat_done = is_drain ? axis_xfer : data_beat ? (in_ok && out_ok) : (cpl_out ? m_tlp_ready : cpl_skip);
 wire pop = beat_done && (last_beat || cpl_skip);
 

@@ -183,8 +183,11 @@ wire [RX_QUEUES-1:0]    desc_ready;
 wire [RX_QUEUES-1:0]    desc_empty;
 wire [RX_QUEUES-1:0]    halted;
 
-// per-queue MemRd requests (held in each fetch engine until taken)
+// per-queue MemRd requests (held in each fetch engine until taken); DW1's
+// Requester ID and byte enables are set by the arbiter, not read from here
+/* verilator lint_off UNUSEDSIGNAL */
 wire [RX_QUEUES*128-1:0] fq_hdr;
+/* verilator lint_on UNUSEDSIGNAL */
 wire [RX_QUEUES-1:0]     fq_valid;
 wire [RX_QUEUES-1:0]     fq_ready;
 wire [RX_QUEUES-1:0]     fq_cpl_ready;
@@ -417,6 +420,27 @@ reg                 pick_found_reg = 1'b0;
 reg [QW-1:0]        pick_reg = {QW{1'b0}};
 reg [RX_QUEUES-1:0] pick_oh_reg = {RX_QUEUES{1'b0}};
 
+// The header mux reads the 104 bits of each engine's request that vary
+// (DW0, the tag, the address), in PICK_GROUPS groups, each selected by a
+// copy of the pick of its own: one pick register drove every bit's 8:1 mux
+// (4 LUTs per bit on its low select bit, ~400 loads), the core's worst
+// path on one seed. `keep` on the process keeps the copies apart.
+localparam integer PICK_GROUPS = 8;
+localparam integer PICK_GW = 13;            // 104 / PICK_GROUPS
+wire [104*RX_QUEUES-1:0] fq_hdr_used;
+wire [103:0]             pick_hdr;
+genvar hq, hg;
+generate
+for (hq = 0; hq < RX_QUEUES; hq = hq + 1) begin : g_hdr_used
+    assign fq_hdr_used[104*hq +: 104] = {fq_hdr[hq*128 + 96 +: 32], fq_hdr[hq*128 + 72 +: 8], fq_hdr[hq*128 +: 64]};
+end
+for (hg = 0; hg < PICK_GROUPS; hg = hg + 1) begin : g_pick_copy
+    reg [QW-1:0] pick_cp_reg = {QW{1'b0}};
+    (* keep *) always @(posedge clk) pick_cp_reg <= rd_grant;
+    assign pick_hdr[PICK_GW*hg +: PICK_GW] = fq_hdr_used[pick_cp_reg*104 + PICK_GW*hg +: PICK_GW];
+end
+endgenerate
+
 wire rd_take = rd_load && pick_found_reg && !s_msg_valid;
 
 assign s_msg_ready = rd_load;
@@ -446,8 +470,7 @@ always @(posedge clk) begin
                 // DW1's Requester ID and byte enables are the same in every
                 // descriptor read: set here, so the engines' copies of
                 // them are never read (synthesis drops them)
-                rd_hdr_reg <= {fq_hdr[pick_reg*128 + 96 +: 32], cfg_requester_id,
-                               fq_hdr[pick_reg*128 + 72 +: 8], 8'hFF, fq_hdr[pick_reg*128 +: 64]};
+                rd_hdr_reg <= {pick_hdr[103:72], cfg_requester_id, pick_hdr[71:64], 8'hFF, pick_hdr[63:0]};
                 rd_rr_reg <= ({{(32-QW){1'b0}}, pick_reg} == RX_QUEUES - 1) ? {QW{1'b0}} : pick_reg + 1'b1;
             end
         end
@@ -476,7 +499,7 @@ assign q_busy = wr_busy | pend_user[UW-1 -: RX_QUEUES] | fq_valid | (rd_valid_re
 wire [1:0]  csum_ip;
 wire [1:0]  csum_l4;
 wire [15:0] csum_complete;
-wire        csum_valid;
+wire        csum_pend_tail;
 
 nic_rx_csum #(
     .DATA_WIDTH(TLP_DATA_WIDTH),
@@ -495,7 +518,7 @@ nic_rx_csum #(
     .m_ip_csum(csum_ip),
     .m_l4_csum(csum_l4),
     .m_csum_complete(csum_complete),
-    .m_valid(csum_valid)
+    .m_pend_tail(csum_pend_tail)
 );
 
 // ---------------------------------------------------------------------------
@@ -512,6 +535,7 @@ nic_rx_dma_wr #(
     .s_axis_tdata(s_axis_tdata),
     .s_axis_tvalid(s_axis_tvalid),
     .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
     .s_meta_len(s_meta_len),
     .s_meta_tdata(s_meta_tdata),
     .s_meta_tvalid(s_meta_tvalid),
@@ -537,7 +561,7 @@ nic_rx_dma_wr #(
     .s_csum_ip(csum_ip),
     .s_csum_l4(csum_l4),
     .s_csum_complete(csum_complete),
-    .s_csum_valid(csum_valid),
+    .s_csum_pend_tail(csum_pend_tail),
     .cfg_requester_id(cfg_requester_id),
     .cfg_bus_master_enable(cfg_bus_master_enable),
     .cfg_max_payload_size(cfg_max_payload_size),

@@ -96,7 +96,7 @@ wire other_events = |{v_ok[6:0], v_nd[6:0], v_sm[6:0], v_bad[6:0], v_dis[6:0], v
 
 nic_rx_dma_wr #(.TLP_DATA_WIDTH(128), .RX_QUEUES(NQ)) dut (
     .clk(clk), .rst(rst),
-    .s_axis_tdata(ax_data), .s_axis_tvalid(ax_valid), .s_axis_tready(ax_ready),
+    .s_axis_tdata(ax_data), .s_axis_tvalid(ax_valid), .s_axis_tready(ax_ready), .s_axis_tlast(1'b0),
     .s_meta_len(len_data), .s_meta_tdata(meta_data), .s_meta_tvalid(len_valid), .s_meta_tready(len_ready),
     .q_enable({q_enable, 7'd0}), .q_halted({q_halted, 7'd0}), .q_cpl_base({q_cpl_base, 448'd0}),
     .q_cpl_log_size({q_cpl_log_size, 28'd0}), .q_cpl_cons({q_cpl_cons, 112'd0}),
@@ -105,8 +105,9 @@ nic_rx_dma_wr #(.TLP_DATA_WIDTH(128), .RX_QUEUES(NQ)) dut (
     .s_desc_idx({d_idx, 112'd0}), .s_desc_bad({d_bad, 7'd0}),
     .s_desc_valid({d_valid, 7'd0}), .s_desc_ready(v_d_ready), .s_desc_empty({d_empty_eff, 7'h7F}),
     .s_desc_hdr_idx({d_hdr_idx, 112'd0}), .s_desc_avail({d_avail, 112'd0}),
-    // checksum result: none / 0, always valid (tb_nic_rx_csum and the engine cover it)
-    .s_csum_ip(2'd0), .s_csum_l4(2'd0), .s_csum_complete(16'd0), .s_csum_valid(1'b1),
+    // checksum result: none / 0, always valid (no tlast, no pending tail;
+    // tb_nic_rx_csum and the engine cover the wait)
+    .s_csum_ip(2'd0), .s_csum_l4(2'd0), .s_csum_complete(16'd0), .s_csum_pend_tail(1'b0),
     .cfg_requester_id(REQ_ID), .cfg_bus_master_enable(bme), .cfg_max_payload_size(mps_n),
     .m_tlp_hdr(t_hdr), .m_tlp_data(t_data), .m_tlp_sop(t_sop), .m_tlp_eop(t_eop), .m_tlp_commit(t_commit),
     .m_tlp_queue(t_queue), .m_tlp_valid(t_valid), .m_tlp_ready(t_ready),
