@@ -688,6 +688,23 @@ function [63:0] hdr_addr(input integer qn, input integer h);
     hdr_addr = q_hdr_base[qn*64 +: 64] + h * hdr_size(qn);
 endfunction
 
+// the record's complete checksum of frame f (docs/checksum.md): the
+// ones'-complement sum of frame bytes [14, len) as big-endian words, folded
+// (0 only for all-zero bytes). Frames are random and differ, so a record
+// that took a neighbour's result (the wait on nic_rx_csum) fails here.
+function [15:0] frame_complete(input integer f);
+    integer i;
+    reg [31:0] sum;
+    begin
+        sum = 0;
+        for (i = 14; i < flen[f]; i = i + 1) begin
+            sum = sum + (((i - 14) % 2 == 0) ? {16'd0, fbytes[foff[f] + i], 8'd0} : {24'd0, fbytes[foff[f] + i]});
+        end
+        while (sum > 32'hFFFF) sum = (sum & 32'hFFFF) + (sum >> 16);
+        frame_complete = sum[15:0];
+    end
+endfunction
+
 // byte j of frame f as delivered (without bytes 12..15 when stripped)
 function [7:0] dbyte(input integer f, input integer j, input strip);
     dbyte = fbytes[foff[f] + ((strip && j >= 12) ? j + 4 : j)];
@@ -837,6 +854,7 @@ endfunction
 
 reg [255:0] rec, rec_exp;
 integer     r_len, r_buf, r_stat, r_q, r_idx, r_dcnt, r_adv, k_p, slot, pq, ef;
+reg [15:0]  r_cc;
 reg         r_phase, expect_phase;
 reg [15:0]  pend;
 
@@ -876,7 +894,15 @@ always @(posedge clk) begin
                         rec_exp[CPL_HDR_OVERFLOW_LSB] = m_ovf;
                         rec_exp[CPL_VLAN_STRIPPED_LSB] = m_strip;
                     end
-                    // checksum fields depend on the frame bytes (random here): tb_nic_rx_csum checks them
+                    // the verdicts need parsed headers (random bytes here: tb_nic_rx_csum
+                    // checks them); the complete sum is the frame's own (0 in a
+                    // BAD_DESC record: no data written)
+                    r_cc = (r_stat == 1) ? 16'd0 : frame_complete(ef);
+                    if (rec[CPL_CSUM_COMPLETE_LSB +: CPL_CSUM_COMPLETE_W] !== r_cc) begin
+                        $display("complete checksum %h expected %h (frame %0d, len %0d, status %0d)",
+                            rec[CPL_CSUM_COMPLETE_LSB +: CPL_CSUM_COMPLETE_W], r_cc, ef, flen[ef], r_stat);
+                        fail("record complete checksum (the frame's own result)");
+                    end
                     rec[CPL_IP_CSUM_LSB +: CPL_IP_CSUM_W] = 0;
                     rec[CPL_L4_CSUM_LSB +: CPL_L4_CSUM_W] = 0;
                     rec[CPL_CSUM_COMPLETE_LSB +: CPL_CSUM_COMPLETE_W] = 0;
