@@ -34,7 +34,9 @@
  * a jumbo over 3 buffers, too few posted (dropped, descriptors kept), bad
  * scatter descriptors, LEN not a multiple of 16, cap 0. T15: four queues
  * with four configurations and random frames. With split off (T1..T13) the
- * same checks hold: HDR_LEN 0, DESC_COUNT 1, LAST_LEN = LEN.
+ * same checks hold: HDR_LEN 0, DESC_COUNT 1, LAST_LEN = LEN. Every record's
+ * CHECKSUM_COMPLETE is the frame's own sum (frames are random, so a record
+ * that does not wait for nic_rx_csum's result gets its neighbour's).
  * Run: iverilog -g2005-sv -Irtl -o tb rtl/tb/tb_nic_rx_engine.v rtl/*.v && vvp tb
  *      (vvp tb +split_only: T14 and T15 alone)
  */
