@@ -427,17 +427,19 @@ reg [RX_QUEUES-1:0] pick_oh_reg = {RX_QUEUES{1'b0}};
 // path on one seed. `keep` on the process keeps the copies apart.
 localparam integer PICK_GROUPS = 8;
 localparam integer PICK_GW = 13;            // 104 / PICK_GROUPS
-wire [104*RX_QUEUES-1:0] fq_hdr_used;
+// (a 128-bit stride per queue, 104 bits used: the index stays a shift; a
+// stride of 104 was synthesized as a multiplier)
+wire [128*RX_QUEUES-1:0] fq_hdr_used;
 wire [103:0]             pick_hdr;
 genvar hq, hg;
 generate
 for (hq = 0; hq < RX_QUEUES; hq = hq + 1) begin : g_hdr_used
-    assign fq_hdr_used[104*hq +: 104] = {fq_hdr[hq*128 + 96 +: 32], fq_hdr[hq*128 + 72 +: 8], fq_hdr[hq*128 +: 64]};
+    assign fq_hdr_used[128*hq +: 128] = {24'd0, fq_hdr[hq*128 + 96 +: 32], fq_hdr[hq*128 + 72 +: 8], fq_hdr[hq*128 +: 64]};
 end
 for (hg = 0; hg < PICK_GROUPS; hg = hg + 1) begin : g_pick_copy
     reg [QW-1:0] pick_cp_reg = {QW{1'b0}};
     (* keep *) always @(posedge clk) pick_cp_reg <= rd_grant;
-    assign pick_hdr[PICK_GW*hg +: PICK_GW] = fq_hdr_used[pick_cp_reg*104 + PICK_GW*hg +: PICK_GW];
+    assign pick_hdr[PICK_GW*hg +: PICK_GW] = fq_hdr_used[pick_cp_reg*128 + PICK_GW*hg +: PICK_GW];
 end
 endgenerate
 
