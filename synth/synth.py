@@ -545,6 +545,21 @@ EMPTY_OK = {
 }
 
 
+def no_multipliers(name, b, by_type, outdir):
+    """The NIC multiplies nothing: a multiplier in its netlist is a mistake,
+    most often a variable index with a stride that is not a power of two
+    (x[sel*104 +: 13] became 7 DSP blocks and halved the core's Fmax once).
+    A board whose own logic needs one sets "dsp_ok": true."""
+    if b.get("dsp_ok"):
+        return
+    muls = {t: n for t, n in by_type.items()
+            if t in ("MULT18X18D", "ALU54B", "SB_MAC16") or t.startswith("$mul") or t.startswith("$__MUL")}
+    if muls:
+        raise FlowError(f"{name}: multiplier cells in the netlist: {muls}; the NIC has no multiply, "
+                        f"look for a variable index with a non-power-of-two stride (the cells' names "
+                        f"in {outdir}/yosys.log)")
+
+
 def nic_sanity(name, b, rows, flat_classes, fam):
     """Fail loudly when yosys optimised the NIC away."""
     problems = []
@@ -765,6 +780,7 @@ def do_board(cfg, name, seeds, jobs, reuse=False, only_variants=None, pnr_args=(
     by_type, classes, latches = flat_resources(fam, outdir)
     if latches:
         raise FlowError(f"{name}: latches left in the netlist: {latches} (see {outdir}/yosys.log)")
+    no_multipliers(name, b, by_type, outdir)
     rows = hierarchy_table(fam, outdir, b["top"])
     nic_sanity(name, b, rows, classes, fam)
     say(f"synth {name}: yosys done in {ysecs:.0f} s: " + ", ".join(f"{k} {n}" for k, n in classes.items() if n))
@@ -997,6 +1013,7 @@ def check_target(cfg, name, b):
         by_type, classes, latches = flat_resources(b["family"], outdir)
         if latches:
             raise FlowError(f"{name}: latches left in the netlist: {latches}")
+        no_multipliers(name, b, by_type, outdir)
         if classes["FF"] < b.get("min_nic_cells", 1000) // 4:
             raise FlowError(f"{name}: only {classes['FF']} flip-flops after synthesis: the NIC was optimised away?")
     except FlowError as e:
