@@ -48,9 +48,10 @@
  * path, the registered outcome push keeps the commit decision off the
  * outcome queue). Stat pulses: 2
  * cycles after the tlast beat. Bytes past the frame end in the last word are
- * zero. The output pipeline prefetches up to 3 words and 3 length entries,
- * so with the consumer stalled the FIFO holds RX_FIFO_BYTES / M_KEEP_WIDTH + 3
- * words and LEN_FIFO_DEPTH + 3 frames.
+ * zero. The output pipeline prefetches up to 4 words (the data output is a
+ * skid buffer: the consumer's tready reaches only the output stage) and 3
+ * length entries, so with the consumer stalled the FIFO holds
+ * RX_FIFO_BYTES / M_KEEP_WIDTH + 4 words and LEN_FIFO_DEPTH + 3 frames.
  *
  * RX_FIFO_BYTES / M_KEEP_WIDTH and LEN_FIFO_DEPTH must be powers of two.
  */
@@ -587,8 +588,8 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------
-// Read side: RAM read, RAM output register, output register; one word per
-// cycle. The RAM output register takes the block RAM's data straight off its
+// Read side: RAM read, RAM output register, output register (a skid
+// buffer, below); one word per cycle. The RAM output register takes the block RAM's data straight off its
 // (slow, unregistered) read port with nothing else on that path; each stage
 // advances when the next one is empty or advances itself.
 // ---------------------------------------------------------------------------
@@ -605,7 +606,18 @@ reg [M_DATA_WIDTH-1:0] m_axis_tdata_reg = {M_DATA_WIDTH{1'b0}};
 reg [M_KEEP_WIDTH-1:0] m_axis_tkeep_reg = {M_KEEP_WIDTH{1'b0}};
 reg m_axis_tlast_reg = 1'b0;
 reg m_axis_tvalid_reg = 1'b0, m_axis_tvalid_next;
-reg m_store;
+// The output register is a skid buffer: the stage takes the RAM output
+// register's word when out_ready_reg (registered: the consumer's tready
+// reaches this stage's registers alone, not the read pipeline, the RAM
+// pointer and the full / empty flags behind it; the consumer's tready comes
+// late, from the DMA writer's TLP grant). When the consumer stalls as a word
+// arrives, the word waits in the skid register (tmp_*) and out_ready_reg
+// drops for as long as it is full.
+reg [MEM_W-1:0] tmp_data_reg = {MEM_W{1'b0}};
+reg tmp_valid_reg = 1'b0, tmp_valid_next;
+reg out_ready_reg = 1'b0;
+wire out_ready_early = m_axis_tready || (!tmp_valid_reg && (!m_axis_tvalid_reg || !mem_q_valid_reg));
+reg store_q_to_out, store_q_to_tmp, store_tmp_to_out;
 
 assign m_axis_tdata = m_axis_tdata_reg;
 assign m_axis_tkeep = m_axis_tkeep_reg;
@@ -642,12 +654,29 @@ wire mem_one_left = rd_ptr_inc == wr_ptr_pub_reg;
 wire len_one_left = len_rd_ptr_inc == len_wr_ptr_reg;
 
 always @* begin
-    // data: output register
-    m_store = !m_axis_tvalid_reg || m_axis_tready;
-    m_axis_tvalid_next = m_store ? mem_q_valid_reg : m_axis_tvalid_reg;
+    // data: output register and its skid register (out_ready_reg implies
+    // the skid register is empty)
+    m_axis_tvalid_next = m_axis_tvalid_reg;
+    tmp_valid_next = tmp_valid_reg;
+    store_q_to_out = 1'b0;
+    store_q_to_tmp = 1'b0;
+    store_tmp_to_out = 1'b0;
+    if (out_ready_reg) begin
+        if (m_axis_tready || !m_axis_tvalid_reg) begin
+            m_axis_tvalid_next = mem_q_valid_reg;
+            store_q_to_out = 1'b1;
+        end else begin
+            tmp_valid_next = mem_q_valid_reg;
+            store_q_to_tmp = 1'b1;
+        end
+    end else if (m_axis_tready) begin
+        m_axis_tvalid_next = tmp_valid_reg;
+        tmp_valid_next = 1'b0;
+        store_tmp_to_out = 1'b1;
+    end
 
-    // data: RAM output register
-    mem_q_store = !mem_q_valid_reg || m_store;
+    // data: RAM output register (from flops only)
+    mem_q_store = !mem_q_valid_reg || out_ready_reg;
     mem_q_valid_next = mem_q_store ? mem_rd_valid_reg : mem_q_valid_reg;
 
     // data: RAM read
@@ -698,10 +727,19 @@ always @(posedge clk) begin
     if (mem_q_store) begin
         mem_q_data_reg <= mem_rd_data_reg;
     end
-    if (m_store) begin
+    tmp_valid_reg <= tmp_valid_next;
+    out_ready_reg <= out_ready_early;
+    if (store_q_to_out) begin
         m_axis_tdata_reg <= mem_q_data_reg[M_DATA_WIDTH-1:0];
         m_axis_tlast_reg <= mem_q_data_reg[MEM_W-1];
         m_axis_tkeep_reg <= mem_q_data_reg[M_DATA_WIDTH +: M_KEEP_WIDTH];
+    end else if (store_tmp_to_out) begin
+        m_axis_tdata_reg <= tmp_data_reg[M_DATA_WIDTH-1:0];
+        m_axis_tlast_reg <= tmp_data_reg[MEM_W-1];
+        m_axis_tkeep_reg <= tmp_data_reg[M_DATA_WIDTH +: M_KEEP_WIDTH];
+    end
+    if (store_q_to_tmp) begin
+        tmp_data_reg <= mem_q_data_reg;
     end
     if (len_q_store) begin
         len_q_data_reg <= len_rd_data_reg;
@@ -717,6 +755,8 @@ always @(posedge clk) begin
         mem_rd_valid_reg <= 1'b0;
         mem_q_valid_reg <= 1'b0;
         m_axis_tvalid_reg <= 1'b0;
+        tmp_valid_reg <= 1'b0;
+        out_ready_reg <= 1'b0;
         len_rd_ptr_reg <= {LEN_ADDR_W+1{1'b0}};
         len_rd_valid_reg <= 1'b0;
         len_q_valid_reg <= 1'b0;

@@ -444,7 +444,8 @@ initial begin
     $display("drops: ok");
 
     // 3. fill up with the consumer stalled: 1500-byte frames are 94 words;
-    //    1024 words + 3 prefetched by the output pipeline hold 10 of them
+    //    1024 words + 4 prefetched by the output pipeline (RAM read, RAM
+    //    output register, output register and its skid register) hold 10
     ready_pct = 0;
     allow_full = 1;
     idle(4);
@@ -453,7 +454,7 @@ initial begin
     idle(10);
     if (n_commit - fid0 != 10) $fatal(1, "fill: %0d frames stored, expected 10", n_commit - fid0);
     if (cnt_full != 2) $fatal(1, "fill: %0d fifo_full drops, expected 2", cnt_full);
-    if (fill != (940 - 3) * 16) $fatal(1, "fill level %0d, expected %0d", fill, (940 - 3) * 16);
+    if (fill != (940 - 4) * 16) $fatal(1, "fill level %0d, expected %0d", fill, (940 - 4) * 16);
     ready_pct = 100;
     send_ok(1500);                        // arrives while draining: fits
     drain;
