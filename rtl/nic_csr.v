@@ -22,7 +22,7 @@
  * Q_HDR_OVERFLOW, RX_FRAMES_IN, RX_DROP_*) live in RAM swept by
  * nic_stat_counters (the event counters in one, the queues' byte counters in
  * another): their reads add a STAT state between DECODE and ACCESS that
- * waits for the counter's turn in the sweep, 5 to 7 * RX_QUEUES + 10 cycles;
+ * waits for the counter's turn in the sweep, 6 to 7 * RX_QUEUES + 11 cycles;
  * the value is the count as of a moment after the request.
  * RSS_RETA accesses add a RETA state between DECODE and ACCESS: the four
  * entries of the dword are written (byte enables honoured) / read one per

@@ -593,7 +593,7 @@ wire        d_desc_empty = |(s_desc_empty & dq_oh);
 // ---------------------------------------------------------------------------
 // completion ring bookkeeping (registered in two steps, the queue's values
 // then the ring state, refreshed every cycle for the popped frame's queue;
-// the slot address a step more; the scheduler never decides within 4
+// the ring-full flag and the slot address a step more; the scheduler never decides within 4
 // cycles of an allocation decision, nor in the 3 cycles after a pop, so all
 // steps are fresh by then)
 reg [63:0]  rq_cpl_base_reg = 64'd0;
@@ -604,13 +604,21 @@ reg [15:0]  rq_cpl_alloc_reg = 16'd0;
 wire [15:0] cpl_size16 = 16'd1 << rq_cpl_log_reg;
 wire [15:0] cpl_mask = cpl_size16 - 16'd1;
 wire [15:0] cpl_count = rq_cpl_alloc_reg - rq_cpl_cons_reg;
+// records in the ring and the mask of the counts that mean "full"
+// (>= size), registered: the subtraction and the full test in separate
+// steps (their chain, spread between the ring state and the decision, was
+// the core's worst path on one seed)
+reg [15:0]  cpl_count_reg = 16'd0;
+reg [15:0]  cpl_over_mask_reg = 16'd0;
 
 always @(posedge clk) begin
     rq_cpl_base_reg <= d_cpl_base;
     rq_cpl_log_reg <= d_cpl_log;
     rq_cpl_cons_reg <= d_cpl_cons;
     rq_cpl_alloc_reg <= d_cpl_alloc;
-    cpl_full_reg <= |(cpl_count & ~cpl_mask);
+    cpl_count_reg <= cpl_count;
+    cpl_over_mask_reg <= ~cpl_mask;
+    cpl_full_reg <= |(cpl_count_reg & cpl_over_mask_reg);
     cpl_phase_reg <= !(|(rq_cpl_alloc_reg & cpl_size16));
     // slot address = base + (alloc & mask) << 5 in two steps: the offset
     // (< 2^21) added to base bits [20:0], bits [63:21] base or base + 1
